@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// `npm start` and `npm test` both come here: install what is missing, build, then start or test.
+// Plain Node with no dependencies, because it runs before anything is installed.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const [command = 'test', ...rest] = process.argv.slice(2);
+
+function sh(cmd, args, opts = {}) {
+  console.error(`\n> ${[cmd, ...args].join(' ')}`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+function mtime(p) {
+  return existsSync(p) ? statSync(p).mtimeMs : 0;
+}
+
+// 1. Node packages: install when node_modules is missing or older than the lock file.
+const marker = join(root, 'node_modules', '.package-lock.json');
+if (!existsSync(marker) || mtime(join(root, 'package-lock.json')) > mtime(marker)) {
+  sh('npm', [existsSync(join(root, 'package-lock.json')) ? 'ci' : 'install', '--no-audit', '--no-fund']);
+}
+
+// 2. Build every package (incremental).
+sh('npx', ['tsc', '-b']);
+
+if (command === 'test') {
+  // 3. Type-check the tests and lint, then run every suite.
+  sh('npx', ['tsc', '-p', 'test/tsconfig.json']);
+  sh('npx', ['eslint', '.']);
+  sh('npx', ['jest', '--ci', ...rest]);
+} else if (command === 'start') {
+  // Until the kernel and the JupyterLab extension land, `npm start` runs an example from the shell.
+  sh('node', ['kernel/bin/taskcell.js', 'run', 'examples/word-stats.json', '--input', 'text=@examples/data/sample.txt']);
+} else {
+  console.error(`unknown command ${command}; use start or test`);
+  process.exit(2);
+}

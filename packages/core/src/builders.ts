@@ -1,0 +1,335 @@
+import { DuplicateError, OptionError, SpecError } from './errors';
+import { isBinding } from './io/bindings';
+import { findPort, parseDefault, parseTask, taskToJSON } from './spec';
+import type { IBinding, IConnection, IDataBinding, IPortSpec, ITaskSpec, PortTarget, TaskJSON } from './spec';
+import type { ITaskContext } from './job';
+import type { FormatValue, TypeName, TypeValue } from './types';
+
+/** A port declaration: a type name (`"number_list"`), `"type:format"` (`"table:csv"`), or an object. */
+export type PortDecl = TypeName | `${TypeName}:${string}` | IPortDecl;
+
+/** The object form of a port declaration. */
+export interface IPortDecl {
+  type: TypeName | (string & {});
+  /** Defaults to the type's native format. */
+  format?: string;
+  /** `filepath`: the task gets (or gives) a path to a file instead of a value. */
+  target?: PortTarget;
+  /** A value in the port's format, or a binding `{format, data}`. */
+  default?: unknown;
+  filename?: string;
+  description?: string;
+}
+
+/** The TypeScript type a port declaration gives its value. */
+export type DeclValue<D> = D extends { target: 'filepath' }
+  ? string
+  : D extends { type: infer T extends string; format: infer F extends string }
+    ? FormatValue<T, F>
+    : D extends { type: infer T }
+      ? TypeValue<T>
+      : D extends `${infer T}:${infer F}`
+        ? FormatValue<T, F>
+        : TypeValue<D>;
+
+/** The values of a set of ports. */
+export type PortValues<P> = { [K in keyof P]: DeclValue<P[K]> };
+
+type IsUnion<T, U = T> = T extends unknown ? ([U] extends [T] ? false : true) : never;
+
+/** What a task function may return: all outputs as an object, or, with exactly one output, its value. */
+export type TaskReturn<O> =
+  | PortValues<O>
+  | (keyof O extends never ? void : true extends IsUnion<keyof O> ? never : DeclValue<O[keyof O]>);
+
+/** A task body. */
+export type TaskBody<I, O> = (inputs: PortValues<I>, context: ITaskContext) => TaskReturn<O> | Promise<TaskReturn<O>>;
+
+/** How `task()` is called. */
+export interface ITaskOptions<I, O> {
+  name?: string;
+  description?: string;
+  inputs?: I;
+  outputs?: O;
+  /** False keeps this task's results out of the result cache (for tasks with side effects or randomness). */
+  cache?: boolean;
+  /** A mode other than javascript (python, docker...) with its own fields. */
+  mode?: string;
+  /** A script instead of a function (javascript: inputs are variables, outputs are read back). */
+  script?: string;
+  [field: string]: unknown;
+}
+
+/** Something that describes a task: a built Task or Workflow, or its JSON. */
+export interface ITaskLike {
+  readonly spec: ITaskSpec;
+}
+
+/** A typed task. `I` and `O` are its port declarations. */
+export class Task<I = Record<string, PortDecl>, O = Record<string, PortDecl>> implements ITaskLike {
+  /** Phantom fields carrying the port types; never set. */
+  declare readonly __inputs: PortValues<I>;
+  declare readonly __outputs: PortValues<O>;
+  readonly spec: ITaskSpec;
+
+  constructor(spec: ITaskSpec) {
+    this.spec = spec;
+  }
+
+  get name(): string | undefined {
+    return this.spec.name;
+  }
+
+  /** Girder Worker JSON for this task (a function task keeps its source in `script`). */
+  toJSON(): TaskJSON {
+    const json = taskToJSON(this.spec);
+    if (this.spec.fn && json.script === undefined) json.function = Function.prototype.toString.call(this.spec.fn);
+    return json;
+  }
+}
+
+/**
+ * Declare a task. Ports are typed through the type map: `task({inputs: {xs: "number_list"},
+ * outputs: {total: "number"}}, ({xs}) => xs.reduce((a, b) => a + b, 0))` gives `xs` the type
+ * `number[]` and checks that the body returns a number.
+ */
+export function task<const I extends Record<string, PortDecl> = {}, const O extends Record<string, PortDecl> = {}>(
+  options: ITaskOptions<I, O>,
+  body?: TaskBody<I, O>,
+): Task<I, O> {
+  const { inputs, outputs, name, description, cache, mode, script, ...rest } = options;
+  const json: Record<string, unknown> = {
+    ...rest,
+    mode: mode ?? 'javascript',
+    inputs: Private.ports(inputs ?? {}, 'inputs'),
+    outputs: Private.ports(outputs ?? {}, 'outputs'),
+  };
+  if (name !== undefined) json.name = name;
+  if (description !== undefined) json.description = description;
+  if (cache !== undefined) json.cache = cache;
+  if (script !== undefined) json.script = script;
+  const spec = parseTask(json);
+  if (body) {
+    if (typeof body !== 'function') throw new OptionError(`Expected the task body to be a function, got ${typeof body}`, { task: name });
+    spec.fn = body as unknown as ITaskSpec['fn'];
+  } else if (script === undefined && spec.mode === 'javascript') {
+    throw new SpecError(`Task${name ? ` "${name}"` : ''} needs a body: pass a function as the second argument, or a "script"`, { task: name });
+  }
+  return new Task<I, O>(spec);
+}
+
+type AnyTask = Task<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- any task fits a step
+type OutDecls<T> = T extends Task<any, infer O> ? O : never; // eslint-disable-line @typescript-eslint/no-explicit-any
+type InDecls<T> = T extends Task<infer I, any> ? I : never; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** `"step.port"` for every output port of every step. */
+export type OutPath<S> = { [K in keyof S & string]: `${K}.${keyof OutDecls<S[K]> & string}` }[keyof S & string];
+
+type ValueAt<S, F> = F extends `${infer K}.${infer P}`
+  ? K extends keyof S
+    ? P extends keyof OutDecls<S[K]>
+      ? DeclValue<OutDecls<S[K]>[P]>
+      : never
+    : never
+  : never;
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+/** `"step.port"` for every input port whose value type matches the output at `F`. */
+export type InPathFor<S, F> = {
+  [K in keyof S & string]: {
+    [P in keyof InDecls<S[K]> & string]: Same<DeclValue<InDecls<S[K]>[P]>, ValueAt<S, F>> extends true ? `${K}.${P}` : never;
+  }[keyof InDecls<S[K]> & string];
+}[keyof S & string];
+
+/**
+ * Build a workflow step by step. Ports no connection feeds become workflow inputs and unconsumed
+ * outputs become workflow outputs, named after the port, or `step.port` when another step has an
+ * open port of the same name (Girder Worker's rule). Connecting ports of different value types is a
+ * compile error where the types are known, and a SpecError when the workflow is built.
+ */
+export class Workflow<S extends Record<string, AnyTask> = {}> implements ITaskLike {
+  private steps: Array<{ name: string; task: ITaskSpec; visualization: boolean }> = [];
+  private wires: Array<{ from: string; out: string; to: string; in: string }> = [];
+  private defaults = new Map<string, unknown>();
+  private built: ITaskSpec | undefined;
+  private readonly name: string | undefined;
+
+  constructor(name?: string) {
+    this.name = name;
+  }
+
+  /** Add a step (Girder Worker's `add_task`). */
+  step<N extends string, T extends AnyTask>(name: N, task: T | ITaskLike | TaskJSON, options?: { visualization?: boolean }): Workflow<S & Record<N, T>> {
+    if (this.steps.some((s) => s.name === name)) throw new DuplicateError(`${name} is already in Workflow!`, { step: name });
+    const spec = Private.specOf(task, `step "${name}"`);
+    this.steps.push({ name, task: spec, visualization: options?.visualization === true });
+    this.built = undefined;
+    return this as unknown as Workflow<S & Record<N, T>>;
+  }
+
+  /**
+   * Wire an output to an input: `connect("a.out", "b.in")`, or Girder Worker's
+   * `connect("a", "b", {out: "in"})` for several ports at once.
+   */
+  connect<F extends OutPath<S>>(from: F, to: InPathFor<S, F>): this;
+  connect(fromStep: keyof S & string, toStep: keyof S & string, mapping: Record<string, string>): this;
+  connect(a: string, b: string, mapping?: Record<string, string>): this {
+    const pairs: Array<[string, string, string, string]> = [];
+    if (mapping) {
+      for (const [out, inp] of Object.entries(mapping)) pairs.push([a, out, b, inp]);
+    } else {
+      const [fs, fp] = Private.split(a, 'connect: from');
+      const [ts, tp] = Private.split(b, 'connect: to');
+      pairs.push([fs, fp, ts, tp]);
+    }
+    for (const [fs, fp, ts, tp] of pairs) {
+      const from = this.find(fs);
+      const to = this.find(ts);
+      const out = findPort(from.task.outputs, fp);
+      const inp = findPort(to.task.inputs, tp);
+      if (!out) throw new SpecError(`Step "${fs}" has no output "${fp}" (outputs: ${from.task.outputs.map((p) => p.id).join(', ') || 'none'})`, { step: fs, port: fp });
+      if (!inp) throw new SpecError(`Step "${ts}" has no input "${tp}" (inputs: ${to.task.inputs.map((p) => p.id).join(', ') || 'none'})`, { step: ts, port: tp });
+      if (out.type !== inp.type) {
+        throw new SpecError(`Cannot connect ${fs}.${fp} (type "${out.type}") to ${ts}.${tp} (type "${inp.type}")`, { step: ts, port: tp, type: inp.type });
+      }
+      if (this.wires.some((w) => w.to === ts && w.in === tp)) {
+        throw new SpecError(`Input ${ts}.${tp} is already connected`, { step: ts, port: tp });
+      }
+      this.wires.push({ from: fs, out: fp, to: ts, in: tp });
+    }
+    this.built = undefined;
+    return this;
+  }
+
+  /** Give a workflow input a default (Girder Worker's `set_default`): a value or a binding `{format, data}`. */
+  default(input: string, value: unknown): this {
+    this.defaults.set(input, value);
+    this.built = undefined;
+    return this;
+  }
+
+  /** The normalized spec, with the derived inputs, outputs and connections. */
+  get spec(): ITaskSpec {
+    if (!this.built) {
+      const spec = parseTask(this.toJSON());
+      // Keep each step's own spec (with its function, and its identity for the caches).
+      spec.steps!.forEach((s, i) => (s.task = this.steps[i].task));
+      this.built = spec;
+    }
+    return this.built;
+  }
+
+  /** Girder Worker workflow JSON. */
+  toJSON(): TaskJSON {
+    const openIn: Array<{ step: string; port: IPortSpec }> = [];
+    const openOut: Array<{ step: string; port: IPortSpec }> = [];
+    for (const s of this.steps) {
+      for (const p of s.task.inputs) if (!this.wires.some((w) => w.to === s.name && w.in === p.id)) openIn.push({ step: s.name, port: p });
+      for (const p of s.task.outputs) if (!this.wires.some((w) => w.from === s.name && w.out === p.id)) openOut.push({ step: s.name, port: p });
+    }
+    const exposed = (list: typeof openIn, e: (typeof openIn)[number]) =>
+      list.some((o) => o !== e && o.port.id === e.port.id) ? `${e.step}.${e.port.id}` : e.port.id;
+    const inputs: Record<string, unknown>[] = [];
+    const outputs: Record<string, unknown>[] = [];
+    const connections: IConnection[] = [];
+    for (const e of openIn) {
+      const name = exposed(openIn, e);
+      const port: Record<string, unknown> = { name, type: e.port.type, format: e.port.format };
+      if (this.defaults.has(name)) port.default = Private.defaultBinding(this.defaults.get(name), e.port);
+      else if (e.port.default) port.default = e.port.default;
+      inputs.push(port);
+      connections.push({ name, input_step: e.step, input: e.port.id });
+    }
+    for (const [name] of this.defaults) {
+      if (!inputs.some((p) => p.name === name)) {
+        throw new SpecError(`default("${name}"): the workflow has no open input of that name (open inputs: ${inputs.map((p) => p.name).join(', ') || 'none'})`, { port: name });
+      }
+    }
+    for (const w of this.wires) connections.push({ output_step: w.from, output: w.out, input_step: w.to, input: w.in });
+    for (const e of openOut) {
+      const name = exposed(openOut, e);
+      outputs.push({ name, type: e.port.type, format: e.port.format });
+      connections.push({ name, output_step: e.step, output: e.port.id });
+    }
+    const json: TaskJSON = {
+      mode: 'workflow',
+      inputs,
+      outputs,
+      steps: this.steps.map((s) => ({ name: s.name, task: taskToJSON(s.task), ...(s.visualization ? { visualization: true } : {}) })),
+      connections,
+    };
+    if (this.name !== undefined) json.name = this.name;
+    return json;
+  }
+
+  private find(name: string): { name: string; task: ITaskSpec } {
+    const s = this.steps.find((x) => x.name === name);
+    if (!s) throw new SpecError(`No step named "${name}" (steps: ${this.steps.map((x) => x.name).join(', ') || 'none'})`, { step: name });
+    return s;
+  }
+}
+
+/** Start a workflow: `workflow("scores").step("a", t1).step("b", t2).connect("a.out", "b.in")`. */
+export function workflow(name?: string): Workflow {
+  return new Workflow(name);
+}
+
+/** The normalized spec of anything that describes a task. */
+export function toSpec(task: ITaskLike | ITaskSpec | TaskJSON, what = 'task'): ITaskSpec {
+  return Private.specOf(task, what);
+}
+
+namespace Private {
+  const parsed = new WeakMap<object, ITaskSpec>();
+
+  export function ports(decls: Record<string, PortDecl>, where: string): Record<string, unknown>[] {
+    return Object.entries(decls).map(([id, d]) => {
+      if (typeof d === 'string') {
+        const [type, format] = d.split(':');
+        return format ? { name: id, type, format } : { name: id, type, format: Private.native(type) };
+      }
+      if (d === null || typeof d !== 'object' || typeof d.type !== 'string') {
+        throw new SpecError(`${where}.${id} must be a type name, "type:format" or {type, format?}, got ${JSON.stringify(d)}`, { path: `${where}.${id}`, port: id });
+      }
+      const port: Record<string, unknown> = { name: id, type: d.type, format: d.format ?? Private.native(d.type) };
+      if (d.target !== undefined) port.target = d.target;
+      if (d.filename !== undefined) port.filename = d.filename;
+      if (d.description !== undefined) port.description = d.description;
+      if (d.default !== undefined) port.default = defaultBinding(d.default, { format: port.format as string });
+      return port;
+    });
+  }
+
+  /** The native format of a type, known before any registry exists: the type name, with Girder Worker's exceptions. */
+  export function native(type: string): string {
+    return NATIVE[type] ?? type;
+  }
+
+  const NATIVE: Record<string, string> = { string: 'text', table: 'rows', tree: 'nested', graph: 'networkx', image: 'pil', directory: 'path', python: 'object' };
+
+  export function defaultBinding(value: unknown, port: { format: string }): IDataBinding {
+    return isBinding(value) && 'data' in value ? parseDefault(value, port, 'default') : { format: port.format, data: value };
+  }
+
+  export function split(path: string, what: string): [string, string] {
+    const i = path.indexOf('.');
+    if (i <= 0 || i === path.length - 1) throw new SpecError(`${what} must be "step.port", got ${JSON.stringify(path)}`, { path });
+    return [path.slice(0, i), path.slice(i + 1)];
+  }
+
+  export function specOf(task: ITaskLike | ITaskSpec | TaskJSON | IBinding, what: string): ITaskSpec {
+    if (task && typeof task === 'object' && 'spec' in task && (task as ITaskLike).spec && typeof (task as ITaskLike).spec === 'object') {
+      return (task as ITaskLike).spec;
+    }
+    if (task && typeof task === 'object' && 'source' in task && Array.isArray((task as ITaskSpec).inputs) && typeof (task as ITaskSpec).mode === 'string') {
+      return task as ITaskSpec;
+    }
+    const hit = parsed.get(task as object);
+    if (hit) return hit;
+    if (task === null || typeof task !== 'object') throw new SpecError(`Expected a task for ${what}, got ${task === null ? 'null' : typeof task}`, {});
+    const spec = parseTask(task);
+    parsed.set(task as object, spec);
+    return spec;
+  }
+}

@@ -1,0 +1,75 @@
+import { createReadStream } from 'node:fs';
+import { link, readFile, copyFile, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { join } from 'node:path';
+import { IoError } from '../errors';
+import type { IBinding } from '../spec';
+import { fileContent, isBinaryFormat } from './files';
+import type { IIoMode } from './registry';
+
+/** The binding's URL with its `params` added to the query string. */
+export function bindingUrl(binding: IBinding, portId: string): string {
+  if (typeof binding.url !== 'string') {
+    throw new IoError(`An http binding for port "${portId}" needs a "url" string, got ${JSON.stringify(binding.url)}`, { port: portId });
+  }
+  const url = new URL(binding.url);
+  for (const [k, v] of Object.entries(binding.params ?? {})) url.searchParams.append(k, String(v));
+  return url.toString();
+}
+
+/**
+ * `http`: inputs are downloaded through the fetch cache (streamed to disk, never held whole in
+ * memory for `filepath` ports, `maxSize` enforced); outputs are sent with the binding's method
+ * (POST by default), headers and query params, and come back without their data.
+ */
+export const httpMode: IIoMode = {
+  name: 'http',
+  async fetch(binding, port, { job, fetchCache, formats }) {
+    const url = bindingUrl(binding, port.id);
+    const entry = await fetchCache.fetch(url, {
+      method: binding.method ?? 'GET',
+      headers: binding.headers ?? {},
+      maxSize: binding.maxSize,
+      signal: job.signal,
+      cache: binding.cache !== false,
+      port: port.id,
+    });
+    if (port.target === 'filepath') {
+      const dest = join(job.tempdir, port.filename ?? entry.filename);
+      // A hard link shares the cached bytes without copying; across devices fall back to a copy.
+      await link(entry.path, dest).catch(() => copyFile(entry.path, dest));
+      return { file: dest };
+    }
+    const format = binding.format ?? port.format;
+    return { data: isBinaryFormat(formats, port.type, format) ? await readFile(entry.path) : await readFile(entry.path, 'utf8') };
+  },
+  async push(binding, port, data, { job }) {
+    const url = bindingUrl(binding, port.id);
+    const method = (binding.method ?? 'POST').toUpperCase();
+    let body: RequestInit['body'];
+    const headers: Record<string, string> = { ...(binding.headers ?? {}) };
+    if (port.target === 'filepath' && typeof data === 'string') {
+      const size = (await stat(data)).size;
+      headers['content-length'] ??= String(size);
+      body = Readable.toWeb(createReadStream(data)) as unknown as RequestInit['body'];
+    } else {
+      body = fileContent(data) as RequestInit['body'];
+    }
+    let res: Response;
+    try {
+      res = await fetch(url, { method, headers, body, signal: job.signal, duplex: 'half' } as RequestInit);
+    } catch (err) {
+      throw new IoError(`${method} ${url} for output "${port.id}" failed: ${(err as Error).message}`, { port: port.id, url }, { cause: err });
+    }
+    await res.arrayBuffer().catch(() => undefined);
+    if (!res.ok) {
+      throw new IoError(`${method} ${url} for output "${port.id}" answered ${res.status} ${res.statusText}`, {
+        port: port.id,
+        url,
+        status: res.status,
+      });
+    }
+    const { data: _omit, ...rest } = binding;
+    return { ...rest, mode: 'http' };
+  },
+};

@@ -1,0 +1,166 @@
+import { createRequire } from 'node:module';
+import * as fs from 'node:fs';
+import * as pathModule from 'node:path';
+import { join } from 'node:path';
+import { parse } from 'acorn';
+import { SpecError, TaskError } from '../errors';
+import { freeVariables } from '../free-variables';
+import type { Job } from '../job';
+import type { ITaskSpec } from '../spec';
+import type { CacheIdentity, IMode } from './registry';
+
+type Compiled = (...args: unknown[]) => Promise<Record<string, unknown>>;
+
+const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => Compiled;
+const IDENT = /^[A-Za-z_$][\w$]*$/;
+const compiled = new Map<string, { fn: Compiled; params: string[]; usesTempdir: boolean }>();
+
+/**
+ * `javascript`: a task body is a function `(inputs, context) => outputs`, or a script string run
+ * the way Girder Worker runs Python scripts: each input is a variable, and each output is read back
+ * from the script's scope when it ends (`b = a ** 2`). Scripts may `await`, and see `progress`,
+ * `log`, `console` (into the job log), `require`, `fs`, `path`, `inputs`, `ctx` and `_tempdir`.
+ */
+export const javascriptMode: IMode = {
+  name: 'javascript',
+
+  check(task) {
+    if (!task.fn && task.script === undefined) {
+      throw new SpecError(`Task "${task.name ?? '(unnamed)'}" in mode javascript needs a function or a "script"`, {
+        task: task.name,
+        path: 'script',
+      });
+    }
+    if (task.script !== undefined) Private.compile(task);
+  },
+
+  execute(task, inputs, { job }) {
+    if (task.fn) {
+      const out = (task.fn as unknown as (i: unknown, c: unknown) => unknown)(inputs, job);
+      return typeof (out as Promise<unknown>)?.then === 'function'
+        ? (out as Promise<unknown>).then((v) => Private.shape(task, v))
+        : Private.shape(task, out);
+    }
+    const { fn, params, usesTempdir } = Private.compile(task);
+    const args = params.map((p) => (p === '_tempdir' && !usesTempdir ? undefined : Private.argument(p, inputs, job)));
+    return fn(...args);
+  },
+
+  cacheIdentity(task): CacheIdentity {
+    if (task.fn) {
+      const fv = freeVariables(task.fn);
+      if (!fv.parsed) return { skip: 'the task function has no readable source' };
+      if (fv.captured.length) return { skip: `the task function captures ${fv.captured.join(', ')} from its scope` };
+      return { code: Function.prototype.toString.call(task.fn) };
+    }
+    return { code: task.script ?? '' };
+  },
+};
+
+namespace Private {
+  const RESERVED = ['inputs', 'ctx', 'progress', 'log', 'console', 'require', 'fs', 'path', '_tempdir'];
+
+  /** A function's return value as an outputs map: an object naming every output, or the single output's value. */
+  export function shape(task: ITaskSpec, value: unknown): Record<string, unknown> {
+    const outs = task.outputs;
+    if (
+      value !== null &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      outs.length > 0 &&
+      outs.every((p) => p.id in (value as object))
+    ) {
+      return value as Record<string, unknown>;
+    }
+    if (outs.length === 1) return { [outs[0].id]: value };
+    if (outs.length === 0) return {};
+    return (value ?? {}) as Record<string, unknown>;
+  }
+
+  export function argument(name: string, inputs: Record<string, unknown>, job: Job): unknown {
+    switch (name) {
+      case 'inputs':
+        return inputs;
+      case 'ctx':
+        return job;
+      case 'progress':
+        return job.progress.bind(job);
+      case 'log':
+        return job.log.bind(job);
+      case 'console':
+        return scriptConsole(job);
+      case 'require':
+        return createRequire(join(process.cwd(), 'taskcell-script.js'));
+      case 'fs':
+        return fs;
+      case 'path':
+        return pathModule;
+      case '_tempdir':
+        return job.tempdir;
+      default:
+        return inputs[name];
+    }
+  }
+
+  function scriptConsole(job: Job): Pick<Console, 'log' | 'info' | 'warn' | 'error' | 'debug'> {
+    const write = (stream: 'stdout' | 'stderr', args: unknown[]) => {
+      const line = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+      job.writeLog(stream, line);
+      (stream === 'stdout' ? process.stdout : process.stderr).write(`${line}\n`);
+    };
+    return {
+      log: (...a: unknown[]) => write('stdout', a),
+      info: (...a: unknown[]) => write('stdout', a),
+      debug: (...a: unknown[]) => write('stdout', a),
+      warn: (...a: unknown[]) => write('stderr', a),
+      error: (...a: unknown[]) => write('stderr', a),
+    };
+  }
+
+  /** Names the script declares at its top level (so they are not declared again). */
+  function topLevelDeclared(script: string, task: ITaskSpec): Set<string> {
+    let ast;
+    try {
+      ast = parse(script, { ecmaVersion: 'latest', sourceType: 'script', allowAwaitOutsideFunction: true, allowReturnOutsideFunction: true });
+    } catch (err) {
+      const e = err as SyntaxError & { loc?: { line: number; column: number } };
+      throw new TaskError(`Script of task "${task.name ?? '(unnamed)'}" does not parse: ${e.message}`, {
+        task: task.name,
+        line: e.loc?.line,
+        column: e.loc?.column !== undefined ? e.loc.column + 1 : undefined,
+      });
+    }
+    const names = new Set<string>();
+    for (const st of ast.body) {
+      if (st.type === 'VariableDeclaration') {
+        for (const d of st.declarations) if (d.id.type === 'Identifier') names.add(d.id.name);
+      } else if ((st.type === 'FunctionDeclaration' || st.type === 'ClassDeclaration') && st.id) {
+        names.add(st.id.name);
+      }
+    }
+    return names;
+  }
+
+  export function compile(task: ITaskSpec): { fn: Compiled; params: string[]; usesTempdir: boolean } {
+    const script = task.script ?? '';
+    const inputIds = task.inputs.map((p) => p.id).filter((id) => IDENT.test(id) && !RESERVED.includes(id));
+    const outputIds = task.outputs.map((p) => p.id).filter((id) => IDENT.test(id));
+    const key = `${inputIds.join(',')}|${outputIds.join(',')}|${script}`;
+    const hit = compiled.get(key);
+    if (hit) return hit;
+    const declared = topLevelDeclared(script, task);
+    const params = [...inputIds, ...RESERVED];
+    const predeclare = outputIds.filter((id) => !params.includes(id) && !declared.has(id));
+    const ret = outputIds.map((id) => `${JSON.stringify(id)}: typeof ${id} === 'undefined' ? undefined : ${id}`).join(', ');
+    const body = `${predeclare.length ? `let ${predeclare.join(', ')};\n` : ''}${script}\n;return { ${ret} };`;
+    let fn: Compiled;
+    try {
+      fn = new AsyncFunction(...params, body);
+    } catch (err) {
+      throw new TaskError(`Script of task "${task.name ?? '(unnamed)'}" does not compile: ${(err as Error).message}`, { task: task.name });
+    }
+    const entry = { fn, params, usesTempdir: /\b_tempdir\b/.test(script) || outputIds.includes('_tempdir') };
+    compiled.set(key, entry);
+    return entry;
+  }
+}

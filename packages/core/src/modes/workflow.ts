@@ -1,0 +1,288 @@
+import { CanceledError, ConversionError, CycleError, MissingInputError, SpecError, WorkflowError, toTaskcellError } from '../errors';
+import type { TaskcellError } from '../errors';
+import { findPort } from '../spec';
+import type { IBinding, IDataBinding, IPortSpec, ITaskSpec } from '../spec';
+import type { Runner } from '../runner';
+import type { IMode, IModeContext } from './registry';
+
+/** Where a step input gets its data. */
+type Source =
+  | { kind: 'input'; name: string; port: IPortSpec }
+  | { kind: 'step'; step: string; port: IPortSpec }
+  | { kind: 'default'; binding: IDataBinding };
+
+interface IPlanStep {
+  name: string;
+  rawName: unknown;
+  task: ITaskSpec;
+  visualization: boolean;
+  sources: Map<string, Source>;
+  /** Steps this one waits for. */
+  deps: Set<string>;
+  /** Steps that wait for this one. */
+  dependants: string[];
+}
+
+interface IPlan {
+  steps: Map<string, IPlanStep>;
+  /** Steps with no dependencies, in spec order. */
+  roots: string[];
+  outputs: Array<{ name: string; step: string; port: IPortSpec; wfPort: IPortSpec }>;
+  edges: Array<[string, string]>;
+}
+
+const plans = new WeakMap<ITaskSpec, IPlan>();
+
+/**
+ * `workflow`: a DAG of steps wired port to port. Independent steps run at once, up to a limit; a
+ * step starts as soon as every step it depends on has finished. A failed step stops only the steps
+ * that depend on it: the others run on, finished results are kept, and the WorkflowError says which
+ * steps failed and which did not run. Each step is a job of its own, so steps are cached one by one.
+ */
+export const workflowMode: IMode = {
+  name: 'workflow',
+
+  check(task, runner) {
+    plan(task, runner);
+  },
+
+  execute(task, inputs, context) {
+    return execute(task, inputs, context);
+  },
+};
+
+/** Build (once per spec) and check the plan: ports exist, types agree, inputs are fed, no cycle. */
+function plan(task: ITaskSpec, runner: Runner): IPlan {
+  const hit = plans.get(task);
+  if (hit) return hit;
+  const wf = task.name ? `Workflow "${task.name}"` : 'Workflow';
+  const steps = new Map<string, IPlanStep>();
+  for (const s of task.steps ?? []) {
+    runner.check(s.task);
+    steps.set(s.name, {
+      name: s.name,
+      rawName: s.source.name ?? s.name,
+      task: s.task,
+      visualization: s.visualization === true,
+      sources: new Map(),
+      deps: new Set(),
+      dependants: [],
+    });
+  }
+  const outputs: IPlan['outputs'] = [];
+  const edges: Array<[string, string]> = [];
+  const feed = (step: IPlanStep, portId: string, src: Source, where: string) => {
+    const port = findPort(step.task.inputs, portId)!;
+    if (step.sources.has(portId)) {
+      throw new SpecError(`${where}: input "${portId}" of step "${step.name}" is already connected`, { step: step.name, port: portId });
+    }
+    if (src.kind !== 'default') {
+      const from = src.port;
+      if (from.type !== port.type) {
+        throw new SpecError(
+          `${where}: ${src.kind === 'step' ? `output "${from.id}" of step "${src.step}"` : `workflow input "${src.name}"`} is of type "${from.type}", but input "${portId}" of step "${step.name}" wants type "${port.type}"`,
+          { step: step.name, port: portId, type: port.type, from: from.type },
+        );
+      }
+      if (from.format !== port.format && !runner.formats.converterPath(port.type, from.format, port.format)) {
+        throw new ConversionError(
+          `${where}: no converter for type "${port.type}" from format "${from.format}" to "${port.format}" (input "${portId}" of step "${step.name}")`,
+          { step: step.name, port: portId, type: port.type, format: from.format, to: port.format },
+        );
+      }
+    }
+    step.sources.set(portId, src);
+  };
+
+  (task.connections ?? []).forEach((c, i) => {
+    const where = `${wf}, connection ${i}`;
+    if (c.input_step !== undefined && c.output_step !== undefined) {
+      const to = steps.get(c.input_step)!;
+      const from = steps.get(c.output_step)!;
+      feed(to, c.input!, { kind: 'step', step: from.name, port: findPort(from.task.outputs, c.output!)! }, where);
+      if (!to.deps.has(from.name)) {
+        to.deps.add(from.name);
+        from.dependants.push(to.name);
+        edges.push([from.name, to.name]);
+      }
+    } else if (c.input_step !== undefined) {
+      const wfPort = findPort(task.inputs, c.name!);
+      if (!wfPort) {
+        throw new SpecError(`${where} reads workflow input "${c.name}", which the workflow does not declare (inputs: ${task.inputs.map((p) => p.id).join(', ') || 'none'})`, {
+          path: `connections[${i}].name`,
+          port: c.name,
+        });
+      }
+      feed(steps.get(c.input_step)!, c.input!, { kind: 'input', name: c.name!, port: wfPort }, where);
+    } else {
+      const wfPort = findPort(task.outputs, c.name!);
+      const step = steps.get(c.output_step!)!;
+      const port = findPort(step.task.outputs, c.output!)!;
+      if (!wfPort) {
+        throw new SpecError(`${where} writes workflow output "${c.name}", which the workflow does not declare (outputs: ${task.outputs.map((p) => p.id).join(', ') || 'none'})`, {
+          path: `connections[${i}].name`,
+          port: c.name,
+        });
+      }
+      if (wfPort.type !== port.type) {
+        throw new SpecError(`${where}: output "${port.id}" of step "${step.name}" is of type "${port.type}", but workflow output "${wfPort.id}" is "${wfPort.type}"`, {
+          step: step.name,
+          port: port.id,
+        });
+      }
+      outputs.push({ name: c.name!, step: step.name, port, wfPort });
+    }
+  });
+
+  for (const step of steps.values()) {
+    for (const port of step.task.inputs) {
+      if (step.sources.has(port.id)) continue;
+      if (port.default) step.sources.set(port.id, { kind: 'default', binding: port.default });
+      else if (!step.visualization) {
+        throw new MissingInputError(
+          `${wf}: input "${port.id}" of step "${step.name}" is not connected and has no default`,
+          { step: step.name, port: port.id, type: port.type, format: port.format },
+        );
+      }
+    }
+  }
+
+  const roots = [...steps.values()].filter((s) => s.deps.size === 0).map((s) => s.name);
+  checkAcyclic(steps, roots, wf);
+  const p: IPlan = { steps, roots, outputs, edges };
+  plans.set(task, p);
+  return p;
+}
+
+/** Kahn's algorithm; what it cannot order holds a cycle, which is found and named. */
+function checkAcyclic(steps: Map<string, IPlanStep>, roots: string[], wf: string): void {
+  const indeg = new Map([...steps.values()].map((s) => [s.name, s.deps.size]));
+  const queue = [...roots];
+  let seen = 0;
+  while (queue.length) {
+    const n = queue.pop()!;
+    seen++;
+    for (const d of steps.get(n)!.dependants) {
+      const k = indeg.get(d)! - 1;
+      indeg.set(d, k);
+      if (k === 0) queue.push(d);
+    }
+  }
+  if (seen === steps.size) return;
+  // Walk backwards along unresolved dependencies until a step repeats.
+  const left = [...indeg].filter(([, k]) => k > 0).map(([n]) => n);
+  const stack: string[] = [];
+  const onStack = new Map<string, number>();
+  let cur = left[0];
+  while (!onStack.has(cur)) {
+    onStack.set(cur, stack.length);
+    stack.push(cur);
+    cur = [...steps.get(cur)!.deps].find((d) => indeg.get(d)! > 0)!;
+  }
+  const cycle = stack.slice(onStack.get(cur)!).reverse();
+  cycle.push(cycle[0]);
+  throw new CycleError(`${wf} has a cycle: ${cycle.join(' -> ')}`, { cycle });
+}
+
+async function execute(task: ITaskSpec, inputs: Record<string, unknown>, ctx: IModeContext): Promise<Record<string, unknown>> {
+  const { job, runner, options } = ctx;
+  const p = plan(task, runner);
+  const limit = options.concurrency ?? 16;
+  if (!(Number.isInteger(limit) && limit >= 1)) {
+    throw new SpecError(`Expected \`concurrency\` to be an integer >= 1, got \`${limit}\``, { option: 'concurrency' });
+  }
+  job.announceDag({ steps: [...p.steps.keys()], edges: p.edges });
+
+  const results = new Map<string, Record<string, unknown>>();
+  const failed: Array<{ step: string; error: TaskcellError }> = [];
+  const blocked = new Set<string>();
+  const waiting = new Map([...p.steps.values()].map((s) => [s.name, s.deps.size]));
+  const ready = p.roots.filter((n) => !p.steps.get(n)!.visualization).reverse();
+  const stepOptions = { ...options, outputs: undefined, jobId: undefined, timeout: undefined, signal: undefined, parentId: job.jobId, parentJob: job };
+
+  await new Promise<void>((resolve) => {
+    let running = 0;
+    const block = (name: string) => {
+      for (const d of p.steps.get(name)!.dependants) {
+        if (!blocked.has(d)) {
+          blocked.add(d);
+          block(d);
+        }
+      }
+    };
+    const done = (name: string) => {
+      running--;
+      for (const d of p.steps.get(name)!.dependants) {
+        const k = waiting.get(d)! - 1;
+        waiting.set(d, k);
+        if (k === 0 && !blocked.has(d) && !p.steps.get(d)!.visualization) ready.push(d);
+      }
+      pump();
+    };
+    const pump = () => {
+      while (running < limit && ready.length && !job.aborted) {
+        const name = ready.pop()!;
+        const step = p.steps.get(name)!;
+        running++;
+        const bindings: Record<string, IBinding> = {};
+        for (const [portId, src] of step.sources) {
+          if (src.kind === 'input') bindings[portId] = { format: src.port.format, data: inputs[src.name] };
+          else if (src.kind === 'step') bindings[portId] = { format: src.port.format, data: results.get(src.step)![src.port.id] };
+        }
+        runner.execute(step.task, bindings, { ...stepOptions, step: name }).then(
+          (r) => {
+            results.set(name, r.data);
+            done(name);
+          },
+          (err) => {
+            failed.push({ step: name, error: toTaskcellError(err, { step: name }) });
+            block(name);
+            running--;
+            pump();
+          },
+        );
+      }
+      if (running === 0) resolve();
+    };
+    pump();
+  });
+
+  job.steps = Object.fromEntries(results);
+  const outputs: Record<string, unknown> = {};
+  for (const o of p.outputs) {
+    const r = results.get(o.step);
+    if (!r) continue;
+    outputs[o.name] = await runner.formats.convert(o.port.type, o.port.format, o.wfPort.format, r[o.port.id], { step: o.step, port: o.name });
+  }
+  const viz = [...p.steps.values()].filter((s) => s.visualization);
+  if (viz.length) {
+    outputs._visualizations = viz.map((s) => {
+      const vinputs: Record<string, unknown> = {};
+      for (const [portId, src] of s.sources) {
+        const port = findPort(s.task.inputs, portId)!;
+        const data = src.kind === 'input' ? inputs[src.name] : src.kind === 'step' ? results.get(src.step)?.[src.port.id] : src.binding.data;
+        vinputs[portId] = { format: port.format, type: port.type, data };
+      }
+      return { mode: 'preset', type: s.rawName, inputs: vinputs };
+    });
+  }
+  if (job.aborted) {
+    throw job.abortReason instanceof Error ? job.abortReason : new CanceledError('Workflow was cancelled', { task: task.name });
+  }
+  if (failed.length) {
+    const notRun = [...p.steps.keys()].filter((n) => !results.has(n) && !failed.some((f) => f.step === n) && !p.steps.get(n)!.visualization);
+    const first = failed[0];
+    throw new WorkflowError(
+      `${task.name ? `Workflow "${task.name}"` : 'Workflow'}: step "${first.step}" failed: ${first.error.message}` +
+        `${failed.length > 1 ? ` (and ${failed.length - 1} more step(s) failed: ${failed.slice(1).map((f) => f.step).join(', ')})` : ''}` +
+        `${notRun.length ? `; not run: ${notRun.slice(0, 10).join(', ')}${notRun.length > 10 ? `, ... (${notRun.length} in all)` : ''}` : ''}` +
+        `; finished: ${results.size} of ${p.steps.size} step(s)`,
+      { task: task.name, step: first.step },
+      failed,
+      Object.fromEntries(results),
+      notRun,
+      outputs,
+    );
+  }
+  return outputs;
+}
