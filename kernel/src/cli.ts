@@ -1,0 +1,55 @@
+import { TaskcellError, serializeError } from '@taskcell/core';
+import { runCommand } from './commands/run';
+
+/** A subcommand: takes its arguments, returns the exit code. */
+export type Command = (argv: string[]) => Promise<number>;
+
+/** The subcommands of `taskcell`. */
+export const commands: Record<string, { run: Command; summary: string }> = {
+  run: { run: runCommand, summary: 'run a task or workflow spec (Girder Worker JSON) and print its outputs as JSON' },
+};
+
+/** Usage text. */
+export function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((k) => k.length));
+  return [
+    'usage: taskcell <command> [options]',
+    '',
+    ...Object.entries(commands).map(([k, c]) => `  ${k.padEnd(width)}  ${c.summary}`),
+    '',
+    "Run 'taskcell <command> --help' for a command's options.",
+  ].join('\n');
+}
+
+/** Entry point of the `taskcell` command; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    process.stdout.write(`${(require('../package.json') as { version: string }).version}\n`);
+    return 0;
+  }
+  const cmd = commands[name];
+  if (!cmd) {
+    process.stderr.write(`taskcell: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+/** Print a typed error on stderr (a readable line, then its JSON) and give the exit code for it. */
+export function reportError(err: unknown): number {
+  const json = serializeError(err);
+  for (let e: typeof json | undefined = json; e; e = e.cause) delete e.stack;
+  process.stderr.write(`taskcell: [${json.code}] ${json.message}\n${JSON.stringify({ error: json })}\n`);
+  if (err instanceof TaskcellError && err.code === 'taskcell:canceled') return 130;
+  if (err instanceof TaskcellError && err.code === 'taskcell:option') return 2;
+  return 1;
+}

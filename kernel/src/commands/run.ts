@@ -1,0 +1,148 @@
+import { parseArgs } from 'node:util';
+import { extname } from 'node:path';
+import { OptionError, getRunner, loadTask, parseTask, run } from '@taskcell/core';
+import type { IBinding, IJobEvent, IPortSpec, IRunOptions, ITaskSpec } from '@taskcell/core';
+
+const HELP = `usage: taskcell run SPEC.json [--input ID=JSON | ID=@FILE]... [--output ID=BINDING_JSON]...
+                    [--on WHERE] [--no-cache] [--timeout MS] [--events]
+
+Runs a task or workflow spec (Girder Worker JSON; a script_uri is read relative to the spec)
+and prints its outputs as JSON on stdout: {"port": {"format": ..., "data": ...}, ...}.
+
+  --input ID=JSON     bind input ID to a value (JSON; text that is not JSON is taken as a string),
+                      or to a binding object such as {"format":"csv","data":"a,b\\n1,2\\n"} or {"url":"..."}
+  --input ID=@FILE    bind input ID to a local file; its format comes from the file extension when
+                      the port's type has a format with that extension, else the port's own format
+  --output ID=JSON    bind output ID, e.g. {"mode":"local","path":"out.csv","format":"csv"}
+  --on WHERE          where to run (default in-process)
+  --no-cache          neither read nor write the result cache
+  --timeout MS        fail the job after MS milliseconds
+  --events            write every job event as a JSON line on stderr
+
+Exit codes: 0 success, 1 the job failed (the typed error is on stderr), 2 bad arguments,
+130 cancelled (Ctrl-C).`;
+
+/** `taskcell run`. */
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      input: { type: 'string', multiple: true, short: 'i' },
+      output: { type: 'string', multiple: true, short: 'o' },
+      on: { type: 'string' },
+      'no-cache': { type: 'boolean' },
+      timeout: { type: 'string' },
+      events: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    throw new OptionError(`taskcell run takes one SPEC.json, got ${positionals.length ? positionals.join(' ') : 'none'}\n\n${HELP}`, {});
+  }
+  const spec = parseTask(await loadTask(positionals[0]));
+  const inputs: Record<string, IBinding> = {};
+  for (const arg of values.input ?? []) {
+    const [id, value] = Private.pair(arg, '--input');
+    inputs[id] = Private.inputBinding(spec, id, value);
+  }
+  const outputs: Record<string, IBinding> = {};
+  for (const arg of values.output ?? []) {
+    const [id, value] = Private.pair(arg, '--output');
+    const b = Private.json(value, `--output ${id}`);
+    if (b === null || typeof b !== 'object' || Array.isArray(b)) {
+      throw new OptionError(`--output ${id} must be a binding object such as {"mode":"local","path":"out.csv"}, got ${value}`, { port: id });
+    }
+    outputs[id] = b as IBinding;
+  }
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  const options: IRunOptions = { signal: controller.signal, outputs };
+  if (values.on) options.on = values.on;
+  if (values['no-cache']) options.cache = false;
+  if (values.timeout !== undefined) options.timeout = Number(values.timeout);
+  const progress = Private.progressLine(values.events === true);
+  if (progress) options.onEvent = progress;
+  try {
+    const result = await run(spec, inputs, options);
+    process.stdout.write(`${JSON.stringify(result.outputs, Private.replacer, 2)}\n`);
+    return 0;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    if (process.stderr.isTTY && !values.events) process.stderr.write('\r\x1b[K');
+  }
+}
+
+namespace Private {
+  export function pair(arg: string, flag: string): [string, string] {
+    const i = arg.indexOf('=');
+    if (i <= 0) throw new OptionError(`${flag} expects ID=VALUE, got ${JSON.stringify(arg)}`, {});
+    return [arg.slice(0, i), arg.slice(i + 1)];
+  }
+
+  export function json(text: string, what: string): unknown {
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      throw new OptionError(`${what} is not valid JSON: ${(err as Error).message}`, {});
+    }
+  }
+
+  export function inputBinding(spec: ITaskSpec, id: string, value: string): IBinding {
+    const port = spec.inputs.find((p) => p.id === id);
+    if (!port) {
+      throw new OptionError(`--input ${id}: the task has no input "${id}"; its inputs are: ${spec.inputs.map((p) => p.id).join(', ') || 'none'}`, {
+        port: id,
+      });
+    }
+    if (value.startsWith('@')) {
+      const path = value.slice(1);
+      return { mode: 'local', path, format: formatForFile(port, path) };
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(value);
+    } catch {
+      data = value;
+    }
+    if (data !== null && typeof data === 'object' && !Array.isArray(data) && ('data' in data || 'url' in data || 'mode' in data || 'path' in data)) {
+      return data as IBinding;
+    }
+    return { format: port.format, data };
+  }
+
+  /** The format of the port's type whose extensions include the file's, else the port's format. */
+  function formatForFile(port: IPortSpec, path: string): string {
+    const ext = extname(path).slice(1).toLowerCase();
+    const formats = getRunner().formats;
+    if (!ext || !formats.hasType(port.type)) return port.format;
+    if (formats.hasFormat(port.type, port.format) && formats.format(port.type, port.format).extensions?.includes(ext)) return port.format;
+    for (const f of formats.formats(port.type)) if (formats.format(port.type, f).extensions?.includes(ext)) return f;
+    return port.format;
+  }
+
+  /** Buffers print as base64 rather than as arrays of numbers. */
+  export function replacer(_key: string, v: unknown): unknown {
+    if (v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer' && Array.isArray((v as { data?: unknown }).data)) {
+      return { encoding: 'base64', bytes: Buffer.from((v as { data: number[] }).data).toString('base64') };
+    }
+    return v;
+  }
+
+  /** With --events, every event as a JSON line; on a terminal, one progress line kept up to date. */
+  export function progressLine(events: boolean): ((e: IJobEvent) => void) | undefined {
+    if (events) return (e) => process.stderr.write(`${JSON.stringify(e)}\n`);
+    if (!process.stderr.isTTY) return undefined;
+    return (e) => {
+      const what = e.step !== undefined ? `step ${e.step}` : (e.task ?? 'job');
+      const p = e.progress ?? undefined;
+      const detail = p ? `${Math.round((100 * p.current) / (p.total || 1))}%${p.message ? ` ${p.message}` : ''}` : (e.state ?? '');
+      process.stderr.write(`\r\x1b[K${what}: ${detail}`.slice(0, (process.stderr.columns ?? 80) + 4));
+    };
+  }
+}
