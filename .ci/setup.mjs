@@ -22,7 +22,7 @@ function mtime(p) {
 // 1. Node packages: install when node_modules is missing or older than the lock file.
 const marker = join(root, 'node_modules', '.package-lock.json');
 if (!existsSync(marker) || mtime(join(root, 'package-lock.json')) > mtime(marker)) {
-  sh('npm', [existsSync(join(root, 'package-lock.json')) ? 'ci' : 'install', '--no-audit', '--no-fund']);
+  sh('npm', ['install', '--no-audit', '--no-fund']);
 }
 
 // 2. Build every package (incremental).
