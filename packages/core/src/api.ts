@@ -69,9 +69,11 @@ export function run<T extends ITaskLike | ITaskSpec | TaskJSON>(
 ): Promise<IResult<Outputs<T>>> {
   let opts: IRunOptions = options ?? {};
   if (outputsOrOptions !== undefined) {
-    if (Private.isOutputs(outputsOrOptions)) opts = { ...opts, outputs: outputsOrOptions as Record<string, IBinding> };
-    else if (options !== undefined) {
-      throw new OptionError('run(task, inputs, outputs, options): the third argument must be output bindings when options are given fourth', {});
+    if (options !== undefined || Private.isOutputs(outputsOrOptions)) {
+      if (!Private.isOutputs(outputsOrOptions) && Object.keys(outputsOrOptions).length > 0) {
+        throw new OptionError('run(task, inputs, outputs, options): the third argument must be output bindings when options are given fourth', {});
+      }
+      opts = { ...opts, outputs: outputsOrOptions as Record<string, IBinding> };
     } else opts = outputsOrOptions as IRunOptions;
   }
   try {

@@ -150,7 +150,11 @@ export type InPathFor<S, F> = {
  */
 export class Workflow<S extends Record<string, AnyTask> = {}> implements ITaskLike {
   private steps: Array<{ name: string; task: ITaskSpec; visualization: boolean }> = [];
+  private stepIndex = new Map<string, { name: string; task: ITaskSpec; visualization: boolean }>();
   private wires: Array<{ from: string; out: string; to: string; in: string }> = [];
+  /** `step\0port` of every wired input and output, so building stays linear in the workflow's size. */
+  private wiredIn = new Set<string>();
+  private wiredOut = new Set<string>();
   private defaults = new Map<string, unknown>();
   private built: ITaskSpec | undefined;
   private readonly name: string | undefined;
@@ -161,9 +165,11 @@ export class Workflow<S extends Record<string, AnyTask> = {}> implements ITaskLi
 
   /** Add a step (Girder Worker's `add_task`). */
   step<N extends string, T extends AnyTask>(name: N, task: T | ITaskLike | TaskJSON, options?: { visualization?: boolean }): Workflow<S & Record<N, T>> {
-    if (this.steps.some((s) => s.name === name)) throw new DuplicateError(`${name} is already in Workflow!`, { step: name });
+    if (this.stepIndex.has(name)) throw new DuplicateError(`${name} is already in Workflow!`, { step: name });
     const spec = Private.specOf(task, `step "${name}"`);
-    this.steps.push({ name, task: spec, visualization: options?.visualization === true });
+    const entry = { name, task: spec, visualization: options?.visualization === true };
+    this.steps.push(entry);
+    this.stepIndex.set(name, entry);
     this.built = undefined;
     return this as unknown as Workflow<S & Record<N, T>>;
   }
@@ -193,10 +199,12 @@ export class Workflow<S extends Record<string, AnyTask> = {}> implements ITaskLi
       if (out.type !== inp.type) {
         throw new SpecError(`Cannot connect ${fs}.${fp} (type "${out.type}") to ${ts}.${tp} (type "${inp.type}")`, { step: ts, port: tp, type: inp.type });
       }
-      if (this.wires.some((w) => w.to === ts && w.in === tp)) {
+      if (this.wiredIn.has(`${ts}\0${tp}`)) {
         throw new SpecError(`Input ${ts}.${tp} is already connected`, { step: ts, port: tp });
       }
       this.wires.push({ from: fs, out: fp, to: ts, in: tp });
+      this.wiredIn.add(`${ts}\0${tp}`);
+      this.wiredOut.add(`${fs}\0${fp}`);
     }
     this.built = undefined;
     return this;
@@ -225,11 +233,18 @@ export class Workflow<S extends Record<string, AnyTask> = {}> implements ITaskLi
     const openIn: Array<{ step: string; port: IPortSpec }> = [];
     const openOut: Array<{ step: string; port: IPortSpec }> = [];
     for (const s of this.steps) {
-      for (const p of s.task.inputs) if (!this.wires.some((w) => w.to === s.name && w.in === p.id)) openIn.push({ step: s.name, port: p });
-      for (const p of s.task.outputs) if (!this.wires.some((w) => w.from === s.name && w.out === p.id)) openOut.push({ step: s.name, port: p });
+      for (const p of s.task.inputs) if (!this.wiredIn.has(`${s.name}\0${p.id}`)) openIn.push({ step: s.name, port: p });
+      for (const p of s.task.outputs) if (!this.wiredOut.has(`${s.name}\0${p.id}`)) openOut.push({ step: s.name, port: p });
     }
+    const count = (list: typeof openIn) => {
+      const m = new Map<string, number>();
+      for (const o of list) m.set(o.port.id, (m.get(o.port.id) ?? 0) + 1);
+      return m;
+    };
+    const inCount = count(openIn);
+    const outCount = count(openOut);
     const exposed = (list: typeof openIn, e: (typeof openIn)[number]) =>
-      list.some((o) => o !== e && o.port.id === e.port.id) ? `${e.step}.${e.port.id}` : e.port.id;
+      ((list === openIn ? inCount : outCount).get(e.port.id) ?? 0) > 1 ? `${e.step}.${e.port.id}` : e.port.id;
     const inputs: Record<string, unknown>[] = [];
     const outputs: Record<string, unknown>[] = [];
     const connections: IConnection[] = [];
@@ -241,8 +256,9 @@ export class Workflow<S extends Record<string, AnyTask> = {}> implements ITaskLi
       inputs.push(port);
       connections.push({ name, input_step: e.step, input: e.port.id });
     }
+    const inputNames = new Set(inputs.map((p) => p.name));
     for (const [name] of this.defaults) {
-      if (!inputs.some((p) => p.name === name)) {
+      if (!inputNames.has(name)) {
         throw new SpecError(`default("${name}"): the workflow has no open input of that name (open inputs: ${inputs.map((p) => p.name).join(', ') || 'none'})`, { port: name });
       }
     }
@@ -264,7 +280,7 @@ export class Workflow<S extends Record<string, AnyTask> = {}> implements ITaskLi
   }
 
   private find(name: string): { name: string; task: ITaskSpec } {
-    const s = this.steps.find((x) => x.name === name);
+    const s = this.stepIndex.get(name);
     if (!s) throw new SpecError(`No step named "${name}" (steps: ${this.steps.map((x) => x.name).join(', ') || 'none'})`, { step: name });
     return s;
   }

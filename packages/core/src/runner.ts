@@ -230,7 +230,13 @@ export class Runner {
     });
     this.active.set(job.jobId, { job });
     const signal = options.signal;
-    const onSignal = signal ? () => job.abort(signal.reason ?? new CanceledError('Job was cancelled', Private.where(task, options))) : undefined;
+    const onSignal = signal
+      ? () => {
+          // A caller's own abort reason (a DOMException, a string) becomes a CanceledError that keeps it as its cause.
+          const r: unknown = signal.reason;
+          job.abort(r instanceof TaskcellError ? r : new CanceledError('Job was cancelled', Private.where(task, options), { cause: r }));
+        }
+      : undefined;
     if (signal) {
       if (signal.aborted) onSignal!();
       else signal.addEventListener('abort', onSignal!, { once: true });

@@ -168,8 +168,8 @@ export function taskToJSON(spec: ITaskSpec): TaskJSON {
   }
   if (spec.name !== undefined) out.name = spec.name;
   if (spec.description !== undefined) out.description = spec.description;
-  out.inputs = spec.inputs.map(portToJSON);
-  out.outputs = spec.outputs.map(portToJSON);
+  if (spec.inputs.length || 'inputs' in spec.source) out.inputs = spec.inputs.map(portToJSON);
+  if (spec.outputs.length || 'outputs' in spec.source) out.outputs = spec.outputs.map(portToJSON);
   if (spec.mode !== 'python' || spec.source.mode !== undefined) out.mode = spec.mode;
   if (spec.script !== undefined) out.script = spec.script;
   if (spec.cache !== undefined) out.cache = spec.cache;

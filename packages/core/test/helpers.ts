@@ -1,0 +1,17 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRunner, setRunner } from '@taskcell/core';
+import type { IJobEvent, Runner } from '@taskcell/core';
+
+/** A fresh runner with its caches in a temp dir, made the default for `run()`. */
+export function freshRunner(): Runner {
+  const runner = createRunner({ cacheDir: mkdtempSync(join(tmpdir(), 'tc-test-')) });
+  setRunner(runner);
+  return runner;
+}
+
+/** The state events of one job, in order. */
+export function states(events: IJobEvent[], jobId?: string): string[] {
+  return events.filter((e) => e.kind === 'state' && e.state && !e.dag && (jobId === undefined || e.jobId === jobId)).map((e) => e.state!);
+}
