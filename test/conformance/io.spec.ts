@@ -76,7 +76,7 @@ conformance('io.json', async (c: ICase, file) => {
     } else if (a.target === "'data' in outputs.foo") {
       expect('data' in result.outputs.foo).toBe(a.value);
     } else if (a.target.startsWith('file at ')) {
-      const path = value(result, 'outputs.y.data').slice(0, -'_suffix'.length);
+      const path = String(value(result, 'outputs.y.data')).slice(0, -'_suffix'.length);
       expect(existsSync(path)).toBe(true);
       expect(readFileSync(path, 'utf8')).toBe(a.value);
     } else if (a.op === 'matches' && String(a.value).startsWith('^<tmp_root>')) {

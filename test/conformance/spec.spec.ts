@@ -1,5 +1,5 @@
 import { createRunner, parsePort, parseTask, portToJSON, run, setRunner, taskToJSON, workflow } from '@taskcell/core';
-import type { ITaskSpec, Runner } from '@taskcell/core';
+import type { AnyWorkflow, ITaskSpec, Runner } from '@taskcell/core';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,9 +38,9 @@ async function portPush(port: Json, binding: Json, autoConvert: boolean): Promis
   return { data: r.outputs.a.data };
 }
 
-function builder(input: Json) {
-  let wf = workflow();
-  for (const [task, name] of (input.add_task as Array<[Json, string]>) ?? []) wf = wf.step(name, task);
+function builder(input: Json): AnyWorkflow {
+  const wf: AnyWorkflow = workflow();
+  for (const [task, name] of (input.add_task as Array<[Json, string]>) ?? []) wf.step(name, task);
   for (const [a, b, mapping] of (input.connect_tasks as Array<[string, string, Record<string, string>]>) ?? []) wf.connect(a, b, mapping);
   for (const [name, binding] of Object.entries((input.set_default as Json) ?? {})) wf.default(name, binding);
   return wf;

@@ -286,6 +286,9 @@ export class Workflow<S extends Record<string, AnyTask> = {}> implements ITaskLi
   }
 }
 
+/** A workflow whose steps are not known to the compiler, for workflows built in a loop. */
+export type AnyWorkflow = Workflow<Record<string, AnyTask>>;
+
 /** Start a workflow: `workflow("scores").step("a", t1).step("b", t2).connect("a.out", "b.in")`. */
 export function workflow(name?: string): Workflow {
   return new Workflow(name);

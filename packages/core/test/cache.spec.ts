@@ -14,12 +14,12 @@ type Counter = { __runs?: Record<string, number> };
  */
 const tasks = {
   a: task({ name: 'a', inputs: { x: 'number' }, outputs: { y: 'number' } }, ({ x }) => {
-    const g = globalThis as { __runs: Record<string, number> };
+    const g = globalThis as unknown as { __runs: Record<string, number> };
     g.__runs.a = (g.__runs.a ?? 0) + 1;
     return x * 2;
   }),
   b: task({ name: 'b', inputs: { x: 'number' }, outputs: { y: 'number' } }, ({ x }) => {
-    const g = globalThis as { __runs: Record<string, number> };
+    const g = globalThis as unknown as { __runs: Record<string, number> };
     g.__runs.b = (g.__runs.b ?? 0) + 1;
     return x * 2;
   }),
@@ -104,7 +104,7 @@ describe('free variables', () => {
     expect(freeVariables(({ x }: { x: number }) => Math.max(x, k) + helper(x)).captured).toEqual(['helper', 'k']);
     expect(
       freeVariables(function named(this: unknown, a: number, ...rest: number[]) {
-        const [b = 2, { c } = { c: 3 }] = rest as never;
+        const [b = 2, { c } = { c: 3 }] = rest as unknown as [number, { c: number }];
         const o = { k: a, ['x']: b };
         try {
           return JSON.stringify(o) + c + named.length;

@@ -46,6 +46,7 @@ describe('run()', () => {
   });
 
   test('a bad input is a ValidationError naming the port, type, format and what came', async () => {
+    // @ts-expect-error -- x is a number: the compiler refuses a string, and so does the runner.
     const err = await run(square, { x: 'seven' }, { cache: false }).catch((e) => e);
     expect(err).toBeInstanceOf(ValidationError);
     expect(err.code).toBe('taskcell:validation');
@@ -153,6 +154,7 @@ describe('run()', () => {
   });
 
   test('errors serialize and revive with their class, code and context', async () => {
+    // @ts-expect-error -- a deliberately wrong input, to get an error.
     const err = (await run(square, { x: 'no' }, { cache: false }).catch((e) => e)) as TaskcellError;
     const back = TaskcellError.fromJSON(JSON.parse(JSON.stringify(err)));
     expect(back).toBeInstanceOf(ValidationError);

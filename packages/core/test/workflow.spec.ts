@@ -1,5 +1,5 @@
 import { CanceledError, CycleError, MissingInputError, SpecError, WorkflowError, run, task, workflow } from '@taskcell/core';
-import type { IJobEvent, Runner, TaskJSON } from '@taskcell/core';
+import type { AnyWorkflow, IJobEvent, Runner, TaskJSON } from '@taskcell/core';
 import { freshRunner, states } from './helpers';
 
 let runner: Runner;
@@ -37,9 +37,9 @@ describe('workflows', () => {
   }, 60_000);
 
   test('a wide fan-out/fan-in of 10,000 steps runs in-process', async () => {
-    let wf = workflow('fan').step('src', inc);
+    const wf: AnyWorkflow = workflow('fan').step('src', inc);
     const n = 10_000;
-    for (let i = 0; i < n; i++) wf = wf.step(`m${i}`, inc);
+    for (let i = 0; i < n; i++) wf.step(`m${i}`, inc);
     // Fan in pairwise through a tree of adds, so every step's result reaches the output.
     let level = Array.from({ length: n }, (_, i) => `m${i}.y`);
     for (let i = 0; i < n; i++) wf.connect('src', `m${i}`, { y: 'x' });
@@ -48,7 +48,7 @@ describe('workflows', () => {
       const next: string[] = [];
       for (let i = 0; i + 1 < level.length; i += 2) {
         const name = `add${k++}`;
-        wf = wf.step(name, add);
+        wf.step(name, add);
         wf.connect(level[i].split('.')[0], name, { [level[i].split('.')[1]]: 'a' });
         wf.connect(level[i + 1].split('.')[0], name, { [level[i + 1].split('.')[1]]: 'b' });
         next.push(`${name}.c`);
@@ -71,8 +71,8 @@ describe('workflows', () => {
       g.__running--;
       return x;
     });
-    let wf = workflow();
-    for (let i = 0; i < 12; i++) wf = wf.step(`s${i}`, slow);
+    const wf: AnyWorkflow = workflow();
+    for (let i = 0; i < 12; i++) wf.step(`s${i}`, slow);
     const inputs = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`s${i}.x`, i]));
     const g = globalThis as { __peak?: number };
     g.__peak = 0;
