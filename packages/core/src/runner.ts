@@ -168,7 +168,8 @@ export class Runner {
    * the result; rejects with a typed error (CanceledError when cancelled).
    */
   execute(task: ITaskSpec, inputs: Record<string, unknown>, options: IResolvedRunOptions = {}): Promise<IResult> {
-    if (options.on !== undefined && options.on !== 'in-process') {
+    // A workflow is scheduled here; its steps go to the pool one by one, so independent steps run on different workers.
+    if (options.on !== undefined && options.on !== 'in-process' && task.mode !== 'workflow') {
       const pool = this.pool(options.on);
       return pool.run(task, Private.bindAll(task, inputs), { ...options, on: undefined, place: pool.place });
     }

@@ -25,8 +25,12 @@ export const javascriptMode: IMode = {
   name: 'javascript',
 
   check(task) {
+    if (typeof task.source.module === 'string' && !task.fn) {
+      Private.moduleExport(task);
+      return;
+    }
     if (!task.fn && task.script === undefined) {
-      throw new SpecError(`Task "${task.name ?? '(unnamed)'}" in mode javascript needs a function or a "script"`, {
+      throw new SpecError(`Task "${task.name ?? '(unnamed)'}" in mode javascript needs a function, a "script" or a "module" ("package:export")`, {
         task: task.name,
         path: 'script',
       });
@@ -35,8 +39,9 @@ export const javascriptMode: IMode = {
   },
 
   execute(task, inputs, { job }) {
-    if (task.fn) {
-      const out = (task.fn as unknown as (i: unknown, c: unknown) => unknown)(inputs, job);
+    const body = task.fn ?? (typeof task.source.module === 'string' ? Private.moduleExport(task) : undefined);
+    if (body) {
+      const out = (body as unknown as (i: unknown, c: unknown) => unknown)(inputs, job);
       return typeof (out as Promise<unknown>)?.then === 'function'
         ? (out as Promise<unknown>).then((v) => Private.shape(task, v))
         : Private.shape(task, out);
@@ -47,6 +52,7 @@ export const javascriptMode: IMode = {
   },
 
   cacheIdentity(task): CacheIdentity {
+    if (typeof task.source.module === 'string' && !task.fn) return { code: `module:${task.source.module}` };
     if (task.fn) {
       const fv = freeVariables(task.fn);
       if (!fv.parsed) return { skip: 'the task function has no readable source' };
@@ -58,6 +64,34 @@ export const javascriptMode: IMode = {
 };
 
 namespace Private {
+  const modules = new Map<string, (...args: never[]) => unknown>();
+
+  /**
+   * The function a `module` field names: `"package:export"` (or `"./file.js:export"`, resolved from
+   * the working directory), as installed where the task runs (a worker, for remote pools).
+   */
+  export function moduleExport(task: ITaskSpec): (...args: never[]) => unknown {
+    const ref = task.source.module as string;
+    const hit = modules.get(ref);
+    if (hit) return hit;
+    const i = ref.lastIndexOf(':');
+    const [mod, name] = i > 0 ? [ref.slice(0, i), ref.slice(i + 1)] : [ref, 'default'];
+    let exported: unknown;
+    try {
+      exported = (createRequire(join(process.cwd(), 'taskcell-module.js'))(mod) as Record<string, unknown>)[name];
+    } catch (err) {
+      throw new SpecError(`Task "${task.name ?? '(unnamed)'}": cannot load module "${mod}": ${(err as Error).message}`, { task: task.name, path: 'module' });
+    }
+    if (typeof exported !== 'function') {
+      throw new SpecError(`Task "${task.name ?? '(unnamed)'}": module "${mod}" has no function export "${name}" (got ${typeof exported})`, {
+        task: task.name,
+        path: 'module',
+      });
+    }
+    modules.set(ref, exported as (...args: never[]) => unknown);
+    return exported as (...args: never[]) => unknown;
+  }
+
   const RESERVED = ['inputs', 'ctx', 'progress', 'log', 'console', 'require', 'fs', 'path', '_tempdir'];
 
   /** A function's return value as an outputs map: an object naming every output, or the single output's value. */
