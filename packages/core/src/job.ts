@@ -54,7 +54,7 @@ export class Job implements ITaskContext {
   private controller: AbortController | undefined;
   private _aborted = false;
   private _reason: unknown;
-  private children: Set<Job> | undefined;
+  private children: Set<{ abort(reason: unknown): void }> | undefined;
   private abortHook: ((reason: unknown) => void) | undefined;
 
   constructor(opts: IJobOptions) {
@@ -99,8 +99,8 @@ export class Job implements ITaskContext {
     this.abortHook = hook;
   }
 
-  /** Register a child job, aborted with this one; returns a function that unregisters it. */
-  adopt(child: Job): () => void {
+  /** Register a child (a step's job, or the controller of a step running in a pool), aborted with this job; returns a function that unregisters it. */
+  adopt(child: { abort(reason: unknown): void }): () => void {
     if (this._aborted) child.abort(this._reason);
     (this.children ??= new Set()).add(child);
     return () => this.children!.delete(child);

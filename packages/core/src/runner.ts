@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
   CanceledError,
@@ -83,10 +83,21 @@ export interface IResult<D = Record<string, unknown>> {
   artifacts: IArtifactRef[];
 }
 
-/** A place to run tasks other than this process (threads, a remote pool). */
+/**
+ * A place to run tasks other than this process (threads, a remote pool). One contract, one shared
+ * test suite for every implementation.
+ *
+ * `run` gets a single task (never a workflow: workflows are scheduled by the runner, which sends
+ * their steps here one by one), its inputs as bindings, and options with a `jobId`, a `signal`
+ * that aborts when the job is cancelled (the pool must stop the job where it runs and reject with
+ * a CanceledError), `onEvent` (every JobEvent of the job, re-emitted also to `globalEvents`),
+ * and the caller's `cache`, `timeout`, `validate`, `autoConvert`, `parentId` and `step`.
+ * Use `taskToWire`/`taskFromWire` to send the task.
+ */
 export interface IWorkerPool {
   readonly place: IJobPlace;
   run(task: ITaskSpec, inputs: Record<string, IBinding>, options: IResolvedRunOptions): Promise<IResult>;
+  /** Stop using the pool; idempotent. */
   close(): Promise<void>;
 }
 
@@ -105,6 +116,8 @@ export class Runner {
   private pools = new Map<string, PoolFactory>();
   private livePools = new Map<string, IWorkerPool>();
   private active = new Map<string, { job: Job }>();
+  /** Jobs running in a pool, by id: how to cancel each. */
+  private remote = new Map<string, (reason: unknown) => void>();
   private checked = new WeakSet<ITaskSpec>();
   private specHashes = new WeakMap<ITaskSpec, string | { skip: string }>();
   private _resultCache: IResultCache | undefined;
@@ -138,15 +151,16 @@ export class Runner {
 
   /** The ids of jobs that have not ended. */
   activeJobs(): string[] {
-    return [...this.active.keys()];
+    return [...this.active.keys(), ...this.remote.keys()];
   }
 
   /** Cancel one running job (a step cancels only itself; a workflow cancels its steps). True if it was running. */
   cancel(jobId: string): boolean {
+    const reason = new CanceledError(`Job ${jobId} was cancelled`, { job: jobId });
     const a = this.active.get(jobId);
-    if (!a) return false;
-    a.job.abort(new CanceledError(`Job ${jobId} was cancelled`, { job: jobId }));
-    return true;
+    if (a) a.job.abort(reason);
+    else this.remote.get(jobId)?.(reason);
+    return a !== undefined || this.remote.has(jobId);
   }
 
   /** Cancel every running job. */
@@ -170,10 +184,33 @@ export class Runner {
   execute(task: ITaskSpec, inputs: Record<string, unknown>, options: IResolvedRunOptions = {}): Promise<IResult> {
     // A workflow is scheduled here; its steps go to the pool one by one, so independent steps run on different workers.
     if (options.on !== undefined && options.on !== 'in-process' && task.mode !== 'workflow') {
-      const pool = this.pool(options.on);
-      return pool.run(task, Private.bindAll(task, inputs), { ...options, on: undefined, place: pool.place });
+      return this.executeInPool(this.pool(options.on), task, inputs, options);
     }
     return this.executeHere(task, inputs, options);
+  }
+
+  /**
+   * Hand a job to a pool. The pool gets a signal that aborts on `cancel(jobId)`, on the caller's
+   * signal and with the parent workflow, and passes the cancel on to wherever the job runs.
+   */
+  private executeInPool(pool: IWorkerPool, task: ITaskSpec, inputs: Record<string, unknown>, options: IResolvedRunOptions): Promise<IResult> {
+    const jobId = options.jobId ?? randomUUID();
+    const controller = new AbortController();
+    const abort = (reason: unknown) =>
+      controller.abort(reason instanceof TaskcellError ? reason : new CanceledError(`Job ${jobId} was cancelled`, { job: jobId }, { cause: reason }));
+    const outer = options.signal;
+    const onOuter = () => abort(outer!.reason);
+    if (outer?.aborted) onOuter();
+    else outer?.addEventListener('abort', onOuter, { once: true });
+    const unadopt = options.parentJob?.adopt({ abort });
+    this.remote.set(jobId, abort);
+    return pool
+      .run(task, Private.bindAll(task, inputs), { ...options, jobId, on: undefined, parentJob: undefined, signal: controller.signal, place: pool.place })
+      .finally(() => {
+        this.remote.delete(jobId);
+        outer?.removeEventListener('abort', onOuter);
+        unadopt?.();
+      });
   }
 
   /** Check a task once: its mode exists, its ports' types and formats are registered, its mode agrees. */
