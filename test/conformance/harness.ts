@@ -58,11 +58,14 @@ export function conformance(
   file: string,
   handler: (c: ICase, all: ICaseFile) => Promise<void> | void,
   excluded: Record<string, string> = {},
+  options: { label?: string; only?: (c: ICase) => boolean } = {},
 ): void {
-  const all = loadCases(file);
+  const loaded = loadCases(file);
+  const all = options.only ? { ...loaded, cases: loaded.cases.filter(options.only) } : loaded;
+  const label = options.label ?? file;
   const tally = { passed: 0, failed: [] as string[] };
   const names = new Set(all.cases.map((c) => c.name));
-  describe(`conformance ${file}`, () => {
+  describe(`conformance ${label}`, () => {
     test('every excluded case exists in the file', () => {
       expect(Object.keys(excluded).filter((n) => !names.has(n))).toEqual([]);
     });
@@ -79,7 +82,7 @@ export function conformance(
       });
     }
     afterAll(() => {
-      const lines = [`${file}: ${tally.passed} passed, ${tally.failed.length} failed, ${Object.keys(excluded).length} excluded`];
+      const lines = [`${label}: ${tally.passed} passed, ${tally.failed.length} failed, ${Object.keys(excluded).length} excluded`];
       for (const f of tally.failed) lines.push(`  failed: ${f}`);
       for (const [n, why] of Object.entries(excluded)) lines.push(`  excluded: ${n}: ${why}`);
       process.stdout.write(`${lines.join('\n')}\n`);

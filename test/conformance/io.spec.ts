@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertOp, conformance } from './harness';
-import type { ICase } from './harness';
+import type { ICase, ICaseFile } from './harness';
 import { asJavascript, scriptEquivalents } from './gw';
 
 type Json = Record<string, unknown>;
@@ -51,9 +51,10 @@ function value(result: { outputs: Record<string, Json> }, target: string): unkno
   return m[3] ? data.slice(-Number(m[3])) : data;
 }
 
-conformance('io.json', async (c: ICase, file) => {
+/** One case, with the python script as written or as its JavaScript equivalent. */
+const check = (language: 'javascript' | 'python') => async (c: ICase, file: ICaseFile) => {
   received.length = 0;
-  const task = asJavascript(c.task!, scriptEquivalents(file));
+  const task = language === 'python' ? c.task! : asJavascript(c.task!, scriptEquivalents(file));
   const kw = c.run_kwargs ?? {};
   const events: IJobEvent[] = [];
   const r = await run(task, local(c.input as Json), local(c.outputs ?? {}), {
@@ -87,4 +88,7 @@ conformance('io.json', async (c: ICase, file) => {
       assertOp(value(result, a.target), a.op, a.value);
     }
   }
-});
+};
+
+conformance('io.json', check('javascript'));
+conformance('io.json', check('python'), {}, { label: 'io.json (python)', only: (c) => (c.task?.mode ?? 'python') === 'python' });

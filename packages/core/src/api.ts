@@ -4,6 +4,7 @@ import type { IResult, IRunOptions } from './runner';
 import { registerBuiltinFormats } from './formats/builtins';
 import { javascriptMode } from './modes/javascript';
 import { workflowMode } from './modes/workflow';
+import { pythonMode } from './modes/python';
 import { inlineMode } from './io/inline';
 import { localMode } from './io/local';
 import { httpMode } from './io/http';
@@ -27,6 +28,7 @@ export function createRunner(options: Runner.IOptions = {}): Runner {
   registerBuiltinFormats(runner.formats);
   runner.modes.register(javascriptMode);
   runner.modes.register(workflowMode);
+  runner.modes.register(pythonMode);
   runner.io.register(inlineMode);
   runner.io.register(localMode);
   runner.io.register(httpMode);

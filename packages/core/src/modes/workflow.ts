@@ -58,7 +58,8 @@ function plan(task: ITaskSpec, runner: Runner): IPlan {
   const wf = task.name ? `Workflow "${task.name}"` : 'Workflow';
   const steps = new Map<string, IPlanStep>();
   for (const s of task.steps ?? []) {
-    runner.check(s.task);
+    // Visualization steps are never executed, so they need no runnable task.
+    if (!s.visualization) runner.check(s.task);
     steps.set(s.name, {
       name: s.name,
       rawName: s.source.name ?? s.name,

@@ -1,0 +1,15 @@
+// The project venv (.venv): Python packages the tests need, from test/python/requirements.txt.
+// Reinstalls only when the requirements file is newer than the venv's marker.
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export async function install({ sh, root }) {
+  const venv = join(root, '.venv');
+  const python = join(venv, 'bin', 'python');
+  if (!existsSync(python)) sh('python3', ['-m', 'venv', venv]);
+  const req = join(root, 'test', 'python', 'requirements.txt');
+  const marker = join(venv, '.taskcell-requirements');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(req).mtimeMs) return;
+  sh(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', req]);
+  writeFileSync(marker, new Date().toISOString());
+}

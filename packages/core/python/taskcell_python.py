@@ -1,0 +1,190 @@
+"""The Python side of taskcell's python mode: a warm interpreter that runs task scripts.
+
+Girder Worker's semantics: each input is a variable in the script's scope, and each output is read
+back from that scope when the script ends. Frames are JSON lines: requests on stdin, replies on
+file descriptor 3 (so the script's own print() output stays on stdout, where it becomes job logs).
+
+Data arrives as JSON. Ports whose format names a Python object become that object here:
+`networkx` (from taskcell's node-link graph) and `pil` (from an RGBA pixel buffer, plus the exact
+mode and bytes when a Python step made an image RGBA cannot hold), and go back the same way. Bytes
+travel as {"__bytes__": base64}.
+"""
+import base64
+import hashlib
+import json
+import os
+import sys
+import traceback
+
+OUT = os.fdopen(3, "w", buffering=1)
+END = "\0taskcell-end"
+
+
+def to_py(value):
+    if isinstance(value, dict):
+        if set(value) == {"__bytes__"}:
+            return base64.b64decode(value["__bytes__"])
+        return {k: to_py(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_py(v) for v in value]
+    return value
+
+
+def from_py(value):
+    if isinstance(value, (bytes, bytearray)):
+        return {"__bytes__": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, dict):
+        return {str(k): from_py(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [from_py(v) for v in value]
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return value
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    # numpy scalars and the like
+    for attr in ("item", "tolist"):
+        if hasattr(value, attr):
+            return from_py(getattr(value, attr)())
+    raise TypeError("cannot send a %s back to taskcell" % type(value).__name__)
+
+
+def need(module, port, fmt):
+    try:
+        return __import__(module)
+    except ImportError:
+        raise ImportError(
+            'port "%s" has format "%s", which needs the Python package "%s": install it in the interpreter taskcell uses (%s)'
+            % (port, fmt, module, sys.executable)
+        )
+
+
+def graph_in(data, port):
+    nx = need("networkx", port, "networkx")
+    g = nx.MultiDiGraph() if data.get("directed") and data.get("multigraph") else (
+        nx.DiGraph() if data.get("directed") else (nx.MultiGraph() if data.get("multigraph") else nx.Graph()))
+    g.graph.update(data.get("graph") or {})
+    for n in data.get("nodes", []):
+        attrs = dict(n)
+        g.add_node(attrs.pop("id"), **attrs)
+    for e in data.get("edges", []):
+        attrs = dict(e)
+        s, t = attrs.pop("source"), attrs.pop("target")
+        if g.is_multigraph() and "key" in attrs:
+            g.add_edge(s, t, key=attrs.pop("key"), **attrs)
+        else:
+            g.add_edge(s, t, **attrs)
+    return g
+
+
+def graph_out(g):
+    return {
+        "directed": g.is_directed(),
+        "multigraph": g.is_multigraph(),
+        "graph": from_py(dict(g.graph)),
+        "nodes": [dict(from_py(a), id=from_py(n)) for n, a in g.nodes(data=True)],
+        "edges": [dict(from_py(a), source=from_py(s), target=from_py(t), key=from_py(k)) for s, t, k, a in g.edges(keys=True, data=True)]
+        if g.is_multigraph()
+        else [dict(from_py(a), source=from_py(s), target=from_py(t)) for s, t, a in g.edges(data=True)],
+    }
+
+
+def networkx_1x_degree():
+    """Girder Worker's tasks were written for networkx 1.x, whose module function degree(G) returned a
+    dict of node -> degree (its documented Facebook example calls max(degrees, key=degrees.get)).
+    networkx 2 and later return a DegreeView, which has no .get. The module function (not the
+    G.degree method) gets its 1.x result back for a whole graph, so those tasks run unchanged.
+    TASKCELL_NETWORKX1_DEGREE=0 turns this off."""
+    if os.environ.get("TASKCELL_NETWORKX1_DEGREE") == "0":
+        return
+    try:
+        import networkx
+    except ImportError:
+        return
+    if getattr(networkx, "_taskcell_degree", None):
+        return
+    modern = networkx.degree
+
+    def degree(G, nbunch=None, weight=None):
+        view = modern(G, nbunch, weight)
+        return dict(view) if nbunch is None else view
+
+    degree.__doc__ = modern.__doc__
+    networkx.degree = degree
+    networkx._taskcell_degree = True
+
+
+def image_in(data, port):
+    need("PIL", port, "pil")
+    from PIL import Image
+
+    size = (data["width"], data["height"])
+    rgba = to_py(data["data"])
+    exact = data.get("pil")
+    # An image a Python step made in a mode RGBA cannot hold (I, F, L...) comes back exactly, unless
+    # a step in between changed its pixels.
+    if exact and exact.get("rgba_sha1") == hashlib.sha1(rgba).hexdigest():
+        return Image.frombytes(exact["mode"], size, to_py(exact["data"]))
+    img = Image.frombytes("RGBA", size, rgba)
+    # taskcell's image value is RGBA; a fully opaque one is handed over as the RGB image it was.
+    if img.getextrema()[3] == (255, 255):
+        img = img.convert("RGB")
+    return img
+
+
+def image_out(img):
+    rgba = img.convert("RGBA")
+    rgba_bytes = rgba.tobytes()
+    out = {"width": rgba.width, "height": rgba.height, "channels": 4, "data": from_py(rgba_bytes)}
+    if img.mode not in ("RGBA", "P", "PA"):
+        out["pil"] = {"mode": img.mode, "data": from_py(img.tobytes()), "rgba_sha1": hashlib.sha1(rgba_bytes).hexdigest()}
+    return out
+
+
+IN = {"networkx": graph_in, "pil": image_in}
+OUT_CONV = {"networkx": graph_out, "pil": image_out}
+
+
+def run(req):
+    scope = {"__name__": "__taskcell_task__"}
+    for port in req["inputs"]:
+        value = to_py(req["values"].get(port["id"]))
+        conv = IN.get(port["format"])
+        scope[port["id"]] = conv(value, port["id"]) if conv and port.get("target") != "filepath" else value
+    scope.update(req.get("magic") or {})
+    if "networkx" in req["script"]:
+        networkx_1x_degree()
+    code = compile(req["script"], req.get("name") or "<task>", "exec")
+    exec(code, scope)
+    outputs = {}
+    for port in req["outputs"]:
+        if port["id"] not in scope:
+            raise NameError('the script did not set its output "%s"' % port["id"])
+        value = scope[port["id"]]
+        conv = OUT_CONV.get(port["format"])
+        outputs[port["id"]] = conv(value) if conv and port.get("target") != "filepath" else from_py(value)
+    return outputs
+
+
+def main():
+    OUT.write(json.dumps({"ready": True, "python": sys.version.split()[0]}) + "\n")
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        req = json.loads(line)
+        try:
+            reply = {"id": req["id"], "outputs": run(req)}
+        except BaseException as err:  # the task's failure is reported, never the interpreter's end
+            reply = {
+                "id": req["id"],
+                "error": {"type": type(err).__name__, "message": str(err), "traceback": traceback.format_exc()},
+            }
+        # Mark the end of this job's output on both streams, so no line is given to the next job.
+        sys.stdout.write(END + "\n")
+        sys.stderr.write(END + "\n")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        OUT.write(json.dumps(reply) + "\n")
+
+
+if __name__ == "__main__":
+    main()
