@@ -59,3 +59,43 @@ describe('taskcell run', () => {
     expect(taskcell(['frobnicate']).code).toBe(2);
   });
 });
+
+/** Run the command with bytes on stdin. */
+function withStdin(args: string[], input: string | Buffer) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { input, env: process.env });
+  return { code: r.status, stdout: r.stdout as Buffer, stderr: (r.stderr as Buffer).toString('utf8') };
+}
+
+describe('taskcell convert and validate', () => {
+  const SHARED = join(ROOT, '..', 'shared', 'girder-worker');
+
+  test('convert writes text formats as text, in-memory formats as JSON', () => {
+    const nested = withStdin(['convert', '--type', 'tree', '--from', 'newick', '--to', 'nested'], '(A:1,B:2)C;');
+    expect(nested.code).toBe(0);
+    expect(JSON.parse(nested.stdout.toString()).children.map((c: { node_data: Record<string, unknown> }) => c.node_data['node name'])).toEqual(['A', 'B']);
+    const json = withStdin(['convert', '--type', 'number_list', '--from', 'number_list', '--to', 'json'], '[1, 2.5, 3]');
+    expect(json.stdout.toString()).toBe('[1, 2.5, 3]');
+  });
+
+  test('convert writes binary formats as bytes: png -> png.base64 -> png is byte-exact', () => {
+    const png = readFileSync(join(SHARED, 'raw', 'image_test_16x16.png'));
+    const b64 = withStdin(['convert', '--type', 'image', '--from', 'png', '--to', 'png.base64'], png);
+    expect(b64.stdout.toString()).toBe(png.toString('base64'));
+    const back = withStdin(['convert', '--type', 'image', '--from', 'png.base64', '--to', 'png', '-'], b64.stdout);
+    expect(Buffer.compare(back.stdout, png)).toBe(0);
+  });
+
+  test('validate exits 0 for valid data and 1 with the reason, line and column for invalid data', () => {
+    expect(withStdin(['validate', '--type', 'tree', '--format', 'newick'], '(A:1,B:2)C;').code).toBe(0);
+    const bad = withStdin(['validate', '--type', 'tree', '--format', 'newick'], '(A:1,\n(B:2,C:3)D:4,E;');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^taskcell: invalid tree\/newick: .*at line 2, column \d+/);
+    const xml = withStdin(['validate', '--type', 'graph', '--format', 'graphml'], '<graphml><graph><node id="a"></graph>');
+    expect(xml.code).toBe(1);
+    expect(xml.stderr).toMatch(/line 1, column \d+/);
+    const list = withStdin(['validate', '--type', 'number_list', '--format', 'number_list'], '[1, "two"]');
+    expect(list.code).toBe(1);
+    expect(list.stderr).toMatch(/element 1 is string "two", expected a number/);
+    expect(withStdin(['validate', '--type', 'nope', '--format', 'x'], '').code).toBe(1);
+  });
+});

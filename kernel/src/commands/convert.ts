@@ -1,0 +1,32 @@
+import { parseArgs } from 'node:util';
+import { OptionError, getRunner } from '@taskcell/core';
+import { readInput, writeOutput } from './io';
+
+const HELP = `usage: taskcell convert --type T --from F --to G [FILE|-]
+
+Converts data of type T from format F to format G along the shortest converter path and writes it
+to stdout: binary formats (png, zip, bson...) as bytes, text formats as text, in-memory formats
+(rows, nested, networkx, pil...) as JSON. Reads FILE, or stdin for - or no FILE. Directory formats
+take and give paths.`;
+
+/** `taskcell convert`. */
+export async function convertCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { type: { type: 'string', short: 't' }, from: { type: 'string' }, to: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const { type, from, to } = values;
+  if (!type || !from || !to || positionals.length > 1) throw new OptionError(`taskcell convert needs --type, --from and --to, and at most one FILE\n\n${HELP}`, {});
+  const formats = getRunner().formats;
+  formats.format(type, from);
+  formats.format(type, to);
+  const data = await readInput(positionals[0], type, from);
+  formats.validate(type, from, data, {}, positionals[0] && positionals[0] !== '-' ? `Input ${positionals[0]}` : 'Input');
+  writeOutput(await formats.convert(type, from, to, data, {}));
+  return 0;
+}
