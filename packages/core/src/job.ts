@@ -169,34 +169,28 @@ export class Job implements ITaskContext {
   artifact(path: string, name?: string): void {
     const ref: IArtifactRef = { name: name ?? path.split(/[\\/]/).pop() ?? path, path };
     this.artifacts.push(ref);
-    if (!this.observed) return;
-    const ev = this.event('artifact');
-    ev.artifact = ref;
-    this.emit(ev);
+    this.report('artifact', { artifact: ref });
   }
 
   /** Tell listeners the shape of a workflow, so they can draw its DAG. */
   announceDag(dag: NonNullable<IJobEvent['dag']>): void {
-    if (!this.observed) return;
-    const ev = this.event('state');
-    ev.dag = dag;
-    this.emit(ev);
+    this.report('state', { dag });
   }
 
   /** Tell listeners about the result cache. */
-  cacheEvent(info: NonNullable<IJobEvent['cache']>): void {
-    if (!this.observed) return;
-    const ev = this.event('cache');
-    ev.cache = info;
-    this.emit(ev);
+  cacheEvent(cache: NonNullable<IJobEvent['cache']>): void {
+    this.report('cache', { cache });
   }
 
   /** Tell listeners an output is ready. */
-  outputEvent(info: NonNullable<IJobEvent['output']>): void {
+  outputEvent(output: NonNullable<IJobEvent['output']>): void {
+    this.report('output', { output });
+  }
+
+  /** Emit an event of this kind with these fields, if anyone listens. */
+  private report(kind: IJobEvent['kind'], fields: Partial<IJobEvent>): void {
     if (!this.observed) return;
-    const ev = this.event('output');
-    ev.output = info;
-    this.emit(ev);
+    this.emit(Object.assign(this.event(kind), fields));
   }
 
   /** Remove the temp directory, if one was made. */

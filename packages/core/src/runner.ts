@@ -215,7 +215,7 @@ export class Runner {
 
   /** Check a task once: its mode exists, its ports' types and formats are registered, its mode agrees. */
   check(task: ITaskSpec): IMode {
-    const mode = this.modes.get(task.mode, task.name);
+    const mode = this.modes.get(task.mode, task.name ? `in task "${task.name}"` : undefined);
     if (this.checked.has(task)) return mode;
     for (const [dir, ports] of [['input', task.inputs], ['output', task.outputs]] as const) {
       for (const p of ports) {

@@ -164,7 +164,7 @@ describe('run()', () => {
   });
 
   test('an unknown mode or type is a typed error naming what is registered', async () => {
-    await expect(run({ mode: 'fortran', inputs: [], outputs: [] }, {})).rejects.toThrow(/Unknown task mode "fortran"; registered modes: javascript, workflow/);
+    await expect(run({ mode: 'fortran', inputs: [], outputs: [] }, {})).rejects.toThrow(/Unknown task mode "fortran"; registered: javascript, workflow, python/);
     await expect(run({ mode: 'javascript', script: '', inputs: [{ name: 'a', type: 'nope' }], outputs: [] }, {})).rejects.toThrow(/Input "a": Unknown type "nope"/);
   });
 

@@ -1,5 +1,4 @@
-import { DuplicateError, OptionError } from '../errors';
-import type { IDisposable } from '../events';
+import { NamedRegistry } from '../named-registry';
 import type { FormatRegistry } from '../formats/registry';
 import type { IBinding, IPortSpec } from '../spec';
 import type { ITaskContext } from '../job';
@@ -27,29 +26,8 @@ export interface IIoMode {
 }
 
 /** The io modes by name. */
-export class IoRegistry {
-  private modes = new Map<string, IIoMode>();
-
-  /** Register a mode; dispose the result to remove it. */
-  register(mode: IIoMode): IDisposable {
-    if (this.modes.has(mode.name)) throw new DuplicateError(`IO mode "${mode.name}" is already registered`, { mode: mode.name });
-    this.modes.set(mode.name, mode);
-    let done = false;
-    return {
-      dispose: () => {
-        if (done) return;
-        done = true;
-        if (this.modes.get(mode.name) === mode) this.modes.delete(mode.name);
-      },
-    };
-  }
-
-  /** The mode; an OptionError naming the known modes when it is absent. */
-  get(name: string): IIoMode {
-    const m = this.modes.get(name);
-    if (!m) {
-      throw new OptionError(`Unknown binding mode "${name}"; known modes: ${[...this.modes.keys()].join(', ')}`, { mode: name });
-    }
-    return m;
+export class IoRegistry extends NamedRegistry<IIoMode> {
+  constructor() {
+    super('binding mode');
   }
 }

@@ -1,5 +1,4 @@
-import { DuplicateError, OptionError } from '../errors';
-import type { IDisposable } from '../events';
+import { NamedRegistry } from '../named-registry';
 import type { Job } from '../job';
 import type { IBinding, ITaskSpec } from '../spec';
 import type { IResolvedRunOptions, Runner } from '../runner';
@@ -30,35 +29,9 @@ export interface IMode {
   cacheIdentity?(task: ITaskSpec): CacheIdentity;
 }
 
-/** The modes by name. Built-ins register through the same door as plugins. */
-export class ModeRegistry {
-  private modes = new Map<string, IMode>();
-
-  register(mode: IMode): IDisposable {
-    if (this.modes.has(mode.name)) throw new DuplicateError(`Mode "${mode.name}" is already registered`, { mode: mode.name });
-    this.modes.set(mode.name, mode);
-    let done = false;
-    return {
-      dispose: () => {
-        if (done) return;
-        done = true;
-        if (this.modes.get(mode.name) === mode) this.modes.delete(mode.name);
-      },
-    };
-  }
-
-  has(name: string): boolean {
-    return this.modes.has(name);
-  }
-
-  get(name: string, task?: string): IMode {
-    const m = this.modes.get(name);
-    if (!m) {
-      throw new OptionError(
-        `Unknown task mode "${name}"${task ? ` in task "${task}"` : ''}; registered modes: ${[...this.modes.keys()].join(', ')}`,
-        { mode: name, task },
-      );
-    }
-    return m;
+/** The task modes by name. Built-ins register through the same door as plugins. */
+export class ModeRegistry extends NamedRegistry<IMode> {
+  constructor() {
+    super('task mode');
   }
 }
