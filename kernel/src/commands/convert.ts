@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { OptionError, getRunner } from '@taskcell/core';
+import { createReadStream } from 'node:fs';
+import { OptionError, canStream, getRunner, streamConvert } from '@taskcell/core';
 import { readInput, writeOutput } from './io';
 
 const HELP = `usage: taskcell convert --type T --from F --to G [FILE|-]
@@ -7,7 +8,8 @@ const HELP = `usage: taskcell convert --type T --from F --to G [FILE|-]
 Converts data of type T from format F to format G along the shortest converter path and writes it
 to stdout: binary formats (png, zip, bson...) as bytes, text formats as text, in-memory formats
 (rows, nested, networkx, pil...) as JSON. Reads FILE, or stdin for - or no FILE. Directory formats
-take and give paths.`;
+take and give paths. CSV and TSV to jsonlines, rows.json, objectlist.json, CSV or TSV stream: a file
+of any size converts in bounded memory.`;
 
 /** `taskcell convert`. */
 export async function convertCommand(argv: string[]): Promise<number> {
@@ -25,7 +27,13 @@ export async function convertCommand(argv: string[]): Promise<number> {
   const formats = getRunner().formats;
   formats.format(type, from);
   formats.format(type, to);
-  const data = await readInput(positionals[0], type, from);
+  const file = positionals[0];
+  if (canStream(type, from, to)) {
+    // Large text tables convert chunk by chunk, never whole in memory.
+    await streamConvert(type, from, to, file === undefined || file === '-' ? process.stdin : createReadStream(file), process.stdout);
+    return 0;
+  }
+  const data = await readInput(file, type, from);
   formats.validate(type, from, data, {}, positionals[0] && positionals[0] !== '-' ? `Input ${positionals[0]}` : 'Input');
   writeOutput(await formats.convert(type, from, to, data, {}));
   return 0;

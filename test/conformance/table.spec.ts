@@ -1,0 +1,126 @@
+/** Girder Worker's table tests: append_tables runs across formats, CSV sniffing, objectlist, jsonlines, column names, NaN, a big header. */
+import { createRunner, run, setRunner } from '@taskcell/core';
+import type { IRows, Runner } from '@taskcell/core';
+import { mkdtempSync, readFileSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SHARED, assertOp, conformance } from './harness';
+import type { ICase } from './harness';
+import { runCase } from './gw-run';
+import type { ScriptLanguage } from './gw-run';
+
+type Json = Record<string, unknown>;
+let runner: Runner;
+beforeAll(() => {
+  runner = createRunner({ cacheDir: mkdtempSync(join(tmpdir(), 'tc-table-')) });
+  setRunner(runner);
+});
+
+/** An input given as a file of Girder Worker's test data. */
+function inputData(c: ICase): unknown {
+  const input = c.input as Json;
+  return input && typeof input === 'object' && typeof input.data_file === 'string' ? readFileSync(join(SHARED, input.data_file), 'utf8') : input;
+}
+
+/** Read an assertion target off a converted value or a run's outputs. */
+function read(target: string, value: unknown, outputs: Record<string, Json> = {}): unknown {
+  const rows = value as IRows;
+  switch (target) {
+    case 'data':
+      return value;
+    case 'data[:3]':
+      return (value as unknown[]).slice(0, 3);
+    case 'data.fields':
+    case 'set(data.fields)':
+      return rows.fields;
+    case 'data.fields[:3]':
+      return rows.fields.slice(0, 3);
+    case 'data.rows':
+      return rows.rows;
+    case 'json.loads(data).fields':
+      return JSON.parse(value as string).fields;
+    case 'json.loads(data).fields[:3]':
+      return JSON.parse(value as string).fields.slice(0, 3);
+    case 'json.loads(data).rows':
+      return JSON.parse(value as string).rows;
+    case 'outputs.c.format':
+      return outputs.c.format;
+    case 'outputs.c.data':
+      return outputs.c.data;
+    case 'outputs.data.data.fields[:3]':
+      return (outputs.data.data as IRows).fields.slice(0, 3);
+    default:
+      throw new Error(`no reading for ${target}`);
+  }
+}
+
+const check = (language: ScriptLanguage) => async (c: ICase) => {
+  if (c.kind === 'convert') {
+    const value = await runner.formats.convert(c.type!, c.from_format!, c.to_format!, inputData(c));
+    if (c.expected !== null) expect(value).toEqual(c.expected);
+    if (c.expected_after_roundtrip) {
+      const back = c.expected_after_roundtrip as { to_format: string; data: unknown };
+      expect(await runner.formats.convert(c.type!, c.to_format!, back.to_format, value)).toEqual(back.data);
+    }
+    const derived = (c.derived as Json | undefined)?.data;
+    if (derived !== undefined) expect(value).toEqual(derived);
+    for (const a of c.assertions ?? []) {
+      if (a.op === 'not_nan_or_inf') {
+        const cells = (JSON.parse(value as string) as IRows).rows.flatMap((r) => Object.values(r));
+        expect(cells.filter((v) => typeof v === 'number' && !Number.isFinite(v))).toEqual([]);
+        // "NaN" cells stay strings.
+        expect(cells.filter((v) => v === 'NaN').length).toBe((c.derived as Json).nan_string_cells);
+      } else assertOp(read(a.target, value), a.op, a.value);
+    }
+    return;
+  }
+  if (c.name === 'table.TestTable.test_sniffer#flu_task') {
+    // flu.py is not shipped; its JavaScript equivalent reads the same data file and drops the 11-line preamble.
+    const data = join(SHARED, 'raw', 'tests', 'data');
+    const task = { ...c.task, mode: 'javascript', script: `data = fs.readFileSync(${JSON.stringify(join(data, 'flutrends_us_data.txt'))}, 'utf8').split('\\n').slice(11).join('\\n')` };
+    const r = await run(task, {}, c.outputs as Json, { cache: false });
+    expect((r.outputs.data.data as IRows).fields.slice(0, 3)).toEqual(['Date', 'United States', 'Alabama']);
+    expect((r.outputs.data.data as IRows).fields.length).toBe((c.derived as Json).fields_count);
+    expect((r.outputs.data.data as IRows).rows.length).toBe((c.derived as Json).rows_count);
+    expect((r.outputs.data.data as IRows).rows[0]).toEqual((c.derived as Json).first_row);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'tc-table-out-'));
+  const outputs = JSON.parse(JSON.stringify(c.outputs ?? {}).replace('<tmpfile>', join(dir, 'out.csv')));
+  const inputs = Object.fromEntries(Object.entries(c.input as Json).map(([k, v]) => [k, (v as Json).from_case ? (v as Json).value : v]));
+  const r = await runCase(c, inputs, outputs, language);
+  const outs = r.outputs as unknown as Record<string, Json>;
+  for (const [k, v] of Object.entries((c.expected as Json | null) ?? {})) expect(outs[k]).toEqual(v);
+  for (const a of c.assertions ?? []) {
+    if (a.target === 'file contents at <tmpfile>') {
+      const text = readFileSync(join(dir, 'out.csv'), 'utf8');
+      assertOp(text, a.op, a.value);
+      expect(text).toBe((c.derived as Json).file_contents);
+    } else assertOp(read(a.target, undefined, outs), a.op, a.value);
+  }
+  const derived = (c.derived as Json | undefined)?.data;
+  if (derived !== undefined) expect(outs.c.data).toBe(derived);
+};
+
+const excluded = {
+  'table.TestTable.test_bson': 'reads and writes MongoDB collections (mode "mongodb"), and no MongoDB runs here; objectlist.bson itself is tested by the unit tests',
+  'table.TestTable.test_mongo_to_python': 'reads MongoDB collections (mode "mongodb"), and no MongoDB runs here',
+  'table.TestTable.test_r_dataframe': 'an R task (r.dataframe), and taskcell has no R mode',
+};
+conformance('table.json', check('javascript'), excluded);
+conformance('table.json', check('python'), {
+  ...excluded,
+  'table.TestTable.test_sniffer#flu_task': "flu.py is Python 2 only (it splits bytes by a str), and it is not shipped; the javascript run reads the same file",
+}, { label: 'table.json (python)', only: (c) => c.kind === 'run' });
+
+test('the sniffed CSV matches Girder Worker on test.csv, cell for cell', async () => {
+  const c = (await import('./harness')).loadCases('table.json').cases.find((x) => x.name === 'table.TestTable.test_sniffer#test_csv')!;
+  const copy = mkdtempSync(join(tmpdir(), 'tc-csv-'));
+  cpSync(join(SHARED, 'raw', 'tests', 'data', 'test.csv'), join(copy, 'test.csv'));
+  const r = await run(
+    { mode: 'javascript', script: 'out = t', inputs: [{ name: 't', type: 'table', format: 'rows' }], outputs: [{ name: 'out', type: 'table', format: 'rows' }] },
+    { t: { mode: 'local', path: join(copy, 'test.csv'), format: 'csv' } },
+    { cache: false },
+  );
+  expect(r.data.out).toEqual((c.derived as Json).data);
+});
