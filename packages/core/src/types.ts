@@ -29,8 +29,8 @@ export interface TypeMap {
   string_list: string[];
   table: IRows;
   tree: INestedTree;
-  graph: unknown;
-  image: unknown;
+  graph: import('./formats/graph/graph').IGraph;
+  image: import('./formats/image/rgba-image').IRgbaImage;
   directory: string;
   python: unknown;
 }
@@ -59,12 +59,18 @@ export interface FormatMap {
   'tree/newick': string;
   'tree/nexus': string;
   'tree/phyloxml': string;
+  'graph/networkx': import('./formats/graph/graph').IGraph;
   'graph/networkx.json': string;
   'graph/graphml': string;
   'graph/adjacencylist': string;
   'graph/clique.json': string;
+  'image/pil': import('./formats/image/rgba-image').IRgbaImage;
+  'image/png': Uint8Array;
   'image/png.base64': string;
+  'image/jpeg': Uint8Array;
   'directory/path': string;
+  'directory/zip': string;
+  'directory/tgz': string;
 }
 
 /** A registered type name. */

@@ -1,0 +1,5 @@
+/** Girder Worker's integer_list tests: `c = a + b` over the native and `json` formats, the port default, a missing input. */
+import { conformance } from './harness';
+import { checkRunCase } from './gw-run';
+
+conformance('integer_list.json', checkRunCase);

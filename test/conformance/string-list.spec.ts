@@ -1,0 +1,5 @@
+/** Girder Worker's string_list tests: `c = a + b` over the native and `json` formats, the port default, a missing input. */
+import { conformance } from './harness';
+import { checkRunCase } from './gw-run';
+
+conformance('string_list.json', checkRunCase);
