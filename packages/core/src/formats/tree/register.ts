@@ -37,6 +37,17 @@ export function registerTreeFormats(registry: FormatRegistry): IDisposable[] {
   );
   d.push(registry.registerFormat({ type, format: 'nexus', validate: isString, text: true, extensions: ['nex'] }));
   d.push(registry.registerFormat({ type, format: 'phyloxml', validate: isString, text: true }));
+  // Arbor's TreeStore layout: concatenated BSON documents. Girder Worker made it only from R trees
+  // (ape), so taskcell knows and validates it but has no converter to or from it.
+  d.push(
+    registry.registerFormat({
+      type,
+      format: 'treestore',
+      binary: true,
+      validate: (v) => v instanceof Uint8Array || `expected treestore bytes (concatenated BSON documents), got ${v === null ? 'null' : typeof v}`,
+      description: "Arbor's TreeStore documents, as BSON bytes",
+    }),
+  );
 
   // Girder Worker's two native edges first, then the ones that replace its R converters.
   const edges: Array<[string, string, (data: unknown) => unknown]> = [
