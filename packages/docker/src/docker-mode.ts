@@ -1,0 +1,175 @@
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type Docker from 'dockerode';
+import { MissingOutputError } from '@taskcell/core';
+import type { IBinding, IMode, IPortSpec, ITaskSpec, Runner } from '@taskcell/core';
+import { dockerClient } from './client';
+import { dockerRun } from './docker-run';
+import { DATA_VOLUME, expandArgs, toContainerPath } from './expand';
+import { collectGarbage } from './gc';
+import type { IGcPolicy } from './gc';
+import { NamedInputPipe, NamedOutputPipe, ProgressPipe, connect } from './pipes';
+import type { IPipeConnection } from './pipes';
+import { hostPathInData, parseDockerTask, validateDockerOutputs } from './task-spec';
+import type { IDockerTaskSpec } from './task-spec';
+import { BindMountVolume } from './volumes';
+
+/**
+ * The `docker` mode: Girder Worker's docker task. The job's temp directory is mounted at
+ * `/mnt/girder_worker/data`; `container_args` are expanded (`$input{}`, `$flag{}`, `$output{}`);
+ * `filepath` inputs outside the temp directory are mounted read-only at their own path; `stream`
+ * inputs and outputs become named pipes; `progress_pipe: true` turns JSON lines in
+ * `/mnt/girder_worker/data/.girder_progress` into progress events; the outputs are `_stdout`,
+ * `_stderr` and files. What the container prints goes to the job log line by line as it prints it.
+ * `artifacts` (paths in the container, relative ones in the data directory) are copied out after the
+ * run, into `artifacts/<job id>` beside the runner's cache directory, before the container is removed.
+ * A cancel or timeout stops the container (SIGTERM, SIGKILL after `stopTimeout`) and removes it.
+ *
+ * Results are cached only when the image is pinned by a digest (`name@sha256:...`): a tag may
+ * point at other code tomorrow.
+ */
+export function createDockerMode(options: DockerMode.IOptions = {}): IMode {
+  let docker = options.docker;
+  let lastGc = 0;
+  const client = () => (docker ??= dockerClient());
+  return {
+    name: 'docker',
+
+    check(task) {
+      Private.spec(task);
+      validateDockerOutputs(task);
+    },
+
+    async execute(task, inputs, { job, runner, outputs }) {
+      const spec = Private.spec(task);
+      const tempdir = job.tempdir;
+      const connections: IPipeConnection[] = [];
+      const volumes = [new BindMountVolume(tempdir, DATA_VOLUME, 'rw')];
+      const data = { containerPath: DATA_VOLUME, hostPath: tempdir };
+      const values: Record<string, unknown> = {};
+      for (const port of task.inputs) {
+        const v = inputs[port.id];
+        values[port.id] = v;
+        if (port.target !== 'filepath' || typeof v !== 'string') continue;
+        if (port.source.stream === true) {
+          // The container reads the input through a pipe named after the port's path, filename or id.
+          const pipe = new NamedInputPipe(Private.pipeName(port), data);
+          hostPathInData(pipe.containerPath, tempdir, `Input "${port.id}"`);
+          // A file the runner put in the data directory moves aside for the pipe; a local file elsewhere is read where it is.
+          let source = v;
+          if (toContainerPath(v, tempdir) !== undefined) {
+            source = join(tempdir, `.${port.id}.taskcell-stream`);
+            await rename(v, source);
+          }
+          connections.push(connect(createReadStream(source), pipe));
+          values[port.id] = pipe.hostPath;
+        } else if (toContainerPath(v, tempdir) === undefined) {
+          volumes.push(new BindMountVolume(v, v, 'ro'));
+        }
+      }
+      const outBindings = outputs as Record<string, IBinding>;
+      const ctx = { values, ports: task.inputs.map((p) => Private.expandPort(p)), outputs: outBindings, tempdir };
+      const args = expandArgs(spec.args, ctx);
+      const files = new Map<string, string>();
+      for (const port of task.outputs) {
+        if (port.id === '_stdout' || port.id === '_stderr') continue;
+        const raw = String(port.source.path ?? port.id);
+        const path = expandArgs([raw], ctx)[0] ?? raw;
+        const host = hostPathInData(path, tempdir, `Output "${port.id}"`);
+        if (port.source.stream === true) {
+          const pipe = new NamedOutputPipe(host.slice(tempdir.length + 1), data);
+          const captured = join(dirname(host), `.${port.id}.taskcell-stream`);
+          connections.push(connect(pipe, createWriteStream(captured)));
+          files.set(port.id, captured);
+        } else files.set(port.id, host);
+      }
+      const result = await dockerRun({
+        docker: client(),
+        image: spec.image,
+        pull: spec.pull,
+        args,
+        entrypoint: spec.entrypoint,
+        volumes,
+        connections,
+        progressPipe: spec.progressPipe ? new ProgressPipe(data) : undefined,
+        create: spec.create,
+        remove: spec.remove ?? options.gc === undefined,
+        artifacts: spec.artifacts,
+        artifactDir: join(runner.cacheDir, '..', 'artifacts', job.jobId),
+        job,
+        capture: task.outputs.some((p) => p.id === '_stdout' || p.id === '_stderr'),
+        stopTimeout: options.stopTimeout,
+      }).finally(() => {
+        if (options.gc && Date.now() - lastGc > (options.gc.interval ?? 600) * 1000) {
+          lastGc = Date.now();
+          collectGarbage(client(), options.gc).catch((err: unknown) =>
+            job.writeLog('stderr', `taskcell: docker gc failed: ${String(err)}`),
+          );
+        }
+      });
+      const out: Record<string, unknown> = {};
+      for (const port of task.outputs) {
+        if (port.id === '_stdout') out[port.id] = result.stdout;
+        else if (port.id === '_stderr') out[port.id] = result.stderr;
+        else {
+          const file = files.get(port.id)!;
+          if (!existsSync(file)) {
+            throw new MissingOutputError(`Output filepath ${file} does not exist.`, { task: task.name, port: port.id, path: file });
+          }
+          out[port.id] = file;
+        }
+      }
+      return out;
+    },
+
+    cacheIdentity(task) {
+      const spec = Private.spec(task);
+      if (spec.pinned) return { code: `docker:${spec.image}` };
+      return { skip: `docker image "${spec.image}" is not pinned by a digest (name@sha256:...), so a rerun may run other code` };
+    },
+  };
+}
+
+/** The docker mode with default options (the engine from `DOCKER_HOST` or the default socket, containers removed after each run). */
+export const dockerMode: IMode = createDockerMode();
+
+/** Register the `docker` mode on a runner (the `taskcell` package does this for every runner). */
+export function registerDockerMode(runner: Runner): { dispose(): void } {
+  return runner.modes.register(dockerMode);
+}
+
+/** The docker mode's options. */
+export namespace DockerMode {
+  export interface IOptions {
+    /** The engine; a client for `DOCKER_HOST` or the default socket, made on first use, by default. */
+    docker?: Docker;
+    /** Keep containers after each run and collect them by age instead of removing them at once. */
+    gc?: IGcPolicy;
+    /** Milliseconds a cancelled container gets between SIGTERM and SIGKILL (default 500). */
+    stopTimeout?: number;
+  }
+}
+
+namespace Private {
+  const specs = new WeakMap<ITaskSpec, IDockerTaskSpec>();
+
+  export function spec(task: ITaskSpec): IDockerTaskSpec {
+    let s = specs.get(task);
+    if (!s) {
+      s = parseDockerTask(task);
+      specs.set(task, s);
+    }
+    return s;
+  }
+
+  export function expandPort(p: IPortSpec): { id: string; target: string; arg?: string } {
+    return p.source.arg === undefined ? { id: p.id, target: p.target } : { id: p.id, target: p.target, arg: String(p.source.arg) };
+  }
+
+  /** The pipe's name in the data directory: the port's `path`, else its `filename`, else its id. */
+  export function pipeName(port: IPortSpec): string {
+    if (typeof port.source.path === 'string') return port.source.path.replace(`${DATA_VOLUME}/`, '');
+    return port.filename ?? port.id;
+  }
+}
