@@ -6,7 +6,7 @@ module.exports = {
   testMatch: ['**/test/**/*.spec.ts'],
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
-    '^@taskcell/(core)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@taskcell/(core|display)$': '<rootDir>/packages/$1/src/index.ts',
     '^taskcell$': '<rootDir>/kernel/src/index.ts',
   },
   testTimeout: 60000,

@@ -1,5 +1,7 @@
 import { TaskcellError, serializeError } from '@taskcell/core';
 import { runCommand } from './commands/run';
+import { kernelCommand } from './commands/kernel';
+import { installCommand } from './commands/install';
 
 /** A subcommand: takes its arguments, returns the exit code. */
 export type Command = (argv: string[]) => Promise<number>;
@@ -7,6 +9,8 @@ export type Command = (argv: string[]) => Promise<number>;
 /** The subcommands of `taskcell`. */
 export const commands: Record<string, { run: Command; summary: string }> = {
   run: { run: runCommand, summary: 'run a task or workflow spec (Girder Worker JSON) and print its outputs as JSON' },
+  install: { run: installCommand, summary: 'register the taskcell Jupyter kernel (kernelspec "taskcell")' },
+  kernel: { run: kernelCommand, summary: 'run the Jupyter kernel (started by Jupyter with --connection-file)' },
 };
 
 /** Usage text. */

@@ -1,5 +1,8 @@
 /**
  * taskcell: the cell-facing API. Everything a notebook cell needs comes from here:
- * `import { task, workflow, run } from "taskcell"`.
+ * `import { task, workflow, run, display } from "taskcell"`.
  */
 export * from '@taskcell/core';
+export { display, newDisplay, bundleOf, inspectValue } from './display';
+export type { IDisplay, IDisplayHandle } from './display';
+export { prompt, password } from './prompt';
