@@ -69,11 +69,15 @@ export class Executor {
     const prefix = converted.hasToplevelAwait ? '(async function (exports, require) { ' : '(function (exports, require) { ';
     const cell = `globalThis[Symbol.for(${JSON.stringify(Private.CELL_KEY)})]`;
     const wrapped = `${prefix}${converted.output}\n})(${cell}.exports, ${cell}.require)`;
+    // Declarations carry on even when the cell fails at run time, as variables do in IPython.
+    if (!ephemeral) this.prevDecl = converted.declOutput ?? '';
     let ret: unknown;
     try {
       ret = vm.runInThisContext(wrapped, { breakOnSigint: true, filename: `cell${++this.cellCount}` });
     } catch (err) {
-      throw Private.isSigintError(err) ? new InterruptedError('Execution was interrupted', {}) : err;
+      if (!Private.isSigintError(err)) throw err;
+      this.options.onSigint?.();
+      throw new InterruptedError('Execution was interrupted', {});
     }
     if (converted.hasToplevelAwait) {
       await new Promise<void>((resolve, reject) => {
@@ -83,7 +87,6 @@ export class Executor {
         this.interruptCurrent = undefined;
       });
     }
-    if (!ephemeral) this.prevDecl = converted.declOutput ?? '';
     const name = converted.lastExpressionVar;
     if (name && Object.prototype.hasOwnProperty.call(this.locals, name)) {
       const value = this.locals[name];
@@ -163,6 +166,8 @@ export namespace Executor {
   export interface IOptions {
     /** The notebook's directory: modules and types resolve from here. */
     cwd: string;
+    /** Called when SIGINT broke a running cell (the process's SIGINT listeners do not see that one). */
+    onSigint?: () => void;
   }
 }
 

@@ -1,8 +1,9 @@
 import { StdinError, InterruptedError } from './errors';
 
 /**
- * Shared memory between the main thread, which blocks in `prompt()`, and the I/O thread, which
- * receives the `input_reply`: a state word, a length word, then the UTF-8 answer.
+ * Shared memory between the main thread and the I/O thread: the main thread blocks in `prompt()`
+ * until the I/O thread receives the `input_reply` (a state word, a length word, the UTF-8 answer),
+ * and an interrupt stays pending until the main thread has seen it (a third word).
  */
 export class InputSlot {
   /** Bytes an answer may take. */
@@ -10,9 +11,9 @@ export class InputSlot {
   private readonly words: Int32Array;
   private readonly bytes: Uint8Array;
 
-  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(8 + InputSlot.CAPACITY)) {
-    this.words = new Int32Array(buffer, 0, 2);
-    this.bytes = new Uint8Array(buffer, 8);
+  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(Private.HEADER + InputSlot.CAPACITY)) {
+    this.words = new Int32Array(buffer, 0, 3);
+    this.bytes = new Uint8Array(buffer, Private.HEADER);
   }
 
   /** Main thread: forget any earlier answer or interrupt before asking. */
@@ -48,10 +49,21 @@ export class InputSlot {
     Atomics.notify(this.words, 0);
   }
 
-  /** I/O thread: wake a waiting prompt with an interrupt. */
+  /** I/O thread: wake a waiting prompt with an interrupt, and mark an interrupt pending. */
   interrupt(): void {
+    Atomics.store(this.words, 2, 1);
     Atomics.store(this.words, 0, Private.INTERRUPTED);
     Atomics.notify(this.words, 0);
+  }
+
+  /** I/O thread: true until the main thread has acknowledged the last interrupt. */
+  get interruptPending(): boolean {
+    return Atomics.load(this.words, 2) === 1;
+  }
+
+  /** Main thread: the interrupt has been handled (SIGINT seen). */
+  acknowledgeInterrupt(): void {
+    Atomics.store(this.words, 2, 0);
   }
 }
 
@@ -60,4 +72,6 @@ namespace Private {
   export const ANSWERED = 1;
   export const INTERRUPTED = 2;
   export const TOO_LONG = 3;
+  /** Three 32-bit words before the answer's bytes. */
+  export const HEADER = 12;
 }

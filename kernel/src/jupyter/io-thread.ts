@@ -26,6 +26,17 @@ export type FromIoThread =
   { kind: 'ready' } | { kind: 'control'; frames: Uint8Array[] } | { kind: 'log'; text: string } | { kind: 'closed' };
 
 namespace Private {
+  /**
+   * Raise SIGINT, and again every 100 ms until the main thread acknowledges it: a signal that
+   * lands while the main thread compiles (outside the breakable script) is otherwise lost.
+   */
+  export async function raiseUntilSeen(slot: InputSlot): Promise<void> {
+    for (let i = 0; i < 50 && slot.interruptPending; i++) {
+      process.kill(process.pid, 'SIGINT');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   export async function main(port: import('node:worker_threads').MessagePort, data: IIoThreadData): Promise<void> {
     const post = (m: FromIoThread): void => port.postMessage(m);
     const info = data.connection;
@@ -66,7 +77,7 @@ namespace Private {
         }
         if (type === 'interrupt_request') {
           slot.interrupt();
-          process.kill(process.pid, 'SIGINT');
+          void raiseUntilSeen(slot);
         }
         post({ kind: 'control', frames });
       }

@@ -27,7 +27,16 @@ export class OutputRouter implements IDisplaySink {
   private scheduled = false;
   private restore: (() => void) | undefined;
 
-  constructor(private readonly publisher: Publisher) {}
+  constructor(
+    private readonly publisher: Publisher,
+    private readonly sent: () => Promise<unknown> = () => Promise.resolve(),
+  ) {}
+
+  /** Flush, and resolve once everything published so far has left (before a cell may block the thread). */
+  async settle(): Promise<void> {
+    this.flush();
+    await this.sent();
+  }
 
   /** Capture process.stdout and process.stderr, and become the display sink. Idempotent. */
   install(): void {

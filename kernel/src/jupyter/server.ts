@@ -43,7 +43,10 @@ export class KernelServer {
   private current: IIncoming | undefined;
   private closed = false;
   private malformed = 0;
-  private readonly onSigint = (): void => this.protocol.interrupt();
+  private readonly onSigint = (): void => {
+    this.slot.acknowledgeInterrupt();
+    this.protocol.interrupt();
+  };
   private warmTimer: NodeJS.Timeout | undefined;
   private greetTimer: NodeJS.Timeout | undefined;
   private resolveFinished: () => void = () => undefined;
@@ -55,9 +58,12 @@ export class KernelServer {
     options: KernelServer.IOptions = {},
   ) {
     this.wire = new Wire(info.key, info.signature_scheme);
-    this.output = new OutputRouter((type, content, parent) => this.publish(type, content, parent));
+    this.output = new OutputRouter(
+      (type, content, parent) => this.publish(type, content, parent),
+      () => this.iopubQueue,
+    );
     this.comms = new CommManager((type, content, parent) => this.output.publish(type, content, parent));
-    this.executor = new Executor({ cwd: options.cwd ?? process.cwd() });
+    this.executor = new Executor({ cwd: options.cwd ?? process.cwd(), onSigint: () => this.slot.acknowledgeInterrupt() });
     this.protocol = new KernelProtocol({ executor: this.executor, output: this.output, comms: this.comms, connection: info });
     this.bridge = new JobBridge(this.comms, this.output);
     this.finished = new Promise<void>((resolve) => {
