@@ -122,6 +122,13 @@ export class KernelClient {
     return { reply: r, iopub };
   }
 
+  /** Send a message that has no reply (comm_open, comm_msg, comm_close) and collect its IOPub messages. */
+  async notify(msgType: string, content: Record<string, unknown>): Promise<IMsg[]> {
+    const { id, frames } = this.frames(msgType, content);
+    await this.shell.send(frames);
+    return this.iopubFor(id);
+  }
+
   /** Run code; resolves with the execute_reply and the cell's IOPub messages. */
   execute(code: string, extra: Record<string, unknown> = {}): Promise<IExchange> {
     return this.exchange('execute_request', {

@@ -3,6 +3,7 @@ import type { Converter, Diagnostic } from 'tslab/dist/converter';
 import { CompileError, InterruptedError } from './errors';
 import { createCellRequire, loadTypeScript, patchTypeResolution } from './module-resolution';
 import type { TypeScriptModule } from './module-resolution';
+import { prompt } from '../prompt';
 
 /** What a cell left behind: the value of its last expression, if it ended with one. */
 export interface ICellResult {
@@ -41,6 +42,8 @@ export class Executor {
 
   constructor(private readonly options: Executor.IOptions) {
     this.locals = Private.createLocals();
+    // The compiler resolves globals declared beside earlier cells to `exports.<name>`, so they live among the locals.
+    this.locals.prompt = prompt;
     this.cellRequire = createCellRequire(options.cwd);
     (globalThis as Record<symbol, unknown>)[Private.CELL] = { exports: this.locals, require: this.cellRequire };
   }
@@ -60,7 +63,7 @@ export class Executor {
    * and whatever the cell throws. With `ephemeral`, declarations are not kept (user expressions).
    */
   async execute(src: string, ephemeral = false): Promise<ICellResult> {
-    const converted = this.conv().convert(this.prevDecl, src);
+    const converted = this.conv().convert(Private.GLOBALS + this.prevDecl, src);
     if (converted.diagnostics.length > 0) throw Private.compileError(converted.diagnostics);
     if (!converted.output) {
       if (!ephemeral) this.prevDecl = converted.declOutput ?? '';
@@ -107,13 +110,13 @@ export class Executor {
 
   /** Completions at `pos` (a UTF-16 offset). */
   complete(src: string, pos: number): ICompletion {
-    const info = this.conv().complete(this.prevDecl, src, pos);
+    const info = this.conv().complete(Private.GLOBALS + this.prevDecl, src, pos);
     return { start: info.start, end: info.end, candidates: info.candidates };
   }
 
   /** The type and documentation of what is at `pos`, as text, or undefined. */
   inspect(src: string, pos: number): string | undefined {
-    const info = this.conv().inspect(this.prevDecl, src, pos);
+    const info = this.conv().inspect(Private.GLOBALS + this.prevDecl, src, pos);
     if (!info) return undefined;
     const { printQuickInfo } = require('tslab/dist/inspect') as typeof import('tslab/dist/inspect');
     const text = printQuickInfo(info);
@@ -135,6 +138,7 @@ export class Executor {
   reset(): void {
     this.prevDecl = '';
     for (const k of Object.keys(this.locals)) delete this.locals[k];
+    this.locals.prompt = prompt;
   }
 
   /** Release the compiler. Idempotent. */
@@ -173,6 +177,9 @@ export namespace Executor {
 
 namespace Private {
   export const CELL_KEY = 'taskcell.cell';
+
+  /** Globals the kernel defines for every cell (the compiler keeps a `declare global` for one cell only, so it leads every cell). */
+  export const GLOBALS = 'declare global { function prompt(message?: string, defaultValue?: string): string | null; }\n';
   export const CELL = Symbol.for(CELL_KEY);
 
   /** Cell locals: TypeScript's `export` becomes defineProperty, which must stay rewritable across cells. */
