@@ -30,7 +30,7 @@ export interface IExchange {
 
 /** A kernel process and a client connected to it. */
 export class KernelClient {
-  readonly key = randomUUID();
+  readonly key: string = randomUUID();
   readonly session = randomUUID();
   readonly dir = mkdtempSync(join(tmpdir(), 'taskcell-kernel-test-'));
   readonly shell = new zmq.Dealer({ routingId: this.session, linger: 0 });
@@ -82,7 +82,7 @@ export class KernelClient {
     void this.pumpStdin();
     // The kernel is up when it answers kernel_info (retried: the first ones may precede the bind).
     for (let i = 0; i < 100; i++) {
-      const r = await Promise.race([this.request('kernel_info_request', {}), new Promise<undefined>((r) => setTimeout(r, 200))]);
+      const r = await Promise.race([this.request('kernel_info_request', {}), new Promise<undefined>((r) => setTimeout(() => r(undefined), 200))]);
       if (r) return;
     }
     throw new Error(`kernel did not answer kernel_info: ${this.stderr}`);
