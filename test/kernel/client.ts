@@ -82,8 +82,15 @@ export class KernelClient {
     void this.pumpStdin();
     // The kernel is up when it answers kernel_info (retried: the first ones may precede the bind).
     for (let i = 0; i < 100; i++) {
-      const r = await Promise.race([this.request('kernel_info_request', {}), new Promise<undefined>((r) => setTimeout(() => r(undefined), 200))]);
-      if (r) return;
+      const r = await Promise.race([
+        this.request('kernel_info_request', {}),
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), 200)),
+      ]);
+      if (r) {
+        // IOPub is subscribed once the kernel's welcome arrives; before that, messages are lost.
+        await this.waitFor((m) => m.header.msg_type === 'iopub_welcome');
+        return;
+      }
     }
     throw new Error(`kernel did not answer kernel_info: ${this.stderr}`);
   }

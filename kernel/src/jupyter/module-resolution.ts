@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import { realpathSync } from 'node:fs';
+import { resolveImport } from './esm-resolve';
 
 /** The packages a cell always gets from the kernel itself, whatever the notebook's directory holds. */
 export const OWN_PACKAGES = ['taskcell', '@taskcell/core', '@taskcell/display'] as const;
@@ -62,7 +63,8 @@ export function patchTypeResolution(ts: TypeScriptModule, cwd: string, roots: Ma
 /**
  * `require` for cells: the kernel's own packages come from the kernel (one instance of the
  * runner and the display sink); everything else resolves from the notebook's directory, CommonJS
- * and ESM-only packages alike (Node 20.19+ loads ESM through require).
+ * and ESM-only packages alike (Node 20.19+ loads ESM through require; packages that export only
+ * an `import` entry are resolved with import conditions first).
  */
 export function createCellRequire(cwd: string): NodeJS.Require {
   const fromCwd = createRequire(join(cwd, '__taskcell_cell__.js'));
@@ -71,7 +73,19 @@ export function createCellRequire(cwd: string): NodeJS.Require {
     '@taskcell/core': () => require('@taskcell/core'),
     '@taskcell/display': () => require('@taskcell/display'),
   };
-  const req = ((id: string) => (Object.prototype.hasOwnProperty.call(own, id) ? own[id]() : fromCwd(id))) as NodeJS.Require;
+  const load = (id: string): unknown => {
+    if (Object.prototype.hasOwnProperty.call(own, id)) return own[id]();
+    try {
+      return fromCwd(id);
+    } catch (err) {
+      // An ESM-only package whose exports have no `require` entry: resolve as `import` would, then load it (require(esm)).
+      const code = (err as NodeJS.ErrnoException).code;
+      const file = code === 'ERR_PACKAGE_PATH_NOT_EXPORTED' || code === 'MODULE_NOT_FOUND' ? resolveImport(id, cwd) : undefined;
+      if (!file) throw err;
+      return fromCwd(file);
+    }
+  };
+  const req = load as NodeJS.Require;
   req.resolve = fromCwd.resolve;
   req.cache = fromCwd.cache;
   req.extensions = fromCwd.extensions;
