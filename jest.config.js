@@ -6,6 +6,7 @@ module.exports = {
   testMatch: ['**/test/**/*.spec.ts'],
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
+    '^@taskcell/core/lib/(.*)$': '<rootDir>/packages/core/src/$1.ts',
     '^@taskcell/(core|display)$': '<rootDir>/packages/$1/src/index.ts',
     '^taskcell$': '<rootDir>/kernel/src/index.ts',
   },

@@ -1,16 +1,23 @@
-import { TaskcellError, serializeError } from '@taskcell/core';
-import { runCommand } from './commands/run';
-import { kernelCommand } from './commands/kernel';
-import { installCommand } from './commands/install';
+// The errors module alone, and each command loaded when it runs: `taskcell kernel` must start fast.
+import { TaskcellError, serializeError } from '@taskcell/core/lib/errors';
 
 /** A subcommand: takes its arguments, returns the exit code. */
 export type Command = (argv: string[]) => Promise<number>;
 
 /** The subcommands of `taskcell`. */
 export const commands: Record<string, { run: Command; summary: string }> = {
-  run: { run: runCommand, summary: 'run a task or workflow spec (Girder Worker JSON) and print its outputs as JSON' },
-  install: { run: installCommand, summary: 'register the taskcell Jupyter kernel (kernelspec "taskcell")' },
-  kernel: { run: kernelCommand, summary: 'run the Jupyter kernel (started by Jupyter with --connection-file)' },
+  run: {
+    run: (argv) => (require('./commands/run') as typeof import('./commands/run')).runCommand(argv),
+    summary: 'run a task or workflow spec (Girder Worker JSON) and print its outputs as JSON',
+  },
+  install: {
+    run: (argv) => (require('./commands/install') as typeof import('./commands/install')).installCommand(argv),
+    summary: 'register the taskcell Jupyter kernel (kernelspec "taskcell")',
+  },
+  kernel: {
+    run: (argv) => (require('./commands/kernel') as typeof import('./commands/kernel')).kernelCommand(argv),
+    summary: 'run the Jupyter kernel (started by Jupyter with --connection-file)',
+  },
 };
 
 /** Usage text. */

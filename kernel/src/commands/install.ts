@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
-import { OptionError } from '@taskcell/core';
+import { OptionError } from '@taskcell/core/lib/errors';
 import { installKernelSpec, kernelsDir } from '../jupyter/kernelspec';
 
 const HELP = `usage: taskcell install [--user | --sys-prefix | --prefix PREFIX] [--python PYTHON]

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { OptionError } from '@taskcell/core';
+import { OptionError } from '@taskcell/core/lib/errors';
 import { readConnectionFile } from '../jupyter/connection-file';
 import { KernelServer } from '../jupyter/server';
 import { kernelLog } from '../jupyter/log';

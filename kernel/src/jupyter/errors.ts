@@ -1,4 +1,5 @@
-import { TaskcellError } from '@taskcell/core';
+// Only the errors module: the I/O thread and start-up need these without loading the whole engine.
+import { TaskcellError } from '@taskcell/core/lib/errors';
 
 /** A frame sequence is not a Jupyter message: no delimiter, too few frames, or JSON that does not parse. */
 export class WireError extends TaskcellError {

@@ -31,7 +31,8 @@ namespace Private {
    * lands while the main thread compiles (outside the breakable script) is otherwise lost.
    */
   export async function raiseUntilSeen(slot: InputSlot): Promise<void> {
-    for (let i = 0; i < 50 && slot.interruptPending; i++) {
+    // Compiling a cell can take seconds on a loaded machine; keep raising for up to ten minutes.
+    for (let i = 0; i < 6000 && slot.interruptPending; i++) {
       process.kill(process.pid, 'SIGINT');
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -1,4 +1,4 @@
-import { getRunner, globalEvents } from '@taskcell/core';
+import { core } from './core';
 import type { IDisposable, IJobEvent } from '@taskcell/core';
 import {
   COMM_SCHEMA_VERSION,
@@ -16,13 +16,15 @@ import type { OutputRouter } from './output';
 
 /**
  * Connects jobs to the frontend: the `taskcell` comm target streams every JobEvent and takes
- * commands (list, cancel, cancel-all); without an open comm (no extension), a top-level job that
- * runs longer than `inlineDelay` gets an inline display in its cell, updated in place.
+ * commands (list, cancel, cancel-all); once attached, and without an open comm (no extension), a
+ * top-level job that runs longer than `inlineDelay` gets an inline display in its cell, updated
+ * in place.
  */
 export class JobBridge implements IDisposable {
   private readonly subscriptions: IDisposable[] = [];
   private readonly inline = new Map<string, Private.IInline>();
   private disposed = false;
+  private attached = false;
 
   constructor(
     private readonly comms: CommManager,
@@ -32,15 +34,15 @@ export class JobBridge implements IDisposable {
     this.subscriptions.push(
       comms.registerTarget(COMM_TARGET, (comm) => {
         const send = (m: KernelCommMessage): void => comm.send(m);
-        send({ v: COMM_SCHEMA_VERSION, type: 'hello', jobs: getRunner().activeJobs() });
-        const sub = globalEvents.subscribe((event) => send({ v: COMM_SCHEMA_VERSION, type: 'event', event }));
+        send({ v: COMM_SCHEMA_VERSION, type: 'hello', jobs: core().getRunner().activeJobs() });
+        const sub = core().globalEvents.subscribe((event) => send({ v: COMM_SCHEMA_VERSION, type: 'event', event }));
         this.subscriptions.push(sub);
         return {
           onMessage: (data) => {
             const cmd = parseFrontendMessage(data);
             if (isCommError(cmd)) return send(cmd);
             const rid = cmd.requestId !== undefined ? { requestId: cmd.requestId } : {};
-            const runner = getRunner();
+            const runner = core().getRunner();
             if (cmd.type === 'list') return send({ v: COMM_SCHEMA_VERSION, type: 'jobs', jobs: runner.activeJobs(), ...rid });
             const ids = cmd.type === 'cancel' ? (runner.cancel(cmd.jobId) ? [cmd.jobId] : []) : runner.activeJobs();
             if (cmd.type === 'cancel-all') runner.cancelAll();
@@ -50,7 +52,13 @@ export class JobBridge implements IDisposable {
         };
       }),
     );
-    this.subscriptions.push(globalEvents.subscribe((e) => this.onEvent(e)));
+  }
+
+  /** Start watching jobs for inline displays (loads the engine; the server calls it once warm). Idempotent. */
+  attach(): void {
+    if (this.attached || this.disposed) return;
+    this.attached = true;
+    this.subscriptions.push(core().globalEvents.subscribe((e) => this.onEvent(e)));
   }
 
   get isDisposed(): boolean {

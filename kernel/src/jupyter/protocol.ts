@@ -1,4 +1,5 @@
-import { getRunner, TaskcellError } from '@taskcell/core';
+import { TaskcellError } from '@taskcell/core/lib/errors';
+import { core } from './core';
 import { MIME } from '@taskcell/display';
 import { bundleOf } from '../display';
 import { InterruptedError } from './errors';
@@ -85,7 +86,7 @@ export class KernelProtocol {
         this.interrupt();
         return { reply: { status: 'ok' } };
       case 'shutdown_request':
-        getRunner().cancelAll();
+        core().getRunner().cancelAll();
         return { reply: { status: 'ok', restart: c.restart === true }, shutdown: true };
       default:
         kernelLog(`unknown message type ${JSON.stringify(type)} on ${ctx.channel}; ignored`);
@@ -101,7 +102,7 @@ export class KernelProtocol {
   /** Interrupt: end an awaiting cell and cancel every running job (the SIGINT handler calls this too). */
   interrupt(): void {
     this.options.executor.interrupt();
-    getRunner().cancelAll();
+    core().getRunner().cancelAll();
   }
 
   private kernelInfo(): ReplyContent {
@@ -162,7 +163,7 @@ export class KernelProtocol {
       const userExpressions = await this.userExpressions(c.user_expressions);
       return { reply: { status: 'ok', execution_count: count, payload: [], user_expressions: userExpressions } };
     } catch (err) {
-      if (err instanceof InterruptedError) getRunner().cancelAll();
+      if (err instanceof InterruptedError) core().getRunner().cancelAll();
       if (storeHistory) this.history.add(count, code);
       const e = Private.errorContent(err);
       if (!silent) out.publish('error', e, msg);

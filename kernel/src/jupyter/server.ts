@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import * as zmq from 'zeromq';
-import { getRunner } from '@taskcell/core';
+import { core } from './core';
 import { Wire } from './wire';
 import type { IIncoming } from './wire';
 import { createMessage, endpoint, replyType } from './messages';
@@ -106,7 +106,7 @@ export class KernelServer {
     process.off('SIGINT', this.onSigint);
     delete (globalThis as Record<symbol, unknown>)[INPUT_READER];
     const steps: Array<() => unknown> = [
-      () => getRunner().cancelAll(),
+      () => (this.executor.isWarm ? core().getRunner().cancelAll() : 0),
       () => this.bridge.dispose(),
       () => this.comms.dispose(),
       () => this.output.dispose(),
@@ -125,14 +125,21 @@ export class KernelServer {
     }
   }
 
+  /** Warm up when the shell is idle (start-up timer). */
   private warm(): void {
     if (this.closed || this.executor.isWarm) return;
     if (this.shellBusy) {
       this.warmTimer = setTimeout(() => this.warm(), 100);
       return;
     }
+    this.warmNow();
+  }
+
+  /** Load the compiler and the engine now. */
+  private warmNow(): void {
     try {
       this.executor.warm();
+      this.bridge.attach();
     } catch (err) {
       kernelLog(`compiler warm-up failed: ${String(err)}`);
     }
@@ -258,7 +265,7 @@ export class KernelServer {
     this.publish('status', { execution_state: 'busy' }, msg);
     let outcome: IOutcome = {};
     try {
-      if (msg.header.msg_type === 'execute_request' && !this.executor.isWarm) this.warm();
+      if (msg.header.msg_type === 'execute_request' && !this.executor.isWarm) this.warmNow();
       outcome = await this.protocol.handle(msg, { channel });
     } catch (err) {
       kernelLog(`${msg.header.msg_type} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
