@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Kernel benchmark: taskcell against tslab, in the same run, over the same zeromq client.
-// Measures start (process spawn to the first kernel_info_reply), the round trip of `1+1`, and
-// of a cell declaring a typed const; prints both kernels' figures and taskcell/tslab ratios.
+// Measures start (process spawn to the first kernel_info_reply, and to the reply of a first cell,
+// which pays for loading the compiler), the round trip of `1+1`, and of a cell declaring a typed
+// const; prints both kernels' figures and taskcell/tslab ratios.
 // Usage: node bench/kernel.bench.mjs [--runs N] [--starts N]
 import { spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
@@ -124,9 +125,13 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function measure(name) {
   const starts = [];
+  const firstCells = [];
   for (let i = 0; i < STARTS; i++) {
     const c = new Client(name);
+    const t0 = performance.now();
     starts.push(await c.start());
+    await c.execute('1+1');
+    firstCells.push(performance.now() - t0);
     await c.close();
   }
   const c = new Client(name);
@@ -140,13 +145,14 @@ async function measure(name) {
     typed.push(await c.execute(`const typed${i}: number = ${i};`));
   }
   await c.close();
-  return { start: median(starts), add: median(add), typed: median(typed) };
+  return { start: median(starts), first: median(firstCells), add: median(add), typed: median(typed) };
 }
 
 const results = {};
 for (const name of Object.keys(kernels)) results[name] = await measure(name);
 const rows = [
   ['start to first kernel_info_reply', 'start'],
+  ['start to the reply of a first 1+1', 'first'],
   ['round trip of 1+1', 'add'],
   ['round trip of a typed const', 'typed'],
 ];
