@@ -44,7 +44,9 @@ if (command === 'test') {
   sh('npx', ['eslint', '.']);
   sh('npx', ['jest', '--ci', ...rest]);
 } else if (command === 'start') {
-  // Until the kernel and the JupyterLab extension land, `npm start` runs an example from the shell.
+  // Register the kernel with the venv's Jupyter (`.venv/bin/jupyter lab` then offers "TypeScript (taskcell)").
+  sh('node', ['kernel/bin/taskcell.js', 'install', '--sys-prefix', '--python', join(root, '.venv', 'bin', 'python')]);
+  // Until the JupyterLab extension lands, `npm start` also runs an example from the shell.
   sh('node', ['kernel/bin/taskcell.js', 'run', 'examples/word-stats.json', '--input', 'text=@examples/data/sample.txt']);
 } else {
   console.error(`unknown command ${command}; use start or test`);

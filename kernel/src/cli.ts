@@ -1,16 +1,31 @@
-import { TaskcellError, serializeError } from '@taskcell/core';
-import { runCommand } from './commands/run';
-import { convertCommand } from './commands/convert';
-import { validateCommand } from './commands/validate';
+// The errors module alone, and each command loaded when it runs: `taskcell kernel` must start fast.
+import { TaskcellError, serializeError } from '@taskcell/core/lib/errors';
 
 /** A subcommand: takes its arguments, returns the exit code. */
 export type Command = (argv: string[]) => Promise<number>;
 
 /** The subcommands of `taskcell`. */
 export const commands: Record<string, { run: Command; summary: string }> = {
-  run: { run: runCommand, summary: 'run a task or workflow spec (Girder Worker JSON) and print its outputs as JSON' },
-  convert: { run: convertCommand, summary: 'convert data between two formats of a type (taskcell convert --type T --from F --to G [FILE|-])' },
-  validate: { run: validateCommand, summary: 'check that data is valid for a type and format; exit 1 with the reason when not' },
+  run: {
+    run: (argv) => (require('./commands/run') as typeof import('./commands/run')).runCommand(argv),
+    summary: 'run a task or workflow spec (Girder Worker JSON) and print its outputs as JSON',
+  },
+  convert: {
+    run: (argv) => (require('./commands/convert') as typeof import('./commands/convert')).convertCommand(argv),
+    summary: 'convert data between two formats of a type (taskcell convert --type T --from F --to G [FILE|-])',
+  },
+  validate: {
+    run: (argv) => (require('./commands/validate') as typeof import('./commands/validate')).validateCommand(argv),
+    summary: 'check that data is valid for a type and format; exit 1 with the reason when not',
+  },
+  install: {
+    run: (argv) => (require('./commands/install') as typeof import('./commands/install')).installCommand(argv),
+    summary: 'register the taskcell Jupyter kernel (kernelspec "taskcell")',
+  },
+  kernel: {
+    run: (argv) => (require('./commands/kernel') as typeof import('./commands/kernel')).kernelCommand(argv),
+    summary: 'run the Jupyter kernel (started by Jupyter with --connection-file)',
+  },
 };
 
 /** Usage text. */

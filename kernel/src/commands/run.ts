@@ -55,7 +55,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     const [id, value] = Private.pair(arg, '--output');
     const b = Private.json(value, `--output ${id}`);
     if (b === null || typeof b !== 'object' || Array.isArray(b)) {
-      throw new OptionError(`--output ${id} must be a binding object such as {"mode":"local","path":"out.csv"}, got ${value}`, { port: id });
+      throw new OptionError(`--output ${id} must be a binding object such as {"mode":"local","path":"out.csv"}, got ${value}`, {
+        port: id,
+      });
     }
     outputs[id] = b as IBinding;
   }
@@ -96,9 +98,12 @@ namespace Private {
   export function inputBinding(spec: ITaskSpec, id: string, value: string): IBinding {
     const port = spec.inputs.find((p) => p.id === id);
     if (!port) {
-      throw new OptionError(`--input ${id}: the task has no input "${id}"; its inputs are: ${spec.inputs.map((p) => p.id).join(', ') || 'none'}`, {
-        port: id,
-      });
+      throw new OptionError(
+        `--input ${id}: the task has no input "${id}"; its inputs are: ${spec.inputs.map((p) => p.id).join(', ') || 'none'}`,
+        {
+          port: id,
+        },
+      );
     }
     if (value.startsWith('@')) {
       const path = value.slice(1);
@@ -110,7 +115,12 @@ namespace Private {
     } catch {
       data = value;
     }
-    if (data !== null && typeof data === 'object' && !Array.isArray(data) && ('data' in data || 'url' in data || 'mode' in data || 'path' in data)) {
+    if (
+      data !== null &&
+      typeof data === 'object' &&
+      !Array.isArray(data) &&
+      ('data' in data || 'url' in data || 'mode' in data || 'path' in data)
+    ) {
       return data as IBinding;
     }
     return { format: port.format, data };

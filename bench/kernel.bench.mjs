@@ -1,0 +1,166 @@
+#!/usr/bin/env node
+// Kernel benchmark: taskcell against tslab, in the same run, over the same zeromq client.
+// Measures start (process spawn to the first kernel_info_reply, and to the reply of a first cell,
+// which pays for loading the compiler), the round trip of `1+1`, and of a cell declaring a typed
+// const; prints both kernels' figures and taskcell/tslab ratios.
+// Usage: node bench/kernel.bench.mjs [--runs N] [--starts N]
+import { spawn } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(root, 'kernel', 'package.json'));
+const zmq = require('zeromq');
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '30' }, starts: { type: 'string', default: '5' } } });
+const RUNS = Number(values.runs);
+const STARTS = Number(values.starts);
+
+const kernels = {
+  taskcell: (file) => [process.execPath, join(root, 'kernel', 'bin', 'taskcell.js'), 'kernel', '--connection-file', file],
+  tslab: (file) => [process.execPath, require.resolve('tslab/bin/tslab'), 'kernel', '--config-path', file],
+};
+
+class Client {
+  constructor(name) {
+    this.name = name;
+    this.key = randomUUID();
+    this.session = randomUUID();
+    this.dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
+    this.shell = new zmq.Dealer({ routingId: this.session, linger: 0 });
+    this.pending = new Map();
+  }
+
+  async start() {
+    // TCP on free loopback ports: tslab builds every endpoint as transport://ip:port.
+    const [shell, iopub, stdin, control, hb] = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
+    const file = join(this.dir, 'connection.json');
+    const conn = {
+      transport: 'tcp',
+      ip: '127.0.0.1',
+      key: this.key,
+      signature_scheme: 'hmac-sha256',
+      shell_port: shell,
+      iopub_port: iopub,
+      stdin_port: stdin,
+      control_port: control,
+      hb_port: hb,
+    };
+    writeFileSync(file, JSON.stringify(conn));
+    this.shell.connect(`tcp://127.0.0.1:${shell}`);
+    void this.pump();
+    const [cmd, ...args] = kernels[this.name](file);
+    const t0 = performance.now();
+    this.proc = spawn(cmd, args, { cwd: this.dir, stdio: 'ignore' });
+    await this.request('kernel_info_request', {});
+    return performance.now() - t0;
+  }
+
+  async request(type, content) {
+    const id = randomUUID();
+    const header = { msg_id: id, msg_type: type, session: this.session, username: 'bench', date: new Date().toISOString(), version: '5.3' };
+    const parts = [header, {}, {}, content].map((p) => Buffer.from(JSON.stringify(p)));
+    const sig = createHmac('sha256', this.key).update(Buffer.concat(parts)).digest('hex');
+    const reply = new Promise((resolve) => this.pending.set(id, resolve));
+    await this.shell.send(['<IDS|MSG>', sig, ...parts]);
+    return reply;
+  }
+
+  async execute(code) {
+    const t0 = performance.now();
+    const reply = await this.request('execute_request', {
+      code,
+      silent: false,
+      store_history: true,
+      user_expressions: {},
+      allow_stdin: false,
+      stop_on_error: true,
+    });
+    const ms = performance.now() - t0;
+    if (reply.status !== 'ok') throw new Error(`${this.name}: ${code} -> ${JSON.stringify(reply)}`);
+    return ms;
+  }
+
+  async pump() {
+    try {
+      for await (const frames of this.shell) {
+        const at = frames.findIndex((f) => f.toString() === '<IDS|MSG>');
+        const parent = JSON.parse(frames[at + 3].toString());
+        const content = JSON.parse(frames[at + 5].toString());
+        this.pending.get(parent.msg_id)?.(content);
+        this.pending.delete(parent.msg_id);
+      }
+    } catch {
+      // closed
+    }
+  }
+
+  async close() {
+    const exited = new Promise((r) => this.proc.once('exit', r));
+    this.proc.kill('SIGKILL');
+    await exited;
+    this.shell.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function measure(name) {
+  const starts = [];
+  const firstCells = [];
+  for (let i = 0; i < STARTS; i++) {
+    const c = new Client(name);
+    const t0 = performance.now();
+    starts.push(await c.start());
+    await c.execute('1+1');
+    firstCells.push(performance.now() - t0);
+    await c.close();
+  }
+  const c = new Client(name);
+  await c.start();
+  // The first cell pays for loading the compiler in both kernels; it is not what is measured.
+  await c.execute('0');
+  const add = [];
+  const typed = [];
+  for (let i = 0; i < RUNS; i++) {
+    add.push(await c.execute('1+1'));
+    typed.push(await c.execute(`const typed${i}: number = ${i};`));
+  }
+  await c.close();
+  return { start: median(starts), first: median(firstCells), add: median(add), typed: median(typed) };
+}
+
+const results = {};
+for (const name of Object.keys(kernels)) results[name] = await measure(name);
+const rows = [
+  ['start to first kernel_info_reply', 'start'],
+  ['start to the reply of a first 1+1', 'first'],
+  ['round trip of 1+1', 'add'],
+  ['round trip of a typed const', 'typed'],
+];
+console.log(`node ${process.version}, ${STARTS} starts, ${RUNS} runs per cell (medians, ms)\n`);
+console.log(`${'measure'.padEnd(36)}${'taskcell'.padStart(10)}${'tslab'.padStart(10)}${'ratio'.padStart(8)}`);
+for (const [label, key] of rows) {
+  const a = results.taskcell[key];
+  const b = results.tslab[key];
+  console.log(`${label.padEnd(36)}${a.toFixed(1).padStart(10)}${b.toFixed(1).padStart(10)}${(a / b).toFixed(2).padStart(8)}`);
+}
+process.exit(0);

@@ -1,0 +1,111 @@
+import { inspect } from 'node:util';
+import { randomUUID } from 'node:crypto';
+import {
+  MIME,
+  graphBundle,
+  htmlBundle,
+  imageBundle,
+  imageMetadata,
+  markdownBundle,
+  tableBundle,
+  toBundle,
+  treeBundle,
+  vegaBundle,
+} from '@taskcell/display';
+import type { IGraph, IImageOptions, IMimeBundle, ImageData, IVegaLiteSpec, TableInput } from '@taskcell/display';
+import type { INestedTree } from '@taskcell/core';
+import { DISPLAY_SINK } from './jupyter/output';
+import type { IDisplaySink } from './jupyter/output';
+
+/** The text form the kernel gives values (Node's inspect, as the REPL shows them). */
+export function inspectValue(value: unknown): string {
+  return inspect(value, { depth: 4, colors: false, maxArrayLength: 100, breakLength: 100 });
+}
+
+/** The MIME bundle of any value, with Node's inspect as the text form. */
+export function bundleOf(value: unknown): IMimeBundle {
+  return toBundle(value, { inspect: inspectValue });
+}
+
+/** Something that can be shown: a value, or a bundle made by the helpers below. */
+export interface IShown {
+  data: IMimeBundle;
+  metadata?: Record<string, unknown>;
+}
+
+/** The `display` function with its helpers. */
+export interface IDisplay {
+  /** Show any value in the cell's output: its own `Symbol.for("Jupyter.display")` bundle, a table, or its text. */
+  (value: unknown): void;
+  /** Show HTML (with a text fallback). */
+  html(html: string): void;
+  /** Show Markdown. */
+  markdown(markdown: string): void;
+  /** Show a table (rows model or list of row objects). */
+  table(table: TableInput): void;
+  /** Show a tree (Girder Worker's nested model). */
+  tree(tree: INestedTree): void;
+  /** Show a graph (node-link form). */
+  graph(graph: IGraph): void;
+  /** Show an image (bytes or base64). */
+  image(image: ImageData, options?: IImageOptions): void;
+  /** Show a Vega-Lite v5 chart. */
+  vega(spec: IVegaLiteSpec): void;
+  /** Show a raw MIME bundle. */
+  bundle(data: IMimeBundle, metadata?: Record<string, unknown>): void;
+  /** Clear the cell's output; with `wait`, only when the next output arrives (no flicker). */
+  clear(options?: { wait?: boolean }): void;
+}
+
+/** A display that updates in place. */
+export interface IDisplayHandle extends Omit<IDisplay, 'clear'> {
+  /** The Jupyter display id. */
+  readonly id: string;
+}
+
+/**
+ * A display that can be updated in place: the first call shows it, every later call replaces
+ * it (`update_display_data`). `const d = newDisplay(); d.html("<b>1</b>"); d.html("<b>2</b>")`.
+ */
+export function newDisplay(): IDisplayHandle {
+  const state = { id: `taskcell-${randomUUID()}`, shown: false };
+  const fn = Private.makeDisplay(state) as unknown as IDisplayHandle & { clear?: unknown };
+  delete fn.clear;
+  Object.defineProperty(fn, 'id', { value: state.id, enumerable: true });
+  return fn;
+}
+
+namespace Private {
+  export function sink(): IDisplaySink | undefined {
+    return (globalThis as Record<symbol, unknown>)[DISPLAY_SINK] as IDisplaySink | undefined;
+  }
+
+  export function show(data: IMimeBundle, metadata: Record<string, unknown>, state: { id: string; shown: boolean } | undefined): void {
+    const s = sink();
+    if (!s) {
+      process.stdout.write(`${String(data[MIME.plain] ?? '')}\n`);
+      return;
+    }
+    if (!state) return s.display(data, metadata);
+    s.display(data, metadata, state.id, state.shown);
+    state.shown = true;
+  }
+
+  export function makeDisplay(state: { id: string; shown: boolean } | undefined): IDisplay {
+    const d = ((value: unknown) => show(bundleOf(value), {}, state)) as IDisplay;
+    d.html = (s) => show(htmlBundle(s), {}, state);
+    d.markdown = (s) => show(markdownBundle(s), {}, state);
+    d.table = (t) => show(tableBundle(t), {}, state);
+    d.tree = (t) => show(treeBundle(t), {}, state);
+    d.graph = (g) => show(graphBundle(g), {}, state);
+    d.image = (img, options = {}) => show(imageBundle(img, options), imageMetadata(options), state);
+    d.vega = (spec) => show(vegaBundle(spec), {}, state);
+    d.bundle = (data, metadata = {}) => show({ [MIME.plain]: '', ...data }, metadata, state);
+    d.clear = (options = {}) => sink()?.clear(options.wait ?? false);
+    return d;
+  }
+}
+
+// Below the namespace because it is built by it at load time.
+/** Show values in the cell's output. Outside a kernel it prints their text form. */
+export const display: IDisplay = Private.makeDisplay(undefined);

@@ -1,0 +1,208 @@
+import vm from 'node:vm';
+import type { Converter, Diagnostic } from 'tslab/dist/converter';
+import { CompileError, InterruptedError } from './errors';
+import { createCellRequire, loadTypeScript, patchTypeResolution } from './module-resolution';
+import type { TypeScriptModule } from './module-resolution';
+import { prompt } from '../prompt';
+
+/** What a cell left behind: the value of its last expression, if it ended with one. */
+export interface ICellResult {
+  hasValue: boolean;
+  value?: unknown;
+}
+
+/** A completion: candidates replace the text between `start` and `end` (UTF-16 offsets). */
+export interface ICompletion {
+  start: number;
+  end: number;
+  candidates: string[];
+}
+
+/** `is_complete` in Jupyter's terms. */
+export interface IIsComplete {
+  status: 'complete' | 'incomplete' | 'invalid';
+  indent?: string;
+}
+
+/**
+ * Compiles cells with tslab's TypeScript converter and runs them in this process with `vm`, so
+ * declarations carry from cell to cell and a synchronous loop can be broken by SIGINT
+ * (`breakOnSigint`). Asynchronous cells (top-level await) race an interrupt promise.
+ */
+export class Executor {
+  private converter: Converter | undefined;
+  private ts: TypeScriptModule | undefined;
+  private prevDecl = '';
+  private readonly locals: Record<string, unknown>;
+  private readonly cellRequire: NodeJS.Require;
+  private interruptCurrent: ((err: Error) => void) | undefined;
+  private unpatch: (() => void) | undefined;
+  private cellCount = 0;
+  private closed = false;
+
+  constructor(private readonly options: Executor.IOptions) {
+    this.locals = Private.createLocals();
+    // The compiler resolves globals declared beside earlier cells to `exports.<name>`, so they live among the locals.
+    this.locals.prompt = prompt;
+    this.cellRequire = createCellRequire(options.cwd);
+    (globalThis as Record<symbol, unknown>)[Private.CELL] = { exports: this.locals, require: this.cellRequire };
+  }
+
+  /** Load the compiler and build the first program (several hundred ms); later calls do nothing. */
+  warm(): void {
+    this.conv();
+  }
+
+  /** True once the compiler is loaded. */
+  get isWarm(): boolean {
+    return this.converter !== undefined;
+  }
+
+  /**
+   * Compile and run a cell. Throws CompileError on type errors, InterruptedError on interrupt,
+   * and whatever the cell throws. With `ephemeral`, declarations are not kept (user expressions).
+   */
+  async execute(src: string, ephemeral = false): Promise<ICellResult> {
+    const converted = this.conv().convert(Private.GLOBALS + this.prevDecl, src);
+    if (converted.diagnostics.length > 0) throw Private.compileError(converted.diagnostics);
+    if (!converted.output) {
+      if (!ephemeral) this.prevDecl = converted.declOutput ?? '';
+      return { hasValue: false };
+    }
+    const prefix = converted.hasToplevelAwait ? '(async function (exports, require) { ' : '(function (exports, require) { ';
+    const cell = `globalThis[Symbol.for(${JSON.stringify(Private.CELL_KEY)})]`;
+    const wrapped = `${prefix}${converted.output}\n})(${cell}.exports, ${cell}.require)`;
+    // Declarations carry on even when the cell fails at run time, as variables do in IPython.
+    if (!ephemeral) this.prevDecl = converted.declOutput ?? '';
+    let ret: unknown;
+    try {
+      ret = vm.runInThisContext(wrapped, { breakOnSigint: true, filename: `cell${++this.cellCount}` });
+    } catch (err) {
+      if (!Private.isSigintError(err)) throw err;
+      this.options.onSigint?.();
+      throw new InterruptedError('Execution was interrupted', {});
+    }
+    if (converted.hasToplevelAwait) {
+      await new Promise<void>((resolve, reject) => {
+        this.interruptCurrent = reject;
+        (ret as Promise<unknown>).then(() => resolve(), reject);
+      }).finally(() => {
+        this.interruptCurrent = undefined;
+      });
+    }
+    const name = converted.lastExpressionVar;
+    if (name && Object.prototype.hasOwnProperty.call(this.locals, name)) {
+      const value = this.locals[name];
+      delete this.locals[name];
+      return { hasValue: true, value };
+    }
+    return { hasValue: false };
+  }
+
+  /** End an awaiting cell with InterruptedError (synchronous code is broken by SIGINT itself). */
+  interrupt(): boolean {
+    const stop = this.interruptCurrent;
+    if (!stop) return false;
+    this.interruptCurrent = undefined;
+    stop(new InterruptedError('Execution was interrupted', {}));
+    return true;
+  }
+
+  /** Completions at `pos` (a UTF-16 offset). */
+  complete(src: string, pos: number): ICompletion {
+    const info = this.conv().complete(Private.GLOBALS + this.prevDecl, src, pos);
+    return { start: info.start, end: info.end, candidates: info.candidates };
+  }
+
+  /** The type and documentation of what is at `pos`, as text, or undefined. */
+  inspect(src: string, pos: number): string | undefined {
+    const info = this.conv().inspect(Private.GLOBALS + this.prevDecl, src, pos);
+    if (!info) return undefined;
+    const { printQuickInfo } = require('tslab/dist/inspect') as typeof import('tslab/dist/inspect');
+    const text = printQuickInfo(info);
+    return text || undefined;
+  }
+
+  /** Whether `src` is a whole cell, needs more lines, or cannot parse. */
+  isComplete(src: string): IIsComplete {
+    const { isCompleteCode } = require('tslab/dist/converter') as typeof import('tslab/dist/converter');
+    const r = isCompleteCode(src);
+    if (!r.completed) return { status: 'incomplete', indent: r.indent ?? '' };
+    const ts = this.typescript();
+    const sf = ts.createSourceFile('cell.ts', src, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+    const parseDiagnostics = (sf as unknown as { parseDiagnostics?: unknown[] }).parseDiagnostics ?? [];
+    return { status: parseDiagnostics.length > 0 ? 'invalid' : 'complete' };
+  }
+
+  /** Forget every declaration and value. */
+  reset(): void {
+    this.prevDecl = '';
+    for (const k of Object.keys(this.locals)) delete this.locals[k];
+    this.locals.prompt = prompt;
+  }
+
+  /** Release the compiler. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.converter?.close();
+    this.unpatch?.();
+  }
+
+  private typescript(): TypeScriptModule {
+    return (this.ts ??= loadTypeScript());
+  }
+
+  private conv(): Converter {
+    if (!this.converter) {
+      const ts = this.typescript();
+      this.unpatch = patchTypeResolution(ts, this.options.cwd);
+      const { createConverter } = require('tslab/dist/converter') as typeof import('tslab/dist/converter');
+      this.converter = createConverter({ isJS: false, isBrowser: false });
+    }
+    return this.converter;
+  }
+}
+
+/** The Executor's options. */
+export namespace Executor {
+  /** How to build an Executor. */
+  export interface IOptions {
+    /** The notebook's directory: modules and types resolve from here. */
+    cwd: string;
+    /** Called when SIGINT broke a running cell (the process's SIGINT listeners do not see that one). */
+    onSigint?: () => void;
+  }
+}
+
+namespace Private {
+  export const CELL_KEY = 'taskcell.cell';
+
+  /** Globals the kernel defines for every cell (the compiler keeps a `declare global` for one cell only, so it leads every cell). */
+  export const GLOBALS = 'declare global { function prompt(message?: string, defaultValue?: string): string | null; }\n';
+  export const CELL = Symbol.for(CELL_KEY);
+
+  /** Cell locals: TypeScript's `export` becomes defineProperty, which must stay rewritable across cells. */
+  export function createLocals(): Record<string, unknown> {
+    const store: Record<string, unknown> = {};
+    return new Proxy(store, {
+      defineProperty(_target, prop, attrs) {
+        if (prop === '__esModule') return true;
+        store[prop as string] = attrs.get ? attrs.get() : attrs.value;
+        return true;
+      },
+    });
+  }
+
+  export function isSigintError(err: unknown): boolean {
+    return err instanceof Error && (err as NodeJS.ErrnoException).code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED';
+  }
+
+  export function compileError(diagnostics: Diagnostic[]): CompileError {
+    const lines = diagnostics.map(
+      (d) => `${d.fileName ? `${d.fileName} ` : ''}${d.start.line + 1}:${d.start.character + 1} - ${d.messageText}`,
+    );
+    const first = diagnostics[0];
+    return new CompileError(lines.join('\n'), { line: first.start.line + 1, column: first.start.character + 1, diagnostics: lines });
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The kernel's I/O thread (a worker_threads entry point, so it is not in the barrel): it owns the
+ * heartbeat, control and stdin sockets so they answer while the main thread runs a cell. An
+ * `interrupt_request` with a good signature raises SIGINT in the process (which breaks a
+ * synchronous loop) before it is handed to the main thread for its reply; an `input_reply` is
+ * written to shared memory where a blocked `prompt()` waits for it.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import * as zmq from 'zeromq';
+import { Wire } from './wire';
+import { endpoint } from './messages';
+import type { IConnectionInfo } from './messages';
+import { InputSlot } from './input-slot';
+
+/** What the main thread passes to the I/O thread. */
+export interface IIoThreadData {
+  connection: IConnectionInfo;
+  input: SharedArrayBuffer;
+}
+
+/** Messages from the main thread. */
+export type ToIoThread = { kind: 'send'; channel: 'control' | 'stdin'; frames: Uint8Array[] } | { kind: 'close' };
+
+/** Messages to the main thread. */
+export type FromIoThread =
+  { kind: 'ready' } | { kind: 'control'; frames: Uint8Array[] } | { kind: 'log'; text: string } | { kind: 'closed' };
+
+namespace Private {
+  /**
+   * Raise SIGINT, and again every 100 ms until the main thread acknowledges it: a signal that
+   * lands while the main thread compiles (outside the breakable script) is otherwise lost.
+   */
+  export async function raiseUntilSeen(slot: InputSlot): Promise<void> {
+    // Compiling a cell can take seconds on a loaded machine; keep raising for up to ten minutes.
+    for (let i = 0; i < 6000 && slot.interruptPending; i++) {
+      process.kill(process.pid, 'SIGINT');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  export async function main(port: import('node:worker_threads').MessagePort, data: IIoThreadData): Promise<void> {
+    const post = (m: FromIoThread): void => port.postMessage(m);
+    const info = data.connection;
+    const wire = new Wire(info.key, info.signature_scheme);
+    const slot = new InputSlot(data.input);
+    const hb = new zmq.Reply({ linger: 0 });
+    const control = new zmq.Router({ linger: 0 });
+    const stdin = new zmq.Router({ linger: 0 });
+    await Promise.all([hb.bind(endpoint(info, 'hb')), control.bind(endpoint(info, 'control')), stdin.bind(endpoint(info, 'stdin'))]);
+    const queues = { control: Promise.resolve(), stdin: Promise.resolve() };
+    let closing = false;
+    port.on('message', (m: ToIoThread) => {
+      if (m.kind === 'send') {
+        const sock = m.channel === 'control' ? control : stdin;
+        queues[m.channel] = queues[m.channel]
+          .then(() => sock.send(m.frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength))))
+          .catch((err) => post({ kind: 'log', text: `send on ${m.channel} failed: ${String(err)}` }));
+      } else if (m.kind === 'close' && !closing) {
+        closing = true;
+        void Promise.allSettled([queues.control, queues.stdin]).then(() => {
+          for (const s of [hb, control, stdin]) s.close();
+          post({ kind: 'closed' });
+          port.close();
+        });
+      }
+    });
+    void (async () => {
+      for await (const [ping] of hb) await hb.send(ping);
+    })().catch(() => undefined);
+    void (async () => {
+      for await (const frames of control) {
+        let type: string;
+        try {
+          type = wire.decode(frames).msg.header.msg_type;
+        } catch (err) {
+          post({ kind: 'log', text: `control: dropped a message: ${String(err)}` });
+          continue;
+        }
+        if (type === 'interrupt_request') {
+          slot.interrupt();
+          void raiseUntilSeen(slot);
+        }
+        post({ kind: 'control', frames });
+      }
+    })().catch(() => undefined);
+    void (async () => {
+      for await (const frames of stdin) {
+        try {
+          const { msg } = wire.decode(frames);
+          if (msg.header.msg_type === 'input_reply') slot.answer(String((msg.content as { value?: unknown }).value ?? ''));
+          else post({ kind: 'log', text: `stdin: unexpected ${msg.header.msg_type}; ignored` });
+        } catch (err) {
+          post({ kind: 'log', text: `stdin: dropped a message: ${String(err)}` });
+        }
+      }
+    })().catch(() => undefined);
+    post({ kind: 'ready' });
+  }
+}
+
+// Started below the namespace, which must exist first.
+if (parentPort) void Private.main(parentPort, workerData as IIoThreadData);

@@ -1,0 +1,118 @@
+import type { IMimeBundle } from '@taskcell/display';
+import type { IMessage } from './messages';
+
+/** Sends one IOPub message with a parent. */
+export type Publisher = (msgType: string, content: Record<string, unknown>, parent: IMessage | undefined) => void;
+
+/** Where `display()` sends its bundles; the kernel installs one, plain Node has none. */
+export interface IDisplaySink {
+  /** Show a bundle; with `displayId` and `update`, replace the display with that id in place. */
+  display(data: IMimeBundle, metadata: Record<string, unknown>, displayId?: string, update?: boolean): void;
+  /** Clear the cell's output; with `wait`, when the next output arrives. */
+  clear(wait: boolean): void;
+}
+
+/** The global slot the display API reads, so every copy of `taskcell` in the process finds the kernel. */
+export const DISPLAY_SINK = Symbol.for('taskcell.display.sink');
+
+/**
+ * Routes a cell's output to IOPub under the request that is running: stdout and stderr (captured
+ * by replacing `write`, coalesced until the next tick or the next other message), displays and
+ * clears. Output that arrives after a cell finished goes to the last cell that ran.
+ */
+export class OutputRouter implements IDisplaySink {
+  /** The request whose output this is. */
+  parent: IMessage | undefined;
+  private readonly pending: { stdout: string; stderr: string } = { stdout: '', stderr: '' };
+  private scheduled = false;
+  private restore: (() => void) | undefined;
+
+  constructor(
+    private readonly publisher: Publisher,
+    private readonly sent: () => Promise<unknown> = () => Promise.resolve(),
+  ) {}
+
+  /** Flush, and resolve once everything published so far has left (before a cell may block the thread). */
+  async settle(): Promise<void> {
+    this.flush();
+    await this.sent();
+  }
+
+  /** Capture process.stdout and process.stderr, and become the display sink. Idempotent. */
+  install(): void {
+    if (this.restore) return;
+    const out = process.stdout.write;
+    const err = process.stderr.write;
+    process.stdout.write = Private.capture((t) => this.write('stdout', t));
+    process.stderr.write = Private.capture((t) => this.write('stderr', t));
+    (globalThis as Record<symbol, unknown>)[DISPLAY_SINK] = this;
+    this.restore = () => {
+      process.stdout.write = out;
+      process.stderr.write = err;
+      delete (globalThis as Record<symbol, unknown>)[DISPLAY_SINK];
+    };
+  }
+
+  /** Stop capturing. Idempotent. */
+  dispose(): void {
+    this.flush();
+    this.restore?.();
+    this.restore = undefined;
+  }
+
+  /** Queue stream text; it goes out on the next tick, or before the next non-stream message. */
+  write(name: 'stdout' | 'stderr', text: string): void {
+    this.pending[name] += text;
+    if (this.pending[name].length > Private.MAX_PENDING) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Send queued stream text now. */
+  flush(): void {
+    this.scheduled = false;
+    for (const name of ['stdout', 'stderr'] as const) {
+      const text = this.pending[name];
+      if (text) {
+        this.pending[name] = '';
+        this.publisher('stream', { name, text }, this.parent);
+      }
+    }
+  }
+
+  /** Send a message after any queued stream text, under the current parent (or `parent`). */
+  publish(msgType: string, content: Record<string, unknown>, parent: IMessage | undefined = this.parent): void {
+    this.flush();
+    this.publisher(msgType, content, parent);
+  }
+
+  display(data: IMimeBundle, metadata: Record<string, unknown>, displayId?: string, update = false): void {
+    const transient = displayId ? { display_id: displayId } : {};
+    this.publish(update ? 'update_display_data' : 'display_data', { data, metadata, transient });
+  }
+
+  clear(wait: boolean): void {
+    this.publish('clear_output', { wait });
+  }
+}
+
+namespace Private {
+  export const MAX_PENDING = 64 * 1024;
+
+  type Write = typeof process.stdout.write;
+
+  export function capture(sink: (text: string) => void): Write {
+    return function write(chunk: unknown, encodingOrCb?: unknown, cb?: unknown): boolean {
+      const text =
+        typeof chunk === 'string'
+          ? chunk
+          : Buffer.from(chunk as Uint8Array).toString(typeof encodingOrCb === 'string' ? (encodingOrCb as BufferEncoding) : 'utf8');
+      sink(text);
+      const done = typeof encodingOrCb === 'function' ? encodingOrCb : cb;
+      if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
+      return true;
+    } as Write;
+  }
+}

@@ -1,0 +1,313 @@
+import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import * as zmq from 'zeromq';
+import { core } from './core';
+import { Wire } from './wire';
+import type { IIncoming } from './wire';
+import { createMessage, endpoint, replyType } from './messages';
+import type { IConnectionInfo, IMessage } from './messages';
+import { KernelProtocol } from './protocol';
+import type { IOutcome } from './protocol';
+import { Executor } from './executor';
+import { OutputRouter } from './output';
+import { CommManager } from './comms';
+import { JobBridge } from './job-bridge';
+import { InputSlot } from './input-slot';
+import type { FromIoThread, IIoThreadData, ToIoThread } from './io-thread';
+import { StdinError } from './errors';
+import { INPUT_READER } from '../prompt';
+import { kernelLog } from './log';
+
+/**
+ * The kernel process: owns the shell and IOPub sockets (IOPub is an XPUB that greets each
+ * subscriber with `iopub_welcome`), the I/O thread with heartbeat, control and stdin, message
+ * signatures, and busy/idle framing around every request. Requests go to the KernelProtocol one
+ * at a time; control requests are served between shell requests.
+ */
+export class KernelServer {
+  private readonly wire: Wire;
+  private readonly shell = new zmq.Router({ linger: 0 });
+  private readonly iopub = new zmq.XPublisher({ linger: 0, verbosity: 'allSubs', receiveTimeout: 0 });
+  private readonly session = randomUUID();
+  private readonly output: OutputRouter;
+  private readonly comms: CommManager;
+  private readonly executor: Executor;
+  private readonly protocol: KernelProtocol;
+  private readonly bridge: JobBridge;
+  private readonly slot = new InputSlot();
+  private io: Worker | undefined;
+  private iopubQueue: Promise<unknown> = Promise.resolve();
+  private shellQueue: IIncoming[] = [];
+  private shellBusy = false;
+  private current: IIncoming | undefined;
+  private closed = false;
+  private malformed = 0;
+  private readonly onSigint = (): void => {
+    this.slot.acknowledgeInterrupt();
+    this.protocol.interrupt();
+  };
+  private warmTimer: NodeJS.Timeout | undefined;
+  private greetTimer: NodeJS.Timeout | undefined;
+  private resolveFinished: () => void = () => undefined;
+  /** Resolves when the kernel has shut down (shutdown_request). */
+  readonly finished: Promise<void>;
+
+  constructor(
+    private readonly info: IConnectionInfo,
+    options: KernelServer.IOptions = {},
+  ) {
+    this.wire = new Wire(info.key, info.signature_scheme);
+    this.output = new OutputRouter(
+      (type, content, parent) => this.publish(type, content, parent),
+      () => this.iopubQueue,
+    );
+    this.comms = new CommManager((type, content, parent) => this.output.publish(type, content, parent));
+    this.executor = new Executor({ cwd: options.cwd ?? process.cwd(), onSigint: () => this.slot.acknowledgeInterrupt() });
+    this.protocol = new KernelProtocol({ executor: this.executor, output: this.output, comms: this.comms, connection: info });
+    this.bridge = new JobBridge(this.comms, this.output);
+    this.finished = new Promise<void>((resolve) => {
+      this.resolveFinished = resolve;
+    });
+  }
+
+  /** Bind every socket, start the I/O thread, capture output, and serve until shutdown. */
+  async start(): Promise<void> {
+    this.io = new Worker(join(__dirname, 'io-thread.js'), {
+      workerData: { connection: this.info, input: this.slot.buffer } satisfies IIoThreadData,
+    });
+    const ready = new Promise<void>((resolve, reject) => {
+      this.io?.once('error', reject);
+      this.io?.on('message', (m: FromIoThread) => {
+        if (m.kind === 'ready') resolve();
+        else this.onIoMessage(m);
+      });
+    });
+    await Promise.all([this.shell.bind(endpoint(this.info, 'shell')), this.iopub.bind(endpoint(this.info, 'iopub')), ready]);
+    this.output.install();
+    (globalThis as Record<symbol, unknown>)[INPUT_READER] = (prompt: string, password: boolean) => this.readInput(prompt, password);
+    process.on('SIGINT', this.onSigint);
+    this.publish('status', { execution_state: 'starting' }, undefined);
+    void this.serveShell();
+    this.greetTimer = setInterval(() => {
+      this.iopubQueue = this.iopubQueue.then(() => this.greetSubscribers()).catch(() => undefined);
+    }, 50);
+    this.greetTimer.unref();
+    // Load the compiler once the kernel answers, so start-up is not held up by it.
+    this.warmTimer = setTimeout(() => this.warm(), 300);
+  }
+
+  /** Close everything. Idempotent; every step runs even if one fails. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.warmTimer);
+    clearInterval(this.greetTimer);
+    process.off('SIGINT', this.onSigint);
+    delete (globalThis as Record<symbol, unknown>)[INPUT_READER];
+    const steps: Array<() => unknown> = [
+      () => (this.executor.isWarm ? core().getRunner().cancelAll() : 0),
+      () => this.bridge.dispose(),
+      () => this.comms.dispose(),
+      () => this.output.dispose(),
+      () => this.iopubQueue,
+      () => this.closeIoThread(),
+      () => this.shell.close(),
+      () => this.iopub.close(),
+      () => this.executor.close(),
+    ];
+    for (const step of steps) {
+      try {
+        await step();
+      } catch (err) {
+        kernelLog(`close: ${String(err)}`);
+      }
+    }
+  }
+
+  /** Warm up when the shell is idle (start-up timer). */
+  private warm(): void {
+    if (this.closed || this.executor.isWarm) return;
+    if (this.shellBusy) {
+      this.warmTimer = setTimeout(() => this.warm(), 100);
+      return;
+    }
+    this.warmNow();
+  }
+
+  /** Load the compiler and the engine now. */
+  private warmNow(): void {
+    try {
+      this.executor.warm();
+      this.bridge.attach();
+    } catch (err) {
+      kernelLog(`compiler warm-up failed: ${String(err)}`);
+    }
+  }
+
+  private async closeIoThread(): Promise<void> {
+    const io = this.io;
+    if (!io) return;
+    this.io = undefined;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => void io.terminate().then(() => resolve()), 2000);
+      io.on('message', (m: FromIoThread) => {
+        if (m.kind === 'closed') {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      io.postMessage({ kind: 'close' } satisfies ToIoThread);
+    });
+  }
+
+  private publish(msgType: string, content: Record<string, unknown>, parent: IMessage | undefined): void {
+    if (this.closed && msgType !== 'status') return;
+    const msg = createMessage(msgType, content, this.session, parent);
+    const frames = this.wire.encode(msg, [Buffer.from(`kernel.${this.session}.${msgType}`)]);
+    this.iopubQueue = this.iopubQueue
+      .then(() => this.greetSubscribers())
+      .then(() => this.iopub.send(frames))
+      .catch((err) => kernelLog(`iopub send failed: ${String(err)}`));
+  }
+
+  /**
+   * Read pending subscriptions and greet each with `iopub_welcome`. It runs before every publish
+   * (so a new subscriber's first message is its welcome) and on a short timer when idle.
+   */
+  private async greetSubscribers(): Promise<void> {
+    for (;;) {
+      let frame: Buffer;
+      try {
+        [frame] = await this.iopub.receive();
+      } catch {
+        return; // EAGAIN: nothing pending (receiveTimeout is 0)
+      }
+      if (frame.length > 0 && frame[0] === 1) {
+        const welcome = createMessage('iopub_welcome', { subscription: frame.subarray(1).toString('utf8') }, this.session, undefined);
+        await this.iopub.send(this.wire.encode(welcome, [Buffer.from(`kernel.${this.session}.iopub_welcome`)]));
+      }
+    }
+  }
+
+  private async serveShell(): Promise<void> {
+    try {
+      for await (const frames of this.shell) {
+        const incoming = this.decode(frames, 'shell');
+        if (!incoming) continue;
+        this.shellQueue.push(incoming);
+        if (!this.shellBusy) void this.drainShell();
+      }
+    } catch (err) {
+      if (!this.closed) kernelLog(`shell: ${String(err)}`);
+    }
+  }
+
+  private decode(frames: Buffer[], channel: string): IIncoming | undefined {
+    try {
+      return this.wire.decode(frames);
+    } catch (err) {
+      // Log the first few and then every thousandth, so a flood cannot fill the log.
+      if (++this.malformed <= 10 || this.malformed % 1000 === 0)
+        kernelLog(`${channel}: dropped message #${this.malformed}: ${String(err)}`);
+      return undefined;
+    }
+  }
+
+  private async drainShell(): Promise<void> {
+    this.shellBusy = true;
+    try {
+      while (this.shellQueue.length > 0 && !this.closed) {
+        const incoming = this.shellQueue.shift() as IIncoming;
+        const outcome = await this.serve(incoming, 'shell');
+        if (outcome.abortQueue) await this.abortQueuedExecutes();
+      }
+    } finally {
+      this.shellBusy = false;
+    }
+  }
+
+  /** After an error with stop_on_error: every execute_request already waiting is answered `aborted`. */
+  private async abortQueuedExecutes(): Promise<void> {
+    // Let requests that are already in the socket's buffer reach the queue first.
+    await new Promise((r) => setImmediate(r));
+    const rest: IIncoming[] = [];
+    for (const incoming of this.shellQueue.splice(0)) {
+      if (incoming.msg.header.msg_type !== 'execute_request') {
+        rest.push(incoming);
+        continue;
+      }
+      this.publish('status', { execution_state: 'busy' }, incoming.msg);
+      await this.reply(incoming, 'shell', this.protocol.abortedReply());
+      this.publish('status', { execution_state: 'idle' }, incoming.msg);
+    }
+    this.shellQueue.unshift(...rest);
+  }
+
+  private onIoMessage(m: FromIoThread): void {
+    if (m.kind === 'log') kernelLog(m.text);
+    else if (m.kind === 'control') {
+      const incoming = this.decode(
+        m.frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength)),
+        'control',
+      );
+      if (incoming) void this.serve(incoming, 'control');
+    }
+  }
+
+  private async serve(incoming: IIncoming, channel: 'shell' | 'control'): Promise<IOutcome> {
+    const { msg } = incoming;
+    const previous = this.current;
+    if (channel === 'shell') {
+      this.current = incoming;
+      this.output.parent = msg;
+    }
+    this.publish('status', { execution_state: 'busy' }, msg);
+    let outcome: IOutcome = {};
+    try {
+      if (msg.header.msg_type === 'execute_request' && !this.executor.isWarm) this.warmNow();
+      outcome = await this.protocol.handle(msg, { channel });
+    } catch (err) {
+      kernelLog(`${msg.header.msg_type} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      outcome = { reply: { status: 'error', ename: 'KernelError', evalue: String(err), traceback: [String(err)] } };
+    }
+    this.output.flush();
+    if (outcome.reply) await this.reply(incoming, channel, outcome.reply);
+    this.publish('status', { execution_state: 'idle' }, msg);
+    if (channel === 'shell') this.current = previous;
+    if (outcome.shutdown) {
+      await this.close();
+      this.resolveFinished();
+    }
+    return outcome;
+  }
+
+  private async reply(incoming: IIncoming, channel: 'shell' | 'control', content: Record<string, unknown>): Promise<void> {
+    const msg = createMessage(replyType(incoming.msg.header.msg_type), content, this.session, incoming.msg);
+    const frames = this.wire.encode(msg, incoming.ids);
+    if (channel === 'shell') await this.shell.send(frames);
+    else this.io?.postMessage({ kind: 'send', channel: 'control', frames } satisfies ToIoThread);
+  }
+
+  /** `prompt()`: send an input_request on stdin and block this thread until the reply (or an interrupt). */
+  private readInput(prompt: string, password: boolean): string {
+    const incoming = this.current;
+    if (!incoming || incoming.msg.header.msg_type !== 'execute_request' || incoming.msg.content.allow_stdin !== true || !this.io) {
+      throw new StdinError('This frontend does not accept input requests (allow_stdin is false)', {});
+    }
+    this.output.flush();
+    const msg = createMessage('input_request', { prompt, password }, this.session, incoming.msg);
+    this.slot.reset();
+    this.io.postMessage({ kind: 'send', channel: 'stdin', frames: this.wire.encode(msg, incoming.ids) } satisfies ToIoThread);
+    return this.slot.wait();
+  }
+}
+
+/** The KernelServer's options. */
+export namespace KernelServer {
+  /** How to run the kernel. */
+  export interface IOptions {
+    /** The notebook directory: where modules and types resolve from (default: the working directory). */
+    cwd?: string;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The Python-side suites, run against this checkout's kernel: jupyter_kernel_test (every optional
+ * sample filled in; any failure or skip fails) and every notebook under examples/ through nbclient.
+ * The kernelspec goes to a temporary JUPYTER_PATH, so the installed one is never used.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { installKernelSpec } from '../../kernel/src/jupyter/kernelspec';
+import { ROOT } from './client';
+
+const PYTHON = join(ROOT, '.venv', 'bin', 'python');
+
+describe('Python suites', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'taskcell-jupyter-'));
+  const env = { ...process.env, JUPYTER_PATH: join(dir, 'share'), JUPYTER_RUNTIME_DIR: join(dir, 'runtime'), JUPYTER_PLATFORM_DIRS: '1' };
+  beforeAll(() => {
+    if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: run \`npm test\` (or node .ci/setup.mjs test), which creates the venv`);
+    installKernelSpec(join(dir, 'share', 'kernels'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const run = (script: string): { status: number | null; output: string } => {
+    const r = spawnSync(PYTHON, [join(__dirname, script), '-v'], { cwd: dir, env, encoding: 'utf8', timeout: 300_000 });
+    return { status: r.status, output: `${r.stdout}\n${r.stderr}` };
+  };
+
+  it('jupyter_kernel_test passes with nothing skipped', () => {
+    const { status, output } = run('kernel_conformance.py');
+    if (status !== 0 || /skipped/i.test(output) || !/\nOK\s*$/.test(output.trimEnd() + '\n')) throw new Error(output);
+    const ran = /Ran (\d+) tests?/.exec(output);
+    expect(Number(ran?.[1])).toBeGreaterThanOrEqual(13);
+  }, 300_000);
+
+  it('every example notebook runs with no cell error', () => {
+    const { status, output } = run('run_notebooks.py');
+    if (status !== 0) throw new Error(output);
+    expect(output).toMatch(/ok getting-started\.ipynb/);
+  }, 300_000);
+});
