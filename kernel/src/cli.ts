@@ -2,6 +2,7 @@ import { TaskcellError, serializeError } from '@taskcell/core';
 import { runCommand } from './commands/run';
 import { convertCommand } from './commands/convert';
 import { validateCommand } from './commands/validate';
+import { workerCommand } from './commands/worker';
 
 /** A subcommand: takes its arguments, returns the exit code. */
 export type Command = (argv: string[]) => Promise<number>;
@@ -10,6 +11,7 @@ export type Command = (argv: string[]) => Promise<number>;
 export const commands: Record<string, { run: Command; summary: string }> = {
   run: { run: runCommand, summary: 'run a task or workflow spec (Girder Worker JSON) and print its outputs as JSON' },
   convert: { run: convertCommand, summary: 'convert data between two formats of a type (taskcell convert --type T --from F --to G [FILE|-])' },
+  worker: { run: workerCommand, summary: 'run a remote-pool worker: take jobs from Redis until stopped (taskcell worker --redis URL)' },
   validate: { run: validateCommand, summary: 'check that data is valid for a type and format; exit 1 with the reason when not' },
 };
 
