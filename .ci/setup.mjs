@@ -25,8 +25,10 @@ if (!existsSync(marker) || mtime(join(root, 'package-lock.json')) > mtime(marker
   sh('npm', ['install', '--no-audit', '--no-fund']);
 }
 
-// 2. Build every package (incremental).
-sh('npx', ['tsc', '-b']);
+// 2. Build every package (incremental). The compiler is named by path: tslab ships a `tsc` of its
+//    own that can take `node_modules/.bin/tsc`.
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+sh(process.execPath, [tsc, '-b']);
 
 // 3. Everything else the project needs, one file each in .ci/services (system packages, the Python
 //    venv, Redis, the Docker engine; files starting with _ are shared helpers): each exports `install({ sh, root, command })`, which must be
@@ -40,7 +42,7 @@ for (const f of existsSync(servicesDir) ? readdirSync(servicesDir).filter((n) =>
 
 if (command === 'test') {
   // 4. Type-check the tests and lint, then run every suite.
-  sh('npx', ['tsc', '-p', 'test/tsconfig.json']);
+  sh(process.execPath, [tsc, '-p', 'test/tsconfig.json']);
   sh('npx', ['eslint', '.']);
   sh('npx', ['jest', '--ci', ...rest]);
 } else if (command === 'start') {

@@ -1,6 +1,6 @@
 // Per-task overhead of run() in-process against a plain function call, and the workflow
 // scheduler's cost per node on 10,000-step workflows; every figure next to its peer from the same run.
-//   node bench/core.bench.mjs          (after `npx tsc -b`; BENCH_N=... to change the task count)
+//   node bench/core.bench.mjs          (after `npm run build`; BENCH_N=... to change the task count)
 import { createRequire } from 'node:module';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

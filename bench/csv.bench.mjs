@@ -1,6 +1,6 @@
 // CSV -> rows against papaparse alone (header + dynamic typing) on the same generated text, and the
 // peak memory of streaming a large CSV to JSON lines through `taskcell convert`.
-//   node bench/csv.bench.mjs            (after `npx tsc -b`)
+//   node bench/csv.bench.mjs            (after `npm run build`)
 //   BENCH_CSV_MB=50 BENCH_STREAM_MB=1024 to change the sizes (defaults: 50 and 1024)
 import { createRequire } from 'node:module';
 import { spawn } from 'node:child_process';

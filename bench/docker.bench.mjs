@@ -1,6 +1,6 @@
 // A trivial docker task (`echo hi`, stdout captured, network none, container removed) against raw
 // `docker run --rm --network none` of the same image, in the same run, alternating, median of each.
-//   node bench/docker.bench.mjs   (after `npx tsc -b`; BENCH_N to change the count)
+//   node bench/docker.bench.mjs   (after `npm run build`; BENCH_N to change the count)
 // Uses the engine at DOCKER_HOST when it answers; otherwise (as root) starts a private
 // `dockerd --storage-driver=vfs --bridge=none --iptables=false` and stops it by pid at the end.
 import { createRequire } from 'node:module';

@@ -1,6 +1,6 @@
 // The cost of a conversion path lookup (cached, and the first BFS after a registry change),
 // against a plain Map lookup of the same key in the same run.
-//   node bench/formats.bench.mjs   (after `npx tsc -b`)
+//   node bench/formats.bench.mjs   (after `npm run build`)
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const core = require('../packages/core/lib/index.js');

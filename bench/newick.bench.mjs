@@ -3,7 +3,7 @@
  * same tree as nested JSON (the text `nested.json` holds), in the same run. Both produce the same
  * nested objects; the Newick parser also computes every node's cumulative weight.
  *
- * Run after building core: `npx tsc -b packages/core && node bench/newick.bench.mjs [leaves]`.
+ * Run after building core: `npm run build && node bench/newick.bench.mjs [leaves]`.
  */
 import { createRequire } from 'node:module';
 

@@ -1,5 +1,5 @@
 // A trivial python-mode task (warm interpreter) against spawning `python3 -c pass`, in the same run.
-//   node bench/python.bench.mjs   (after `npx tsc -b`; BENCH_N to change the count)
+//   node bench/python.bench.mjs   (after `npm run build`; BENCH_N to change the count)
 import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Run every benchmark in this folder (after `npx tsc -b`), or the ones named: node bench/run.mjs core
+// Run every benchmark in this folder (after `npm run build`), or the ones named: node bench/run.mjs core
 import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';

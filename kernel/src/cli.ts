@@ -18,6 +18,10 @@ export const commands: Record<string, { run: Command; summary: string }> = {
     run: (argv) => (require('./commands/validate') as typeof import('./commands/validate')).validateCommand(argv),
     summary: 'check that data is valid for a type and format; exit 1 with the reason when not',
   },
+  worker: {
+    run: (argv) => (require('./commands/worker') as typeof import('./commands/worker')).workerCommand(argv),
+    summary: 'run a remote-pool worker: take jobs from Redis until stopped (taskcell worker --redis URL)',
+  },
   install: {
     run: (argv) => (require('./commands/install') as typeof import('./commands/install')).installCommand(argv),
     summary: 'register the taskcell Jupyter kernel (kernelspec "taskcell")',

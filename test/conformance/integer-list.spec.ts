@@ -2,4 +2,4 @@
 import { conformance } from './harness';
 import { checkRunCase } from './gw-run';
 
-conformance('integer_list.json', checkRunCase);
+conformance('integer_list.json', (c) => checkRunCase(c));

@@ -2,7 +2,7 @@
 import { conformance, loadCases } from './harness';
 import { checkRunCase, runCase } from './gw-run';
 
-conformance('integer.json', checkRunCase);
+conformance('integer.json', (c) => checkRunCase(c));
 
 describe('integer: SCHEMA.md trap 4', () => {
   const add = loadCases('integer.json').cases[0];

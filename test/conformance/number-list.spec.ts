@@ -2,4 +2,4 @@
 import { conformance } from './harness';
 import { checkRunCase } from './gw-run';
 
-conformance('number_list.json', checkRunCase);
+conformance('number_list.json', (c) => checkRunCase(c));

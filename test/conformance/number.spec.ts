@@ -2,7 +2,7 @@
 import { conformance, loadCases } from './harness';
 import { checkRunCase, runCase } from './gw-run';
 
-conformance('number.json', checkRunCase);
+conformance('number.json', (c) => checkRunCase(c));
 
 describe('number: SCHEMA.md trap 4', () => {
   const add = loadCases('number.json').cases[0];

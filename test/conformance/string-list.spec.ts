@@ -2,4 +2,4 @@
 import { conformance } from './harness';
 import { checkRunCase } from './gw-run';
 
-conformance('string_list.json', checkRunCase);
+conformance('string_list.json', (c) => checkRunCase(c));

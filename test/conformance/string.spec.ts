@@ -4,7 +4,7 @@ import type { TaskcellError } from '@taskcell/core';
 import { conformance, loadCases } from './harness';
 import { checkRunCase, runCase } from './gw-run';
 
-conformance('string.json', checkRunCase);
+conformance('string.json', (c) => checkRunCase(c));
 
 describe('string: SCHEMA.md trap 7', () => {
   const add = loadCases('string.json').cases[0];

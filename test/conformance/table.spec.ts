@@ -4,7 +4,7 @@ import type { IRows, Runner } from '@taskcell/core';
 import { mkdtempSync, readFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SHARED, assertOp, conformance } from './harness';
+import { SHARED, assertOp, conformance, loadCases } from './harness';
 import type { ICase } from './harness';
 import { runCase } from './gw-run';
 import type { ScriptLanguage } from './gw-run';
@@ -114,7 +114,7 @@ conformance('table.json', check('python'), {
 }, { label: 'table.json (python)', only: (c) => c.kind === 'run' });
 
 test('the sniffed CSV matches Girder Worker on test.csv, cell for cell', async () => {
-  const c = (await import('./harness')).loadCases('table.json').cases.find((x) => x.name === 'table.TestTable.test_sniffer#test_csv')!;
+  const c = loadCases('table.json').cases.find((x) => x.name === 'table.TestTable.test_sniffer#test_csv')!;
   const copy = mkdtempSync(join(tmpdir(), 'tc-csv-'));
   cpSync(join(SHARED, 'raw', 'tests', 'data', 'test.csv'), join(copy, 'test.csv'));
   const r = await run(

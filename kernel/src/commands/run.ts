@@ -1,3 +1,5 @@
+// The docker mode and the pools, for `--on threads` and docker tasks.
+import '../builtins';
 import { parseArgs } from 'node:util';
 import { extname } from 'node:path';
 import { OptionError, getRunner, loadTask, parseTask, run } from '@taskcell/core';

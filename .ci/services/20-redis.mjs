@@ -1,0 +1,7 @@
+// Redis for the remote pool's tests: Debian's redis-server. The tests start their own servers on
+// free loopback ports and stop them by pid, so the packaged service is not needed running.
+import { ensurePackages } from './_apt.mjs';
+
+export async function install({ sh }) {
+  ensurePackages(sh, ['redis-server']);
+}

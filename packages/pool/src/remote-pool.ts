@@ -1,0 +1,327 @@
+import { createHash } from 'node:crypto';
+import { Job as BullJob, Queue, QueueEvents } from 'bullmq';
+import { CanceledError, OptionError, TaskcellError, globalEvents } from '@taskcell/core';
+import type {
+  IBinding,
+  IJobEvent,
+  IJobPlace,
+  IResolvedRunOptions,
+  IResult,
+  ISerializedError,
+  ITaskSpec,
+  IWorkerPool,
+} from '@taskcell/core';
+import { DirectoryArtifactStore } from './artifact-store';
+import type { IArtifactStore, IStoredRef } from './artifact-store';
+import { PayloadError, PoolError } from './errors';
+import { REMOTE_PAYLOAD_VERSION, connectionOptions, keys, packBlob, parseRedisUrl, rawClient, unpackBlob } from './remote-protocol';
+import type { Blob, IRedisTarget, IRemotePayload, RemoteOutcome } from './remote-protocol';
+import { readWorkers } from './worker-registry';
+import type { IRegistryClient, IWorkerInfo } from './worker-registry';
+import { wireOptions, wireTask } from './wire-job';
+
+/**
+ * Runs tasks on `taskcell worker` processes through a BullMQ queue on Redis. Delivery is at least
+ * once (a job whose worker dies returns to the queue); each job's result is taken once, keyed by
+ * its job id. Events come back as BullMQ job progress; a cancel removes a queued job and tells the
+ * worker running it, through the cancel channel, to abort. Inputs and results above `inlineLimit`
+ * bytes go through the shared artifact store when there is one.
+ */
+export class RemotePool implements IWorkerPool {
+  readonly place: IJobPlace;
+  readonly queueName: string;
+  private readonly target: IRedisTarget;
+  private readonly store: IArtifactStore | undefined;
+  private readonly inlineLimit: number;
+  private readonly keepFor: number;
+  private readonly sweepEvery: number;
+  private conn: Promise<Private.IConnection> | undefined;
+  private readonly pending = new Map<string, Private.IPending>();
+  private sweeper: NodeJS.Timeout | undefined;
+  private idle: NodeJS.Timeout | undefined;
+  private readonly linger: number;
+  private closed = false;
+
+  constructor(options: RemotePool.IOptions) {
+    this.target = parseRedisUrl(options.url);
+    this.queueName = options.queue ?? this.target.queue;
+    const storeDir = this.target.store;
+    this.store = options.store ?? (storeDir ? new DirectoryArtifactStore({ path: storeDir }) : undefined);
+    this.inlineLimit = options.inlineLimit ?? 256 * 1024;
+    if (!(this.inlineLimit >= 0))
+      throw new OptionError(`Expected \`inlineLimit\` to be a number of bytes >= 0, got \`${this.inlineLimit}\``, {});
+    this.keepFor = options.keepJobsFor ?? 600;
+    this.sweepEvery = options.sweepInterval ?? 5000;
+    this.linger = options.linger ?? 1000;
+    this.place = { kind: 'remote', name: this.queueName, host: `${this.target.host}:${this.target.port}` };
+  }
+
+  run(task: ITaskSpec, inputs: Record<string, IBinding>, options: IResolvedRunOptions): Promise<IResult> {
+    if (this.closed) return Promise.reject(new PoolError('The remote pool is closed; expected an open pool', { task: task.name }));
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(Private.canceled(signal, options.jobId));
+    let text: string;
+    try {
+      text = wireTask(task, 'on a remote worker').text;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    let hash = Private.hashes.get(task);
+    if (hash === undefined) Private.hashes.set(task, (hash = createHash('sha256').update(text).digest('hex').slice(0, 32)));
+    const taskKey = keys.task(this.queueName, hash);
+    const jobId = options.jobId ?? `tc-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+    if (this.pending.has(jobId))
+      return Promise.reject(new OptionError(`Job id "${jobId}" is already running on this pool; expected a new id`, { job: jobId }));
+    const observe = options.onEvent !== undefined || globalEvents.hasListeners;
+    return new Promise<IResult>((resolve, reject) => {
+      const p: Private.IPending = {
+        resolve,
+        reject,
+        onEvent: options.onEvent,
+        observe,
+        since: Date.now(),
+        payload: undefined,
+        done: undefined,
+      };
+      this.pending.set(jobId, p);
+      if (this.idle) clearTimeout(this.idle);
+      this.idle = undefined;
+      if (signal) {
+        const onAbort = () => void this.cancelJob(jobId, Private.canceled(signal, jobId));
+        signal.addEventListener('abort', onAbort, { once: true });
+        p.done = () => signal.removeEventListener('abort', onAbort);
+      }
+      void (async () => {
+        const c = await this.connect();
+        const payload: IRemotePayload = {
+          v: REMOTE_PAYLOAD_VERSION,
+          taskKey,
+          inputs: await packBlob(inputs, this.store, this.inlineLimit),
+          options: wireOptions(options, jobId),
+          observe,
+          inlineLimit: this.inlineLimit,
+        };
+        if (this.store) payload.store = this.store.descriptor;
+        if ('ref' in payload.inputs) p.inputRef = payload.inputs.ref;
+        if (!this.pending.has(jobId)) return;
+        p.payload = payload;
+        p.taskText = text;
+        await this.storeTask(c, taskKey, text, false);
+        await this.add(c, jobId, payload, task.name);
+      })().catch((err: unknown) =>
+        this.settle(jobId, err instanceof TaskcellError ? err : new PoolError(`Could not queue the job: ${String(err)}`, { job: jobId })),
+      );
+    });
+  }
+
+  /** The live workers of this pool's queue (name, host, running jobs), for the Tasks panel. */
+  async workers(): Promise<IWorkerInfo[]> {
+    const c = await this.connect();
+    return readWorkers((await rawClient(c.queue)) as unknown as IRegistryClient, this.queueName);
+  }
+
+  /** Stop using the pool: jobs still waiting for a result reject with a PoolError (they may still run on a worker). Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    if (this.idle) clearTimeout(this.idle);
+    for (const id of [...this.pending.keys()])
+      this.settle(id, new PoolError('The remote pool was closed before the job ended', { job: id }));
+    const conn = this.conn;
+    this.conn = undefined;
+    if (!conn) return;
+    const c = await conn.catch(() => undefined);
+    if (c) await Private.shut(c);
+  }
+
+  /** Leave a task's text in Redis for the workers, once per connection (again after an hour, and when `again`). */
+  private storeTask(c: Private.IConnection, key: string, text: string, again: boolean): Promise<unknown> {
+    const hit = c.tasks.get(key);
+    if (hit && !again && Date.now() - hit.at < 3_600_000) return hit.stored;
+    const stored = rawClient(c.queue).then((r) => r.set(key, text, 'EX', 86_400));
+    c.tasks.set(key, { at: Date.now(), stored });
+    stored.catch(() => c.tasks.delete(key));
+    return stored;
+  }
+
+  private add(c: Private.IConnection, jobId: string, payload: IRemotePayload, name: string | undefined): Promise<unknown> {
+    return c.queue.add(name ?? 'task', payload, {
+      jobId,
+      removeOnComplete: { age: this.keepFor },
+      removeOnFail: { age: this.keepFor },
+    });
+  }
+
+  private connect(): Promise<Private.IConnection> {
+    return (this.conn ??= (async () => {
+      const connection = connectionOptions(this.target);
+      const queue = new Queue(this.queueName, { connection });
+      const events = new QueueEvents(this.queueName, { connection });
+      // Connection errors are retried by ioredis; jobs wait, and the sweep recovers any event missed meanwhile.
+      queue.on('error', () => undefined);
+      events.on('error', () => undefined);
+      events.on('completed', ({ jobId, returnvalue }) => void this.completed(jobId, returnvalue));
+      events.on('failed', ({ jobId, failedReason }) => this.failed(jobId, failedReason));
+      events.on('progress', ({ jobId, data }) => this.progress(jobId, data));
+      await events.waitUntilReady();
+      await queue.waitUntilReady();
+      this.sweeper = setInterval(() => void this.sweep(queue).catch(() => undefined), this.sweepEvery);
+      this.sweeper.unref();
+      return { queue, events, tasks: new Map() };
+    })());
+  }
+
+  private async completed(jobId: string, value: unknown): Promise<void> {
+    const p = this.pending.get(jobId);
+    if (!p) return;
+    let outcome: RemoteOutcome;
+    try {
+      const blob = (typeof value === 'string' ? JSON.parse(value) : value) as Blob;
+      outcome = (await unpackBlob(blob, `the result of job ${jobId}`, this.store)) as RemoteOutcome;
+      if ('ref' in blob) void this.store?.delete(blob.ref).catch(() => undefined);
+    } catch (err) {
+      return this.settle(jobId, err);
+    }
+    if (outcome.ok) this.settle(jobId, undefined, outcome.result as IResult);
+    else this.settle(jobId, TaskcellError.fromJSON(outcome.error as ISerializedError));
+  }
+
+  private failed(jobId: string, reason: string): void {
+    if (!this.pending.has(jobId)) return;
+    const payload = /^\[taskcell:payload\] /.test(reason);
+    const message = payload ? reason.replace(/^\[taskcell:payload\] /, '') : `The job failed on the queue: ${reason}`;
+    this.settle(jobId, payload ? new PayloadError(message, { job: jobId }) : new PoolError(message, { job: jobId }));
+  }
+
+  private progress(jobId: string, data: unknown): void {
+    const p = this.pending.get(jobId);
+    if (!p || !p.observe || data === null || typeof data !== 'object') return;
+    const event = data as IJobEvent;
+    p.onEvent?.(event);
+    globalEvents.emit(event);
+  }
+
+  /** Record a job's end, once: later deliveries of the same job id find nothing pending. */
+  private settle(jobId: string, err: unknown, result?: IResult): void {
+    const p = this.pending.get(jobId);
+    if (!p) return;
+    this.pending.delete(jobId);
+    // An idle pool lets go of Redis after `linger` ms, so a CLI run ends soon after its job (BullMQ's timers would keep it alive).
+    if (this.pending.size === 0 && !this.closed) this.idle = setTimeout(() => void this.rest(), this.linger);
+    p.done?.();
+    if (p.inputRef) void this.store?.delete(p.inputRef).catch(() => undefined);
+    if (err === undefined) p.resolve(result!);
+    else p.reject(err);
+  }
+
+  /** Close the connections of a pool with nothing out; the next job opens them again. */
+  private async rest(): Promise<void> {
+    this.idle = undefined;
+    const conn = this.conn;
+    if (this.pending.size > 0 || !conn) return;
+    this.conn = undefined;
+    if (this.sweeper) clearInterval(this.sweeper);
+    const c = await conn.catch(() => undefined);
+    if (c) await Private.shut(c);
+  }
+
+  private async cancelJob(jobId: string, reason: TaskcellError): Promise<void> {
+    if (!this.pending.has(jobId)) return;
+    this.settle(jobId, reason);
+    const c = await this.connect();
+    const client = await rawClient(c.queue);
+    // Tell the worker running it (if any), and take it out of the queue if it has not started; a job
+    // that starts in between finds the id in its worker's list of cancelled jobs.
+    await client.publish(keys.cancel(this.queueName), jobId);
+    await c.queue.remove(jobId).catch(() => 0);
+  }
+
+  /**
+   * Look up jobs that have waited a while: a result whose event was missed (a Redis restart) is taken
+   * from the job itself, and a job Redis lost is queued again.
+   */
+  private async sweep(queue: Queue): Promise<void> {
+    const now = Date.now();
+    for (const [jobId, p] of [...this.pending]) {
+      if (now - p.since < this.sweepEvery || !p.payload) continue;
+      const job = await BullJob.fromId(queue, jobId);
+      if (!this.pending.has(jobId)) continue;
+      if (!job) {
+        const c = await this.connect();
+        if (p.payload.taskKey && p.taskText) await this.storeTask(c, p.payload.taskKey, p.taskText, true);
+        await this.add(c, jobId, p.payload, undefined);
+      } else if (job.finishedOn && job.returnvalue !== null && job.returnvalue !== undefined) await this.completed(jobId, job.returnvalue);
+      else if (job.finishedOn && job.failedReason) this.failed(jobId, job.failedReason);
+    }
+  }
+}
+
+/** RemotePool's options. */
+export namespace RemotePool {
+  export interface IOptions {
+    /** `redis://host:port[?queue=NAME&store=DIR]`. */
+    url: string;
+    /** The queue (default the URL's `queue`, else `taskcell`). */
+    queue?: string;
+    /** The shared store for big inputs and results (default a directory store at the URL's `store`, else none: all data inline). */
+    store?: IArtifactStore;
+    /** Data above this many bytes goes through the store (default 256 KiB). */
+    inlineLimit?: number;
+    /** Seconds finished jobs stay in Redis (default 600). */
+    keepJobsFor?: number;
+    /** How often, in ms, jobs waiting longer than this are checked on directly (default 5000). */
+    sweepInterval?: number;
+    /** Milliseconds an idle pool keeps its Redis connections before closing them (default 1000); the next job reopens them. */
+    linger?: number;
+  }
+}
+
+namespace Private {
+  /** Milliseconds `close()` waits for Redis before it drops the connections. */
+  export const CLOSE_WAIT = 3000;
+
+  export interface IConnection {
+    queue: Queue;
+    events: QueueEvents;
+    /** Task texts left in Redis, by key, and when. */
+    tasks: Map<string, { at: number; stored: Promise<unknown> }>;
+  }
+
+  /** Each task's content hash, the last part of its key. */
+  export const hashes = new WeakMap<ITaskSpec, string>();
+
+  export interface IPending {
+    resolve(r: IResult): void;
+    reject(e: unknown): void;
+    onEvent: ((e: IJobEvent) => void) | undefined;
+    observe: boolean;
+    since: number;
+    payload: IRemotePayload | undefined;
+    /** The task's text, to leave in Redis again if Redis lost it. */
+    taskText?: string;
+    /** The inputs in the artifact store, removed when the job ends. */
+    inputRef?: IStoredRef;
+    done: (() => void) | undefined;
+  }
+
+  /** Close a connection; a graceful close waits for Redis, so when Redis is gone it gets a few seconds before the sockets are dropped. */
+  export async function shut(c: IConnection): Promise<void> {
+    const closing = Promise.allSettled([c.events.close(), c.queue.close()]);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), CLOSE_WAIT)));
+    const results = await Promise.race([closing, late]);
+    clearTimeout(timer);
+    if (results === 'late') {
+      await Promise.allSettled([c.events.disconnect(), c.queue.disconnect()]);
+      return;
+    }
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  export function canceled(signal: AbortSignal, jobId: string | undefined): TaskcellError {
+    const r: unknown = signal.reason;
+    return r instanceof TaskcellError ? r : new CanceledError(`Job ${jobId ?? ''} was cancelled`, { job: jobId }, { cause: r });
+  }
+}

@@ -1,0 +1,229 @@
+import { hostname } from 'node:os';
+import { UnrecoverableError, WaitingError, Worker } from 'bullmq';
+import type { Job as BullJob } from 'bullmq';
+import { CanceledError, OptionError, TaskcellError, createRunner, serializeError, taskFromWire } from '@taskcell/core';
+import type { IJobEvent, IJobPlace, ITaskSpec, Runner } from '@taskcell/core';
+import { openArtifactStore } from './artifact-store';
+import { PayloadError } from './errors';
+import { checkPayload, connectionOptions, keys, packBlob, parseRedisUrl, rawClient, unpackBlob } from './remote-protocol';
+import type { Blob, IRawRedis, IRedisTarget, RemoteOutcome } from './remote-protocol';
+import { beat, unregister } from './worker-registry';
+import type { IRegistryClient, IWorkerInfo } from './worker-registry';
+import { executeWired } from './wire-job';
+
+/**
+ * A long-running worker of a RemotePool: takes jobs from the BullMQ queue, runs them on its own
+ * runner, sends their events back as job progress, and returns the result (or the task's error).
+ * It beats into a registry of live workers, obeys the cancel channel, and on `close()` finishes
+ * its running jobs, handing them back to the queue if they outlast the grace period. A payload it
+ * cannot read fails that job only.
+ */
+export class RemoteWorker {
+  readonly name: string;
+  readonly host = hostname();
+  readonly queue: string;
+  private readonly target: IRedisTarget;
+  private readonly opts: RemoteWorker.IOptions;
+  private readonly runner: Runner;
+  private readonly place: IJobPlace;
+  private worker: Worker | undefined;
+  private subscriber: IRawRedis | undefined;
+  private control: IRawRedis | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly running = new Set<string>();
+  /** Jobs cancelled before they started here (bounded; cancels of jobs that never come age out). */
+  private readonly canceled = new Set<string>();
+  private handingBack = false;
+  /** Tasks by their Redis key (or wire text): the same task comes in many jobs. */
+  private readonly specs = new Map<string, ITaskSpec>();
+  private closing: Promise<void> | undefined;
+  private readonly started = Date.now();
+
+  constructor(options: RemoteWorker.IOptions) {
+    this.opts = options;
+    this.target = parseRedisUrl(options.url);
+    this.queue = options.queue ?? this.target.queue;
+    this.name = options.name ?? `${this.host}-${process.pid}`;
+    const c = options.concurrency ?? 1;
+    if (!Number.isInteger(c) || c < 1)
+      throw new OptionError(`Expected \`concurrency\` to be an integer >= 1, got \`${c}\``, { option: 'concurrency' });
+    this.runner = options.runner ?? createRunner();
+    this.place = { kind: 'remote', name: this.name, host: this.host };
+  }
+
+  /** Ids of the jobs running here now. */
+  get runningJobs(): string[] {
+    return [...this.running];
+  }
+
+  /** Connect and start taking jobs; resolves once the worker is listening. */
+  async start(): Promise<void> {
+    const o = this.opts;
+    const worker = new Worker(this.queue, (job, token) => this.process(job, token), {
+      connection: connectionOptions(this.target),
+      concurrency: o.concurrency ?? 1,
+      lockDuration: o.lockDuration ?? 30_000,
+      stalledInterval: o.stalledInterval ?? 30_000,
+      maxStalledCount: o.maxStalledCount ?? 5,
+      autorun: false,
+    });
+    this.worker = worker;
+    // A lost connection is retried by ioredis; the error is reported, never thrown, so the worker lives on.
+    worker.on('error', (err) => o.onError?.(err));
+    const client = await rawClient(worker);
+    const sub = client.duplicate();
+    this.subscriber = sub;
+    sub.on('error', (err: Error) => o.onError?.(err));
+    sub.on('message', (_channel, jobId) => this.cancel(jobId));
+    await sub.subscribe(keys.cancel(this.queue));
+    // The registry has a connection of its own, so the worker can leave it after BullMQ closed its connections.
+    const control = client.duplicate();
+    this.control = control;
+    control.on('error', (err: Error) => o.onError?.(err));
+    const every = o.heartbeat ?? 2000;
+    const registry = control as unknown as IRegistryClient;
+    const tick = () => void beat(registry, this.info(), every * 3).catch((err: Error) => o.onError?.(err));
+    tick();
+    this.heartbeat = setInterval(tick, every);
+    void worker.run().catch((err: Error) => o.onError?.(err));
+    await worker.waitUntilReady();
+  }
+
+  /** The registry entry of this worker. */
+  info(): IWorkerInfo {
+    return {
+      name: this.name,
+      host: this.host,
+      pid: process.pid,
+      queue: this.queue,
+      concurrency: this.opts.concurrency ?? 1,
+      running: [...this.running],
+      started: this.started,
+      beat: Date.now(),
+    };
+  }
+
+  /**
+   * Stop taking jobs, let running ones finish for up to `grace` ms (default 30 s), then cancel the
+   * rest and hand them back to the queue for another worker; leave the registry. Idempotent.
+   */
+  close(grace = this.opts.grace ?? 30_000): Promise<void> {
+    return (this.closing ??= this.shutdown(grace));
+  }
+
+  private async shutdown(grace: number): Promise<void> {
+    const errors: unknown[] = [];
+    const step = async (f: () => unknown) => {
+      try {
+        await f();
+      } catch (err) {
+        errors.push(err);
+      }
+    };
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    const worker = this.worker;
+    if (worker) {
+      const closed = worker.close();
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), grace)));
+      if ((await Promise.race([closed.then(() => 'closed' as const), late])) === 'late') {
+        this.handingBack = true;
+        for (const id of this.running) this.runner.cancel(id);
+      }
+      clearTimeout(timer);
+      await step(() => closed);
+    }
+    const control = this.control;
+    if (control) await step(() => unregister(control as unknown as IRegistryClient, this.queue, this.name));
+    await step(() => this.subscriber?.quit());
+    await step(() => control?.quit());
+    if (errors.length) throw errors[0];
+  }
+
+  private cancel(jobId: string): void {
+    if (this.running.has(jobId)) this.runner.cancel(jobId);
+    else {
+      this.canceled.add(jobId);
+      if (this.canceled.size > 10_000) this.canceled.delete(this.canceled.values().next().value as string);
+    }
+  }
+
+  private async process(job: BullJob, token: string | undefined): Promise<Blob> {
+    let payload;
+    let spec;
+    let inputs: Record<string, unknown>;
+    try {
+      payload = checkPayload(job.data);
+      const id = payload.taskKey ?? payload.task!;
+      spec = this.specs.get(id);
+      if (!spec) {
+        const text = payload.taskKey === undefined ? payload.task! : await this.control!.get(payload.taskKey);
+        if (text === null) throw new PayloadError(`Expected the task's text at Redis key ${payload.taskKey}, found nothing there`, {});
+        spec = taskFromWire(JSON.parse(text));
+        if (this.specs.size >= 1000) this.specs.clear();
+        this.specs.set(id, spec);
+      }
+      inputs = (await unpackBlob(payload.inputs, 'the job inputs')) as Record<string, unknown>;
+    } catch (err) {
+      const e = err instanceof PayloadError ? err : new PayloadError(`The job's task does not parse: ${(err as Error).message}`, {});
+      // Retrying cannot mend a payload, so the job fails at once; the worker goes on.
+      throw new UnrecoverableError(`[${e.code}] ${e.message}`);
+    }
+    const jobId = payload.options.jobId;
+    if (this.canceled.delete(jobId)) {
+      const e = new CanceledError(`Job ${jobId} was cancelled before it started on worker ${this.name}`, { job: jobId, worker: this.name });
+      return packBlob({ ok: false, error: serializeError(e) } satisfies RemoteOutcome, undefined, payload.inlineLimit);
+    }
+    this.running.add(jobId);
+    let events: Promise<unknown> = Promise.resolve();
+    const onEvent = payload.observe
+      ? (e: IJobEvent) => {
+          events = events.then(() => job.updateProgress(e as unknown as object)).catch(() => undefined);
+        }
+      : undefined;
+    let outcome: RemoteOutcome;
+    try {
+      // No AbortSignal per job: a cancel reaches it through runner.cancel(jobId), which costs nothing until used.
+      const result = await executeWired(this.runner, spec, inputs, payload.options, { place: this.place, onEvent });
+      outcome = { ok: true, result };
+    } catch (err) {
+      if (this.handingBack && err instanceof TaskcellError && err.code === 'taskcell:canceled') {
+        this.running.delete(jobId);
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      outcome = { ok: false, error: serializeError(err) };
+    }
+    this.running.delete(jobId);
+    await events;
+    return packBlob(outcome, payload.store ? openArtifactStore(payload.store) : undefined, payload.inlineLimit);
+  }
+}
+
+/** RemoteWorker's options. */
+export namespace RemoteWorker {
+  export interface IOptions {
+    /** `redis://host:port` (its `?queue=` is the default queue). */
+    url: string;
+    /** The queue to take jobs from (default `taskcell`). */
+    queue?: string;
+    /** Jobs run at once (default 1). */
+    concurrency?: number;
+    /** The name in the worker registry (default `host-pid`). */
+    name?: string;
+    /** The runner to run jobs on (default a new one with every built-in). */
+    runner?: Runner;
+    /** Milliseconds a job's lock lasts without renewal; a killed worker's jobs return to the queue after it (default 30 s). */
+    lockDuration?: number;
+    /** How often stalled jobs are looked for, in ms (default 30 s). */
+    stalledInterval?: number;
+    /** How many times a job may stall (its worker died) before it fails (default 5). */
+    maxStalledCount?: number;
+    /** Heartbeat period in ms (default 2 s); the registry entry lives three periods. */
+    heartbeat?: number;
+    /** How long `close()` lets running jobs finish before handing them back, in ms (default 30 s). */
+    grace?: number;
+    /** Connection and other errors the worker lives through. */
+    onError?: (err: Error) => void;
+  }
+}

@@ -1,0 +1,59 @@
+import { taskToWire } from '@taskcell/core';
+import type { IJobEvent, IJobPlace, IResolvedRunOptions, IResult, ITaskSpec, Runner, TaskJSON } from '@taskcell/core';
+
+/** The run options that travel with a job to where it runs (the rest stay with the caller). */
+export interface IWireOptions {
+  jobId: string;
+  parentId?: string;
+  step?: string;
+  cache?: boolean;
+  timeout?: number;
+  validate?: boolean;
+  autoConvert?: boolean;
+}
+
+/** The options of a job, as they travel. */
+export function wireOptions(options: IResolvedRunOptions, jobId: string): IWireOptions {
+  const o: IWireOptions = { jobId };
+  if (options.parentId !== undefined) o.parentId = options.parentId;
+  if (options.step !== undefined) o.step = options.step;
+  if (options.cache !== undefined) o.cache = options.cache;
+  if (options.timeout !== undefined) o.timeout = options.timeout;
+  if (options.validate !== undefined) o.validate = options.validate;
+  if (options.autoConvert !== undefined) o.autoConvert = options.autoConvert;
+  return o;
+}
+
+/**
+ * A task's wire form, made once per spec: finding captured variables parses the function, which
+ * costs more than running a small task. Throws the CaptureError of `taskToWire`.
+ */
+export function wireTask(spec: ITaskSpec, where: string): { json: TaskJSON; text: string } {
+  let hit = Private.wired.get(spec);
+  if (!hit) {
+    const json = taskToWire(spec, where);
+    hit = { json, text: JSON.stringify(json) };
+    Private.wired.set(spec, hit);
+  }
+  return hit;
+}
+
+/** Run one job that arrived from elsewhere on this side's runner, with its events (each with its place) sent back through `onEvent`. */
+export function executeWired(
+  runner: Runner,
+  spec: ITaskSpec,
+  inputs: Record<string, unknown>,
+  options: IWireOptions,
+  where: { signal?: AbortSignal; place: IJobPlace; onEvent?: (event: IJobEvent) => void },
+): Promise<IResult> {
+  const run: IResolvedRunOptions = { ...options, place: where.place };
+  if (where.signal) run.signal = where.signal;
+  const send = where.onEvent;
+  // Every event says where the job ran, not only the state events that carry it here.
+  if (send) run.onEvent = (e) => send(e.place ? e : { ...e, place: where.place });
+  return runner.execute(spec, inputs, run);
+}
+
+namespace Private {
+  export const wired = new WeakMap<ITaskSpec, { json: TaskJSON; text: string }>();
+}

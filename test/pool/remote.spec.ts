@@ -1,0 +1,248 @@
+// The remote pool against a real redis-server and real `taskcell worker` processes: cancel of
+// queued and running jobs, bad payloads, the live-worker registry, the artifact store, shutdown.
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Job as BullJob, Queue } from 'bullmq';
+import { CanceledError, CaptureError, createRunner, setRunner, task, run } from '@taskcell/core';
+import type { Runner } from '@taskcell/core';
+import { DirectoryArtifactStore, RemotePool, registerPools, unpackBlob } from '@taskcell/pool';
+import type { Blob, IStoredRef } from '@taskcell/pool';
+import { startRedis } from './redis';
+import type { IRedisServer } from './redis';
+import { spawnWorker } from './workers';
+import type { IWorkerProcess } from './workers';
+
+let redis: IRedisServer;
+let solo: IWorkerProcess;
+let runner: Runner;
+const queues: Queue[] = [];
+const url = (queue: string) => `${redis.url}?queue=${queue}`;
+
+const wait = task(
+  { name: 'wait', inputs: { x: 'number' }, outputs: { y: 'number' } },
+  (i, ctx) => new Promise<number>((r) => ctx.signal.addEventListener('abort', () => r(i.x))),
+);
+const inc = task({ name: 'inc', inputs: { x: 'number' }, outputs: { y: 'number' } }, ({ x }) => x + 1);
+const sleep = task(
+  { name: 'sleep', inputs: { ms: 'number' }, outputs: { ms: 'number' } },
+  ({ ms }) => new Promise<number>((r) => setTimeout(() => r(ms), ms)),
+);
+
+beforeAll(async () => {
+  redis = await startRedis();
+  solo = await spawnWorker(url('remote'), 'solo', ['--concurrency', '1', '--heartbeat', '200']);
+  runner = createRunner({ cacheDir: mkdtempSync(join(tmpdir(), 'tc-remote-')) });
+  registerPools(runner);
+  setRunner(runner);
+}, 60_000);
+
+afterAll(async () => {
+  await runner?.close();
+  await Promise.allSettled(queues.map((q) => q.close()));
+  await solo?.stop();
+  await redis?.stop();
+}, 60_000);
+
+function queue(name: string): Queue {
+  const q = new Queue(name, { connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null } });
+  queues.push(q);
+  return q;
+}
+
+/** Poll `f` until it gives something truthy. */
+async function until<T>(what: string, f: () => Promise<T | undefined | false>, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** An onEvent that resolves `running` when the job starts running where it was sent. */
+function started(jobId: string): { onEvent: (e: { state?: string; jobId: string }) => void; running: Promise<void> } {
+  let ok!: () => void;
+  const running = new Promise<void>((r) => (ok = r));
+  return { onEvent: (e) => e.state === 'RUNNING' && e.jobId === jobId && ok(), running };
+}
+
+test('cancelling a running job aborts it on the worker that runs it, and the registry shows it while it runs', async () => {
+  const q = queue('remote');
+  const pool = new RemotePool({ url: url('remote') });
+  try {
+    const jobId = `running-${Date.now()}`;
+    const s = started(jobId);
+    const p = run(wait, { x: 5 }, { on: url('remote'), cache: false, jobId, onEvent: s.onEvent });
+    await s.running;
+    const listed = await until('the registry to list the running job', async () => {
+      const ws = await pool.workers();
+      return ws.find((w) => w.name === 'solo' && w.running.includes(jobId));
+    });
+    expect(listed).toMatchObject({ host: hostname(), queue: 'remote', concurrency: 1 });
+    expect(runner.cancel(jobId)).toBe(true);
+    await expect(p).rejects.toThrow(CanceledError);
+    // The worker ran the task's abort path and ended the job with a cancel, long before any natural end.
+    const job = await until('the worker to end the job', async () => {
+      const j = await BullJob.fromId(q, jobId);
+      return j?.finishedOn ? j : undefined;
+    });
+    const outcome = (await unpackBlob(job.returnvalue as Blob, 'result')) as { ok: boolean; error: { code: string; message: string } };
+    expect(outcome.ok).toBe(false);
+    expect(outcome.error.code).toBe('taskcell:canceled');
+    expect(outcome.error.message).toBe(`Job ${jobId} was cancelled`);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('cancelling a queued job takes it out of the queue before any worker starts it', async () => {
+  const q = queue('remote');
+  const first = `busy-${Date.now()}`;
+  const queued = `queued-${Date.now()}`;
+  const s = started(first);
+  const busy = run(wait, { x: 1 }, { on: url('remote'), cache: false, jobId: first, onEvent: s.onEvent });
+  await s.running;
+  const ran: string[] = [];
+  const p = run(
+    inc,
+    { x: 1 },
+    { on: url('remote'), cache: false, jobId: queued, onEvent: (e) => e.state === 'RUNNING' && ran.push(e.jobId) },
+  );
+  await until('the second job to wait in the queue', async () => (await q.getJobState(queued)) === 'waiting');
+  expect(runner.cancel(queued)).toBe(true);
+  await expect(p).rejects.toThrow(CanceledError);
+  await until('the queued job to leave the queue', async () => (await BullJob.fromId(q, queued)) === undefined);
+  runner.cancel(first);
+  await expect(busy).rejects.toThrow(CanceledError);
+  // The worker is free again and never started the cancelled job.
+  await expect(run(inc, { x: 2 }, { on: url('remote'), cache: false })).resolves.toMatchObject({ data: { y: 3 } });
+  expect(ran).toEqual([]);
+});
+
+test('a bad payload fails that job with a clear error, and the worker lives on', async () => {
+  const q = queue('remote');
+  await q.add('junk', { hello: 'world' }, { jobId: 'junk-1' });
+  await q.add('junk', { v: 1, task: '{not json', inputs: { b64: '' }, options: { jobId: 'junk-2' } }, { jobId: 'junk-2' });
+  await q.add(
+    'junk',
+    { v: 1, taskKey: 'taskcell:remote:task:nope', inputs: { b64: '' }, options: { jobId: 'junk-3' } },
+    { jobId: 'junk-3' },
+  );
+  for (const [id, reason] of [
+    ['junk-1', /taskcell:payload.*Expected a taskcell job payload of version 1, got version undefined/],
+    ['junk-2', /taskcell:payload.*The job's task does not parse/],
+    ['junk-3', /taskcell:payload.*Expected the task's text at Redis key taskcell:remote:task:nope, found nothing there/],
+  ] as const) {
+    const job = await until(`${id} to fail`, async () => {
+      const j = await BullJob.fromId(q, id);
+      return j?.failedReason ? j : undefined;
+    });
+    expect(job.failedReason).toMatch(reason);
+    expect(job.attemptsMade).toBeLessThanOrEqual(1);
+  }
+  expect(solo.child.exitCode).toBeNull();
+  await expect(run(inc, { x: 41 }, { on: url('remote'), cache: false })).resolves.toMatchObject({ data: { y: 42 } });
+});
+
+test('a task that captures notebook variables is refused at dispatch, naming them', async () => {
+  const threshold = 10;
+  const big = task({ name: 'big', inputs: { x: 'number' }, outputs: { y: 'boolean' } }, ({ x }) => x > threshold);
+  const err = await run(big, { x: 1 }, { on: url('remote'), cache: false }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(CaptureError);
+  expect((err as Error).message).toBe(
+    'Task "big" uses `threshold` from the notebook, so it cannot run on a remote worker: pass it as an input, or run the task in-process',
+  );
+});
+
+test('data above the inline limit travels through the shared artifact store', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tc-store-'));
+  const inner = new DirectoryArtifactStore({ path: dir });
+  const puts: IStoredRef[] = [];
+  const gets: IStoredRef[] = [];
+  const store = {
+    descriptor: inner.descriptor,
+    put: async (b: Uint8Array) => {
+      const ref = await inner.put(b);
+      puts.push(ref);
+      return ref;
+    },
+    get: (r: IStoredRef) => {
+      gets.push(r);
+      return inner.get(r);
+    },
+    delete: (r: IStoredRef) => inner.delete(r),
+  };
+  const pool = new RemotePool({ url: url('remote'), store, inlineLimit: 4096 });
+  const reg = runner.registerPool('bigdata', () => pool);
+  try {
+    const flip = task({ name: 'flip', inputs: { b: 'python' }, outputs: { b: 'python' } }, ({ b }) => Buffer.from(b as Buffer).reverse());
+    const data = Buffer.alloc(200_000);
+    for (let i = 0; i < data.length; i++) data[i] = i % 251;
+    const r = await run(flip, { b: data }, { on: 'bigdata', cache: false });
+    expect(Buffer.compare(r.data.b as Buffer, Buffer.from(data).reverse())).toBe(0);
+    // The inputs were put by this side and the result by the worker, in the same directory; both read from it.
+    expect(puts.length).toBe(1);
+    expect(puts[0].size).toBeGreaterThan(200_000);
+    expect(gets.length).toBe(1);
+    expect(gets[0].size).toBeGreaterThan(200_000);
+    expect(gets[0].key).not.toBe(puts[0].key);
+    await until('the blobs to be removed', async () => readdirSync(dir).length === 0);
+  } finally {
+    reg.dispose();
+    await pool.close();
+  }
+});
+
+test('SIGTERM lets a running job finish, and the worker leaves the registry', async () => {
+  const w = await spawnWorker(url('graceful'), 'graceful', ['--grace', '10000', '--heartbeat', '200']);
+  const pool = new RemotePool({ url: url('graceful') });
+  try {
+    const jobId = `graceful-${Date.now()}`;
+    const s = started(jobId);
+    const p = run(sleep, { ms: 1500 }, { on: url('graceful'), cache: false, jobId, onEvent: s.onEvent });
+    await s.running;
+    expect((await pool.workers()).map((x) => x.name)).toEqual(['graceful']);
+    const code = w.stop();
+    await expect(p).resolves.toMatchObject({ data: { ms: 1500 } });
+    expect(await code).toBe(0);
+    expect(await pool.workers()).toEqual([]);
+  } finally {
+    await w.kill9();
+    await pool.close();
+  }
+});
+
+test('SIGTERM past the grace period hands the running job back, and another worker runs it', async () => {
+  const w = await spawnWorker(url('handback'), 'leaving', ['--grace', '300']);
+  let next: IWorkerProcess | undefined;
+  try {
+    const jobId = `handback-${Date.now()}`;
+    const places: string[] = [];
+    const s = started(jobId);
+    const p = run(
+      sleep,
+      { ms: 2500 },
+      {
+        on: url('handback'),
+        cache: false,
+        jobId,
+        onEvent: (e) => {
+          if (e.kind === 'state' && e.state === 'RUNNING' && e.place?.name) places.push(e.place.name);
+          s.onEvent(e);
+        },
+      },
+    );
+    await s.running;
+    const t0 = Date.now();
+    expect(await w.stop()).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    next = await spawnWorker(url('handback'), 'staying');
+    await expect(p).resolves.toMatchObject({ data: { ms: 2500 } });
+    expect(places).toEqual(['leaving', 'staying']);
+  } finally {
+    await w.kill9();
+    await next?.stop();
+  }
+});
