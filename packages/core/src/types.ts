@@ -54,6 +54,9 @@ export interface FormatMap {
   'table/tsv': string;
   'table/jsonlines': string;
   'table/column.names': string[];
+  'table/column.names.continuous': string[];
+  'table/column.names.discrete': string[];
+  'table/objectlist.bson': Uint8Array;
   'tree/nested': INestedTree;
   'tree/nested.json': string;
   'tree/newick': string;

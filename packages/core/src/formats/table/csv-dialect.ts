@@ -81,6 +81,7 @@ export function splitlines(text: string): string[] {
 
 namespace Private {
   /** The line breaks of Python's `str.splitlines`. */
+  // eslint-disable-next-line no-control-regex -- Python counts these control characters as line breaks
   export const BREAK = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/g;
   const WORD = '\\p{L}\\p{N}_';
 
@@ -165,10 +166,7 @@ namespace Private {
     // An extra quote between delimiters means quotes are doubled inside quoted cells.
     const d = delim ? escapeRegExp(delim) : '';
     const dc = delim ? escapeClass(delim) : '';
-    const dq = new RegExp(
-      `((${d})|^)[^${WORD}]*${quotechar}[^${dc}\\n]*${quotechar}[^${dc}\\n]*${quotechar}[^${WORD}]*((${d})|$)`,
-      'mu',
-    );
+    const dq = new RegExp(`((${d})|^)[^${WORD}]*${quotechar}[^${dc}\\n]*${quotechar}[^${dc}\\n]*${quotechar}[^${WORD}]*((${d})|$)`, 'mu');
     return { quotechar, doublequote: dq.test(data), delimiter: delim, skipinitialspace };
   }
 

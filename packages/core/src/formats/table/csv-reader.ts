@@ -249,13 +249,9 @@ export class CsvReader {
 
   /** Count the line breaks kept inside a quoted cell, for the line numbers of later errors. */
   private countBreaks(s: string, from: number, to: number): void {
-    if (from >= to) return;
-    const nl = s.indexOf('\n', from);
-    const cr = s.indexOf('\r', from);
-    if ((nl < 0 || nl >= to) && (cr < 0 || cr >= to)) return;
     for (let k = from; k < to; k++) {
       const c = s.charCodeAt(k);
-      if (c === 10 || c === 13) {
+      if (c <= 13 && (c === 10 || c === 13)) {
         this.line++;
         if (c === 13 && k + 1 < to && s.charCodeAt(k + 1) === 10) k++;
         else if (c === 13 && k + 1 === s.length) this.quotedCR = true;

@@ -114,29 +114,42 @@ export function csvToColumnNames(text: string): string[] {
 export function coerceCell(s: string): string | number {
   const n = s.length;
   if (n === 0) return s;
+  // The common cases, without regular expressions: [sign] digits, and [sign] digits . digits.
+  let i = 0;
   let c = s.charCodeAt(0);
-  if ((c >= 48 && c <= 57) || c === 45 || c === 43) {
-    // The common case: an optional sign and ASCII digits.
-    let i = c === 45 || c === 43 ? 1 : 0;
-    if (i < n) {
-      for (; i < n; i++) {
-        c = s.charCodeAt(i);
-        if (c < 48 || c > 57) break;
-      }
-      if (i === n) {
-        const v = +s;
-        return v === 0 ? 0 : v;
-      }
-    }
-  } else if (c !== 46 && !Private.isSpace(c)) {
-    return s;
+  if (c === 45 || c === 43) c = s.charCodeAt(++i);
+  let digits = 0;
+  while (c >= 48 && c <= 57) {
+    digits++;
+    c = s.charCodeAt(++i);
   }
-  return Private.coerceSlow(s);
+  if (i === n) {
+    if (digits) {
+      const v = +s;
+      // Past 1e308 Python still has an int; a JavaScript number would be Infinity, so keep the text.
+      return v === 0 ? 0 : Number.isFinite(v) ? v : s;
+    }
+  } else if (c === 46) {
+    c = s.charCodeAt(++i);
+    while (c >= 48 && c <= 57) {
+      digits++;
+      c = s.charCodeAt(++i);
+    }
+    if (i === n && digits) {
+      const v = +s;
+      return Number.isFinite(v) ? v : s;
+    }
+  }
+  const first = s.charCodeAt(0);
+  if ((first >= 48 && first <= 57) || first === 45 || first === 43 || first === 46 || Private.isSpace(first)) return Private.coerceSlow(s);
+  return s;
 }
 
 namespace Private {
   /** Python's whitespace (`str.isspace`), which `int()` and `float()` strip. */
-  const SPACE = /^[\t-\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t-\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+  const SPACE =
+    // eslint-disable-next-line no-control-regex -- Python counts these control characters as whitespace
+    /^[\t-\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t-\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
   const INT = /^[+-]?\d(?:_?\d)*$/;
   const FLOAT = /^[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?$/;
 
@@ -161,7 +174,7 @@ namespace Private {
     const t = s.replace(SPACE, '');
     if (INT.test(t)) {
       const v = Number(t.replace(/_/g, ''));
-      return v === 0 ? 0 : v;
+      return v === 0 ? 0 : Number.isFinite(v) ? v : s;
     }
     if (FLOAT.test(t)) {
       const v = Number(t.replace(/_/g, ''));

@@ -1,5 +1,6 @@
 import { ConversionError } from '../../errors';
 import type { IRows } from '../../types';
+import { EXCEL, EXCEL_TAB } from './csv-dialect';
 import type { ICsvDialect } from './csv-dialect';
 
 /**
@@ -79,9 +80,9 @@ export class DelimitedWriter {
   }
 }
 
-/** Write a whole table as delimited text (the rows -> csv and rows -> tsv converters). */
-export function writeDelimited(table: IRows, dialect: ICsvDialect, format: string): string {
-  const w = new DelimitedWriter(dialect, format);
+/** Write a whole table as CSV, or as TSV with delimiter `\t` (the rows -> csv and rows -> tsv converters). */
+export function rowsToCsv(table: IRows, delimiter: ',' | '\t' = ','): string {
+  const w = new DelimitedWriter(delimiter === ',' ? EXCEL : EXCEL_TAB, delimiter === ',' ? 'csv' : 'tsv');
   let out = w.header(table.fields);
   for (const row of table.rows) out += w.row(row);
   return out;

@@ -8,7 +8,15 @@ import { pythonJson } from '../python-json';
  * Decimal128, regular expressions...) in MongoDB extended JSON (`{"$oid": ...}`).
  */
 export function ejsonDumps(value: unknown): string {
-  return Private.write(value);
+  return Private.write(value, false);
+}
+
+/**
+ * Compact JSON text (no spaces, characters as they are), with BSON values in relaxed extended JSON
+ * and NaN and the infinities as `{"$numberDouble": ...}` so they read back: one line of jsonlines.
+ */
+export function ejsonCompact(value: unknown): string {
+  return Private.write(value, true);
 }
 
 /** Where JSON text came from, for errors. */
@@ -59,12 +67,14 @@ namespace Private {
     return undefined;
   }
 
-  export function write(v: unknown): string {
+  export function write(v: unknown, compact: boolean): string {
     switch (typeof v) {
       case 'string':
-        return str(v);
+        return compact ? JSON.stringify(v) : str(v);
       case 'number':
-        return Number.isInteger(v) && Math.abs(v) < 1e16 ? String(v) : pythonJson(v);
+        if (Number.isInteger(v) && Math.abs(v) < 1e16) return String(v);
+        if (!compact) return pythonJson(v);
+        return Number.isFinite(v) ? String(v) : `{"$numberDouble":"${v > 0 ? 'Infinity' : v < 0 ? '-Infinity' : 'NaN'}"}`;
       case 'boolean':
         return v ? 'true' : 'false';
       case 'bigint':
@@ -73,23 +83,25 @@ namespace Private {
         return 'null';
       case 'object': {
         if (v === null) return 'null';
+        const comma = compact ? ',' : ', ';
         if (Array.isArray(v)) {
           let out = '[';
-          for (let i = 0; i < v.length; i++) out += (i ? ', ' : '') + write(v[i]);
+          for (let i = 0; i < v.length; i++) out += (i ? comma : '') + write(v[i], compact);
           return `${out}]`;
         }
         if (!isPlain(v)) {
           const x = extended(v);
-          if (x !== undefined) return write(x);
-          if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return write((v as { toJSON(): unknown }).toJSON());
+          if (x !== undefined) return write(x, compact);
+          if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return write((v as { toJSON(): unknown }).toJSON(), compact);
         }
+        const colon = compact ? ':' : ': ';
         let out = '{';
         let first = true;
         for (const k in v) {
           if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
           const val = (v as Record<string, unknown>)[k];
           if (val === undefined) continue;
-          out += `${first ? '' : ', '}${str(k)}: ${write(val)}`;
+          out += `${first ? '' : comma}${compact ? JSON.stringify(k) : str(k)}${colon}${write(val, compact)}`;
           first = false;
         }
         return `${out}}`;
@@ -214,7 +226,7 @@ namespace Private {
       this.i++;
       for (;;) {
         const c = this.s.charCodeAt(this.i);
-        if (Number.isNaN(c)) this.fail('a closing \'"\'');
+        if (Number.isNaN(c)) this.fail("a closing '\"'");
         if (c === 34) break;
         if (c < 32) this.fail('no control character inside a string');
         if (c === 92) {
