@@ -146,13 +146,13 @@ export class KernelServer {
     const io = this.io;
     if (!io) return;
     this.io = undefined;
+    // Wait for the thread to end by itself after closing its sockets: exiting the process while
+    // it still holds zeromq sockets aborts. A thread that does not end in 2 s is terminated.
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => void io.terminate().then(() => resolve()), 2000);
-      io.on('message', (m: FromIoThread) => {
-        if (m.kind === 'closed') {
-          clearTimeout(timer);
-          resolve();
-        }
+      io.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
       });
       io.postMessage({ kind: 'close' } satisfies ToIoThread);
     });
