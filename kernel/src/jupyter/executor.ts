@@ -178,8 +178,12 @@ export namespace Executor {
 namespace Private {
   export const CELL_KEY = 'taskcell.cell';
 
-  /** Globals the kernel defines for every cell (the compiler keeps a `declare global` for one cell only, so it leads every cell). */
-  export const GLOBALS = 'declare global { function prompt(message?: string, defaultValue?: string): string | null; }\n';
+  /**
+   * What the kernel defines for every cell, declared like an earlier cell's variable (so the
+   * compiler reads it from the locals). It leads every cell's declarations because the compiler
+   * does not carry it over; a module-level declaration is cheaper to check than `declare global`.
+   */
+  export const GLOBALS = 'declare const prompt: (message?: string, defaultValue?: string) => string | null;\n';
   export const CELL = Symbol.for(CELL_KEY);
 
   /** Cell locals: TypeScript's `export` becomes defineProperty, which must stay rewritable across cells. */

@@ -1,6 +1,8 @@
 /**
  * The kernel's I/O thread (a worker_threads entry point, so it is not in the barrel): it owns the
- * heartbeat, control and stdin sockets so they answer while the main thread runs a cell. An
+ * heartbeat, control, stdin and IOPub sockets, so they work while the main thread runs a cell
+ * (output printed by a blocking loop still streams; IOPub is an XPUB that greets each new
+ * subscriber with `iopub_welcome` before anything else reaches it). An
  * `interrupt_request` with a good signature raises SIGINT in the process (which breaks a
  * synchronous loop) before it is handed to the main thread for its reply; an `input_reply` is
  * written to shared memory where a blocked `prompt()` waits for it.
@@ -8,7 +10,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as zmq from 'zeromq';
 import { Wire } from './wire';
-import { endpoint } from './messages';
+import { createMessage, endpoint } from './messages';
 import type { IConnectionInfo } from './messages';
 import { InputSlot } from './input-slot';
 
@@ -16,16 +18,34 @@ import { InputSlot } from './input-slot';
 export interface IIoThreadData {
   connection: IConnectionInfo;
   input: SharedArrayBuffer;
+  /** The kernel's session id, for the messages this thread makes itself (iopub_welcome). */
+  session: string;
 }
 
 /** Messages from the main thread. */
-export type ToIoThread = { kind: 'send'; channel: 'control' | 'stdin'; frames: Uint8Array[] } | { kind: 'close' };
+export type ToIoThread = { kind: 'send'; channel: 'control' | 'stdin' | 'iopub'; frames: Uint8Array[] } | { kind: 'close' };
 
 /** Messages to the main thread. */
 export type FromIoThread =
   { kind: 'ready' } | { kind: 'control'; frames: Uint8Array[] } | { kind: 'log'; text: string } | { kind: 'closed' };
 
 namespace Private {
+  /** Read pending subscriptions (receiveTimeout 0: none pending ends the loop) and greet each with `iopub_welcome`. */
+  export async function greetSubscribers(iopub: zmq.XPublisher, wire: Wire, session: string): Promise<void> {
+    for (;;) {
+      let frame: Buffer;
+      try {
+        [frame] = await iopub.receive();
+      } catch {
+        return;
+      }
+      if (frame.length > 0 && frame[0] === 1) {
+        const welcome = createMessage('iopub_welcome', { subscription: frame.subarray(1).toString('utf8') }, session, undefined);
+        await iopub.send(wire.encode(welcome, [Buffer.from(`kernel.${session}.iopub_welcome`)]));
+      }
+    }
+  }
+
   /**
    * Raise SIGINT, and again every 100 ms until the main thread acknowledges it: a signal that
    * lands while the main thread compiles (outside the breakable script) is otherwise lost.
@@ -46,19 +66,38 @@ namespace Private {
     const hb = new zmq.Reply({ linger: 0 });
     const control = new zmq.Router({ linger: 0 });
     const stdin = new zmq.Router({ linger: 0 });
-    await Promise.all([hb.bind(endpoint(info, 'hb')), control.bind(endpoint(info, 'control')), stdin.bind(endpoint(info, 'stdin'))]);
-    const queues = { control: Promise.resolve(), stdin: Promise.resolve() };
+    const iopub = new zmq.XPublisher({ linger: 1000, verbosity: 'allSubs', receiveTimeout: 0 });
+    await Promise.all([
+      hb.bind(endpoint(info, 'hb')),
+      control.bind(endpoint(info, 'control')),
+      stdin.bind(endpoint(info, 'stdin')),
+      iopub.bind(endpoint(info, 'iopub')),
+    ]);
+    const queues = { control: Promise.resolve(), stdin: Promise.resolve(), iopub: Promise.resolve() };
+    // Subscriptions are read before every publish, and on a short timer when idle.
+    const greet = (): Promise<void> => greetSubscribers(iopub, wire, data.session);
+    const greetTimer = setInterval(() => {
+      queues.iopub = queues.iopub.then(greet).catch(() => undefined);
+    }, 50);
     let closing = false;
     port.on('message', (m: ToIoThread) => {
       if (m.kind === 'send') {
-        const sock = m.channel === 'control' ? control : stdin;
-        queues[m.channel] = queues[m.channel]
-          .then(() => sock.send(m.frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength))))
-          .catch((err) => post({ kind: 'log', text: `send on ${m.channel} failed: ${String(err)}` }));
+        const frames = m.frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength));
+        const fail = (err: unknown): void => post({ kind: 'log', text: `send on ${m.channel} failed: ${String(err)}` });
+        if (m.channel === 'iopub')
+          queues.iopub = queues.iopub
+            .then(greet)
+            .then(() => iopub.send(frames))
+            .catch(fail);
+        else {
+          const sock = m.channel === 'control' ? control : stdin;
+          queues[m.channel] = queues[m.channel].then(() => sock.send(frames)).catch(fail);
+        }
       } else if (m.kind === 'close' && !closing) {
         closing = true;
-        void Promise.allSettled([queues.control, queues.stdin]).then(() => {
-          for (const s of [hb, control, stdin]) s.close();
+        clearInterval(greetTimer);
+        void Promise.allSettled([queues.control, queues.stdin, queues.iopub]).then(() => {
+          for (const s of [hb, control, stdin, iopub]) s.close();
           post({ kind: 'closed' });
           port.close();
         });

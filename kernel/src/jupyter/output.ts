@@ -17,7 +17,8 @@ export const DISPLAY_SINK = Symbol.for('taskcell.display.sink');
 
 /**
  * Routes a cell's output to IOPub under the request that is running: stdout and stderr (captured
- * by replacing `write`, coalesced until the next tick or the next other message), displays and
+ * by replacing `write`, coalesced until the next tick, the next other message or 50 ms, so the
+ * prints of a blocking loop still stream), displays and
  * clears. Output that arrives after a cell finished goes to the last cell that ran.
  */
 export class OutputRouter implements IDisplaySink {
@@ -27,16 +28,9 @@ export class OutputRouter implements IDisplaySink {
   private scheduled = false;
   private restore: (() => void) | undefined;
 
-  constructor(
-    private readonly publisher: Publisher,
-    private readonly sent: () => Promise<unknown> = () => Promise.resolve(),
-  ) {}
+  private lastFlush = 0;
 
-  /** Flush, and resolve once everything published so far has left (before a cell may block the thread). */
-  async settle(): Promise<void> {
-    this.flush();
-    await this.sent();
-  }
+  constructor(private readonly publisher: Publisher) {}
 
   /** Capture process.stdout and process.stderr, and become the display sink. Idempotent. */
   install(): void {
@@ -63,7 +57,7 @@ export class OutputRouter implements IDisplaySink {
   /** Queue stream text; it goes out on the next tick, or before the next non-stream message. */
   write(name: 'stdout' | 'stderr', text: string): void {
     this.pending[name] += text;
-    if (this.pending[name].length > Private.MAX_PENDING) this.flush();
+    if (this.pending[name].length > Private.MAX_PENDING || Date.now() - this.lastFlush > Private.MAX_DELAY) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
@@ -73,6 +67,7 @@ export class OutputRouter implements IDisplaySink {
   /** Send queued stream text now. */
   flush(): void {
     this.scheduled = false;
+    this.lastFlush = Date.now();
     for (const name of ['stdout', 'stderr'] as const) {
       const text = this.pending[name];
       if (text) {
@@ -100,6 +95,8 @@ export class OutputRouter implements IDisplaySink {
 
 namespace Private {
   export const MAX_PENDING = 64 * 1024;
+  /** Milliseconds stream text may wait: a blocking loop's prints leave at this pace. */
+  export const MAX_DELAY = 50;
 
   type Write = typeof process.stdout.write;
 

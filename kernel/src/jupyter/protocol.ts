@@ -136,8 +136,7 @@ export class KernelProtocol {
     const count = this.executionCount;
     if (!silent) out.publish('execute_input', { code, execution_count: count }, msg);
     const page = Private.pageRequest(code);
-    // execute_input must be on the wire before a cell can block this thread.
-    await out.settle();
+    out.flush();
     try {
       if (page) {
         const text = this.options.executor.inspect(page.code, page.pos) ?? `No information about ${page.code}`;

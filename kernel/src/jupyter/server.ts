@@ -20,15 +20,14 @@ import { INPUT_READER } from '../prompt';
 import { kernelLog } from './log';
 
 /**
- * The kernel process: owns the shell and IOPub sockets (IOPub is an XPUB that greets each
- * subscriber with `iopub_welcome`), the I/O thread with heartbeat, control and stdin, message
+ * The kernel process: owns the shell socket, the I/O thread (heartbeat, control, stdin, and
+ * IOPub, so output leaves even while a cell blocks this thread), message
  * signatures, and busy/idle framing around every request. Requests go to the KernelProtocol one
  * at a time; control requests are served between shell requests.
  */
 export class KernelServer {
   private readonly wire: Wire;
   private readonly shell = new zmq.Router({ linger: 0 });
-  private readonly iopub = new zmq.XPublisher({ linger: 0, verbosity: 'allSubs', receiveTimeout: 0 });
   private readonly session = randomUUID();
   private readonly output: OutputRouter;
   private readonly comms: CommManager;
@@ -37,18 +36,20 @@ export class KernelServer {
   private readonly bridge: JobBridge;
   private readonly slot = new InputSlot();
   private io: Worker | undefined;
-  private iopubQueue: Promise<unknown> = Promise.resolve();
   private shellQueue: IIncoming[] = [];
   private shellBusy = false;
   private current: IIncoming | undefined;
   private closed = false;
   private malformed = 0;
+  private lastInterrupt = 0;
   private readonly onSigint = (): void => {
     this.slot.acknowledgeInterrupt();
+    // A raised SIGINT can still be queued when the one that broke the cell was handled: ignore it.
+    if (Date.now() - this.lastInterrupt < 500) return;
+    this.lastInterrupt = Date.now();
     this.protocol.interrupt();
   };
   private warmTimer: NodeJS.Timeout | undefined;
-  private greetTimer: NodeJS.Timeout | undefined;
   private resolveFinished: () => void = () => undefined;
   /** Resolves when the kernel has shut down (shutdown_request). */
   readonly finished: Promise<void>;
@@ -58,12 +59,15 @@ export class KernelServer {
     options: KernelServer.IOptions = {},
   ) {
     this.wire = new Wire(info.key, info.signature_scheme);
-    this.output = new OutputRouter(
-      (type, content, parent) => this.publish(type, content, parent),
-      () => this.iopubQueue,
-    );
+    this.output = new OutputRouter((type, content, parent) => this.publish(type, content, parent));
     this.comms = new CommManager((type, content, parent) => this.output.publish(type, content, parent));
-    this.executor = new Executor({ cwd: options.cwd ?? process.cwd(), onSigint: () => this.slot.acknowledgeInterrupt() });
+    this.executor = new Executor({
+      cwd: options.cwd ?? process.cwd(),
+      onSigint: () => {
+        this.slot.acknowledgeInterrupt();
+        this.lastInterrupt = Date.now();
+      },
+    });
     this.protocol = new KernelProtocol({ executor: this.executor, output: this.output, comms: this.comms, connection: info });
     this.bridge = new JobBridge(this.comms, this.output);
     this.finished = new Promise<void>((resolve) => {
@@ -74,7 +78,7 @@ export class KernelServer {
   /** Bind every socket, start the I/O thread, capture output, and serve until shutdown. */
   async start(): Promise<void> {
     this.io = new Worker(join(__dirname, 'io-thread.js'), {
-      workerData: { connection: this.info, input: this.slot.buffer } satisfies IIoThreadData,
+      workerData: { connection: this.info, input: this.slot.buffer, session: this.session } satisfies IIoThreadData,
     });
     const ready = new Promise<void>((resolve, reject) => {
       this.io?.once('error', reject);
@@ -83,16 +87,12 @@ export class KernelServer {
         else this.onIoMessage(m);
       });
     });
-    await Promise.all([this.shell.bind(endpoint(this.info, 'shell')), this.iopub.bind(endpoint(this.info, 'iopub')), ready]);
+    await Promise.all([this.shell.bind(endpoint(this.info, 'shell')), ready]);
     this.output.install();
     (globalThis as Record<symbol, unknown>)[INPUT_READER] = (prompt: string, password: boolean) => this.readInput(prompt, password);
     process.on('SIGINT', this.onSigint);
     this.publish('status', { execution_state: 'starting' }, undefined);
     void this.serveShell();
-    this.greetTimer = setInterval(() => {
-      this.iopubQueue = this.iopubQueue.then(() => this.greetSubscribers()).catch(() => undefined);
-    }, 50);
-    this.greetTimer.unref();
     // Load the compiler once the kernel answers, so start-up is not held up by it.
     this.warmTimer = setTimeout(() => this.warm(), 300);
   }
@@ -102,7 +102,6 @@ export class KernelServer {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.warmTimer);
-    clearInterval(this.greetTimer);
     process.off('SIGINT', this.onSigint);
     delete (globalThis as Record<symbol, unknown>)[INPUT_READER];
     const steps: Array<() => unknown> = [
@@ -110,10 +109,8 @@ export class KernelServer {
       () => this.bridge.dispose(),
       () => this.comms.dispose(),
       () => this.output.dispose(),
-      () => this.iopubQueue,
       () => this.closeIoThread(),
       () => this.shell.close(),
-      () => this.iopub.close(),
       () => this.executor.close(),
     ];
     for (const step of steps) {
@@ -149,13 +146,13 @@ export class KernelServer {
     const io = this.io;
     if (!io) return;
     this.io = undefined;
+    // Wait for the thread to end by itself after closing its sockets: exiting the process while
+    // it still holds zeromq sockets aborts. A thread that does not end in 2 s is terminated.
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => void io.terminate().then(() => resolve()), 2000);
-      io.on('message', (m: FromIoThread) => {
-        if (m.kind === 'closed') {
-          clearTimeout(timer);
-          resolve();
-        }
+      io.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
       });
       io.postMessage({ kind: 'close' } satisfies ToIoThread);
     });
@@ -165,29 +162,7 @@ export class KernelServer {
     if (this.closed && msgType !== 'status') return;
     const msg = createMessage(msgType, content, this.session, parent);
     const frames = this.wire.encode(msg, [Buffer.from(`kernel.${this.session}.${msgType}`)]);
-    this.iopubQueue = this.iopubQueue
-      .then(() => this.greetSubscribers())
-      .then(() => this.iopub.send(frames))
-      .catch((err) => kernelLog(`iopub send failed: ${String(err)}`));
-  }
-
-  /**
-   * Read pending subscriptions and greet each with `iopub_welcome`. It runs before every publish
-   * (so a new subscriber's first message is its welcome) and on a short timer when idle.
-   */
-  private async greetSubscribers(): Promise<void> {
-    for (;;) {
-      let frame: Buffer;
-      try {
-        [frame] = await this.iopub.receive();
-      } catch {
-        return; // EAGAIN: nothing pending (receiveTimeout is 0)
-      }
-      if (frame.length > 0 && frame[0] === 1) {
-        const welcome = createMessage('iopub_welcome', { subscription: frame.subarray(1).toString('utf8') }, this.session, undefined);
-        await this.iopub.send(this.wire.encode(welcome, [Buffer.from(`kernel.${this.session}.iopub_welcome`)]));
-      }
-    }
+    this.io?.postMessage({ kind: 'send', channel: 'iopub', frames } satisfies ToIoThread);
   }
 
   private async serveShell(): Promise<void> {
