@@ -161,6 +161,19 @@ export class JobRow {
 
   private renderJobParts(r: IJobRecord, el: HTMLElement): void {
     el.textContent = '';
+    if (r.history.length) {
+      const ol = el.appendChild(document.createElement('ol'));
+      ol.className = 'tc-history';
+      ol.setAttribute('aria-label', 'State history');
+      const t0 = r.history[0].time;
+      for (const h of r.history) {
+        const li = ol.appendChild(document.createElement('li'));
+        li.className = `tc-state tc-state-${h.state.toLowerCase()}`;
+        li.dataset.state = h.state;
+        li.textContent = h.state;
+        li.title = `+${JobRow.formatElapsed(h.time - t0)}`;
+      }
+    }
     if (r.error) {
       const pre = el.appendChild(document.createElement('pre'));
       pre.className = 'tc-job-error';

@@ -27,6 +27,8 @@ export interface IJobRecord {
   step?: string;
   task?: string;
   state: string;
+  /** Every state the job went through, with when (milliseconds since the epoch). */
+  history: Array<{ state: string; time: number }>;
   progress?: IProgress;
   /** Milliseconds since the epoch of the first event seen. */
   started: number;
@@ -111,6 +113,7 @@ export class TasksModel {
       r = {
         jobId: event.jobId,
         state: 'INACTIVE',
+        history: [],
         started: event.time ?? this.now(),
         updated: event.time ?? this.now(),
         logs: [],
@@ -137,6 +140,7 @@ export class TasksModel {
     if (event.time !== undefined) r.updated = event.time;
     if (event.state !== undefined && (!FINAL_STATES.has(r.state) || event.kind === 'state')) {
       if (r.parentId !== undefined && r.state !== event.state) this.mark(r.parentId);
+      if (r.state !== event.state || r.history.length === 0) r.history.push({ state: event.state, time: event.time ?? this.now() });
       r.state = event.state;
       r.lost = false;
     }
@@ -219,7 +223,14 @@ export class TasksModel {
     const restoredTop: string[] = [];
     for (const r of snapshot.jobs) {
       if (this.records.has(r.jobId)) continue;
-      this.records.set(r.jobId, { ...r, logs: [...(r.logs ?? [])], stepJobs: { ...(r.stepJobs ?? {}) } });
+      this.records.set(r.jobId, {
+        ...r,
+        history: [...(r.history ?? [])],
+        logs: [...(r.logs ?? [])],
+        outputs: [...(r.outputs ?? [])],
+        artifacts: [...(r.artifacts ?? [])],
+        stepJobs: { ...(r.stepJobs ?? {}) },
+      });
       if (r.parentId === undefined) restoredTop.push(r.jobId);
     }
     this.order = [...restoredTop, ...this.order];

@@ -84,7 +84,8 @@ export class TasksPanel extends Widget {
 
   /** How long model updates took to reach the page: count, mean and worst, in milliseconds. */
   get updateStats(): TasksPanel.IUpdateStats {
-    return { count: this.stats.count, mean: this.stats.count ? this.stats.total / this.stats.count : 0, max: this.stats.max };
+    const { count, total, max } = this.stats;
+    return { count, total, mean: count ? total / count : 0, max };
   }
 
   /** Rebuild every row from the model. */
@@ -138,6 +139,8 @@ export class TasksPanel extends Widget {
         if (!keep.has(id)) {
           row.node.remove();
           this.rows.delete(id);
+          this.activeIds.delete(id);
+          this.hiddenIds.delete(id);
         }
       }
       let cursor = this.listEl.firstChild;
@@ -190,21 +193,21 @@ export class TasksPanel extends Widget {
     });
   }
 
+  /** Show or hide a row by the filter, and keep the counts of active and hidden rows. */
   private applyFilter(row: JobRow): void {
     const r = this.model.get(row.jobId);
-    row.node.hidden = !r || !TasksPanel.matches(r, this._filter);
+    const hidden = !r || !TasksPanel.matches(r, this._filter);
+    if (hidden) this.hiddenIds.add(row.jobId);
+    else this.hiddenIds.delete(row.jobId);
+    if (r && !FINAL_STATES.has(r.state) && !r.lost) this.activeIds.add(row.jobId);
+    else this.activeIds.delete(row.jobId);
+    if (row.node.hidden !== hidden) row.node.hidden = hidden;
   }
 
   private updateSummary(): void {
-    let total = 0;
-    let active = 0;
-    let shown = 0;
-    for (const row of this.rows.values()) {
-      total++;
-      const r = this.model.get(row.jobId);
-      if (r && !FINAL_STATES.has(r.state) && !r.lost) active++;
-      if (!row.node.hidden) shown++;
-    }
+    const total = this.rows.size;
+    const active = this.activeIds.size;
+    const shown = total - this.hiddenIds.size;
     this.emptyEl.hidden = total > 0;
     const text = total ? `${total} job${total === 1 ? '' : 's'}, ${active} active${shown !== total ? `, ${shown} shown` : ''}` : '';
     if (this.summaryEl.textContent !== text) this.summaryEl.textContent = text;
@@ -228,6 +231,8 @@ export class TasksPanel extends Widget {
   private readonly callbacks: TasksPanel.IOptions;
   private readonly now: () => number;
   private readonly rows = new Map<string, JobRow>();
+  private readonly activeIds = new Set<string>();
+  private readonly hiddenIds = new Set<string>();
   private readonly listEl: HTMLElement;
   private readonly emptyEl: HTMLElement;
   private readonly filterEl: HTMLSelectElement;
@@ -258,6 +263,8 @@ export namespace TasksPanel {
   /** Timing of the panel's updates. */
   export interface IUpdateStats {
     count: number;
+    /** Milliseconds spent in all updates. */
+    total: number;
     mean: number;
     max: number;
   }

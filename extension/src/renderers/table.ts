@@ -67,7 +67,15 @@ export class TableRenderer extends Widget implements IRenderMime.IRenderer {
     const rows = this.data.rows;
     const key = (i: number): unknown => rows[i][field];
     const sign = asc ? 1 : -1;
-    this._order.sort((a, b) => sign * TableRenderer.compare(key(a), key(b)) || a - b);
+    this._order.sort((a, b) => {
+      const ka = key(a);
+      const kb = key(b);
+      const ea = Private.isEmpty(ka);
+      const eb = Private.isEmpty(kb);
+      // Empty cells stay last in either direction.
+      if (ea || eb) return ea === eb ? a - b : ea ? 1 : -1;
+      return sign * TableRenderer.compare(ka, kb) || a - b;
+    });
     this._sort = { field, ascending: asc };
     this.renderHead();
     this.first = -1;
@@ -199,8 +207,8 @@ export namespace TableRenderer {
 
   /** Sort order of two cells: empty last, numbers by value, the rest as text in natural order. */
   export function compare(a: unknown, b: unknown): number {
-    const ea = a === undefined || a === null || a === '';
-    const eb = b === undefined || b === null || b === '';
+    const ea = Private.isEmpty(a);
+    const eb = Private.isEmpty(b);
     if (ea || eb) return ea === eb ? 0 : ea ? 1 : -1;
     if (typeof a === 'number' && typeof b === 'number') return a - b;
     const na = Number(a);
@@ -213,6 +221,10 @@ export namespace TableRenderer {
 namespace Private {
   /** Rows drawn above and below the viewport. */
   export const MARGIN = 8;
+
+  export function isEmpty(v: unknown): boolean {
+    return v === undefined || v === null || v === '';
+  }
 
   export const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
