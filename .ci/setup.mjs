@@ -2,7 +2,7 @@
 // `npm start` and `npm test` both come here: install what is missing, build, then start or test.
 // Plain Node with no dependencies, because it runs before anything is installed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,14 +28,25 @@ if (!existsSync(marker) || mtime(join(root, 'package-lock.json')) > mtime(marker
 // 2. Build every package (incremental).
 sh('npx', ['tsc', '-b']);
 
+// 3. Everything else the project needs, one file each in .ci/services (system packages, the Python
+//    venv, Redis, the Docker engine; files starting with _ are shared helpers): each exports `install({ sh, root, command })`, which must be
+//    idempotent and quick when all is there. Services that run (Redis, dockerd) are started by the
+//    test suites themselves, so a test never depends on a server someone left running.
+const servicesDir = join(root, '.ci', 'services');
+for (const f of existsSync(servicesDir) ? readdirSync(servicesDir).filter((n) => n.endsWith('.mjs') && !n.startsWith('_')).sort() : []) {
+  const mod = await import(join(servicesDir, f));
+  await mod.install({ sh, root, command });
+}
+
 if (command === 'test') {
-  // 3. Type-check the tests and lint, then run every suite.
+  // 4. Type-check the tests and lint, then run every suite.
   sh('npx', ['tsc', '-p', 'test/tsconfig.json']);
+  sh('npx', ['tsc', '-p', 'extension/test/tsconfig.json']);
   sh('npx', ['eslint', '.']);
   sh('npx', ['jest', '--ci', ...rest]);
 } else if (command === 'start') {
-  // Until the kernel and the JupyterLab extension land, `npm start` runs an example from the shell.
-  sh('node', ['kernel/bin/taskcell.js', 'run', 'examples/word-stats.json', '--input', 'text=@examples/data/sample.txt']);
+  // JupyterLab from the project venv, with the extension and the kernel installed, on the tour.
+  sh(join(root, '.venv', 'bin', 'jupyter'), ['lab', 'examples/panel-tour.ipynb', ...rest]);
 } else {
   console.error(`unknown command ${command}; use start or test`);
   process.exit(2);

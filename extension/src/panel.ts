@@ -178,6 +178,7 @@ export class TasksPanel extends Widget {
       this.stats.total += dt;
       this.stats.max = Math.max(this.stats.max, dt);
       this.node.dataset.updates = String(this.stats.count);
+      this.node.dataset.updateTotalMs = this.stats.total.toFixed(3);
       this.node.dataset.updateMeanMs = (this.stats.total / this.stats.count).toFixed(3);
       this.node.dataset.updateMaxMs = this.stats.max.toFixed(3);
     }
