@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +50,10 @@ export async function startLab(root: string): Promise<ILab> {
   const token = randomBytes(16).toString('hex');
   const home = mkdtempSync(join(tmpdir(), 'taskcell-lab-'));
   const log: string[] = [];
+  // No news prompt over the screenshots.
+  const news = join(home, 'settings', '@jupyterlab', 'apputils-extension');
+  mkdirSync(news, { recursive: true });
+  writeFileSync(join(news, 'notification.jupyterlab-settings'), JSON.stringify({ fetchNews: 'false' }));
   const child = spawn(
     JUPYTER,
     [

@@ -196,7 +196,17 @@ describe('Tasks panel in JupyterLab', () => {
     await page.evaluate(() =>
       (window as unknown as AnyWindow).jupyterapp.commands.execute('apputils:change-theme', { theme: 'JupyterLab Dark' }),
     );
-    await page.waitForFunction(() => document.body.dataset.jpThemeLight === 'false', null, { timeout: 20_000 });
+    // Wait until the dark theme's colours apply to the panel itself.
+    await page.waitForFunction(
+      () => {
+        const [r, g, b] = (getComputedStyle(document.querySelector('.tc-TasksPanel') as Element).backgroundColor.match(/\d+/g) ?? []).map(
+          Number,
+        );
+        return document.body.dataset.jpThemeLight === 'false' && r + g + b < 200;
+      },
+      null,
+      { timeout: 30_000 },
+    );
     await page.waitForTimeout(500);
     await page.screenshot({ path: join(RESULTS, 'tasks-panel-dark.png') });
 
@@ -237,7 +247,9 @@ import { globalEvents } from "taskcell";
 for (let i = 0; i < 1000; i++)
   globalEvents.emit({ v: 1, kind: "state", jobId: "load-" + i, task: "synthetic-" + i, time: Date.now(), state: "RUNNING", place: { kind: "in-process" } });
 `);
-    await page.waitForFunction(() => document.querySelectorAll('.tc-job-row[data-job-id^="load-"]').length === 1000, null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelectorAll('.tc-job-row[data-job-id^="load-"]').length === 1000, null, {
+      timeout: 60_000,
+    });
     await page.evaluate(() => (window as unknown as AnyWindow).__tc.start());
     await execute(`
 for (let k = 0; k < 50; k++) {
