@@ -191,6 +191,22 @@ describe('Tasks panel in JupyterLab', () => {
       { timeout: 20_000 },
     );
 
+    // A tree and a graph render with their own renderers; the graph (Vega, loaded on demand) shows
+    // a node's attributes on hover.
+    await runCell(8);
+    const tree = page.locator('.jp-OutputArea .tc-TreeRenderer').first();
+    await tree.waitFor();
+    expect(await tree.locator('.tc-tree-label').allTextContents()).toEqual(['root', 'A', 'B', 'B1']);
+    expect(await tree.locator('.tc-tree-length').allTextContents()).toEqual(['2', '4', '1']);
+    const graph = page.locator('.jp-OutputArea .tc-GraphRenderer').first();
+    await graph.locator('svg .mark-symbol path').first().waitFor({ timeout: 30_000 });
+    expect(await graph.locator('svg .mark-symbol path').count()).toBe(3);
+    expect(await graph.locator('svg .mark-text text').allTextContents()).toEqual(['load', 'scale', 'summarize']);
+    await graph.locator('svg .mark-symbol path').first().hover();
+    const tooltip = page.locator('#vg-tooltip-element');
+    await tooltip.waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await tooltip.textContent()).toContain('source');
+
     // Screenshots in the light and the dark theme.
     await page.screenshot({ path: join(RESULTS, 'tasks-panel-light.png') });
     await page.evaluate(() =>
