@@ -29,12 +29,17 @@ export async function install({ sh, root }) {
   // The extension, as a user gets it: `pip install .` (the build hook builds the labextension). The
   // venv already has the build requirements, so the build skips pip's isolated environment.
   const installed = join(venv, 'share', 'jupyter', 'labextensions', '@taskcell', 'jupyterlab', 'package.json');
-  const sources = ['extension/src', 'extension/package.json', 'style', 'pyproject.toml', 'install.json', 'python'].map((p) => newest(join(root, p)));
+  const sources = ['extension/src', 'extension/package.json', 'style', 'pyproject.toml', 'install.json', 'python'].map((p) =>
+    newest(join(root, p)),
+  );
   if (Math.max(...sources) > mtime(installed)) {
     // The build hook watches extension/ only; the CSS in style/ is rebuilt here.
     const built = join(root, 'python', 'taskcell_jupyterlab', 'labextension', 'package.json');
-    if (Math.max(...sources) > mtime(built)) sh('npm', ['run', 'build:labextension'], { env: { ...process.env, PATH: `${join(venv, 'bin')}:${process.env.PATH}` } });
-    sh(pip[0], [...pip.slice(1), '--no-build-isolation', root], { env: { ...process.env, PATH: `${join(venv, 'bin')}:${process.env.PATH}` } });
+    if (Math.max(...sources) > mtime(built))
+      sh('npm', ['run', 'build:labextension'], { env: { ...process.env, PATH: `${join(venv, 'bin')}:${process.env.PATH}` } });
+    sh(pip[0], [...pip.slice(1), '--no-build-isolation', root], {
+      env: { ...process.env, PATH: `${join(venv, 'bin')}:${process.env.PATH}` },
+    });
   }
   // The taskcell kernelspec, pointing at this checkout.
   const spec = join(venv, 'share', 'jupyter', 'kernels', 'taskcell', 'kernel.json');
