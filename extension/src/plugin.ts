@@ -2,7 +2,7 @@ import { ILabShell, ILayoutRestorer } from '@jupyterlab/application';
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, showErrorMessage } from '@jupyterlab/apputils';
 import type { ISessionContext } from '@jupyterlab/apputils';
-import { PageConfig } from '@jupyterlab/coreutils';
+import { PageConfig, PathExt } from '@jupyterlab/coreutils';
 import type { DocumentRegistry, IDocumentWidget } from '@jupyterlab/docregistry';
 import { IStateDB } from '@jupyterlab/statedb';
 import { LabIcon, ToolbarButton } from '@jupyterlab/ui-components';
@@ -62,7 +62,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       model,
       onCancel: (r) => connectionFor(r)?.cancel(r.jobId),
       onCancelAll: () => void app.commands.execute(CommandIDs.cancelAll),
-      onOpenArtifact: (a) => void Private.openArtifact(app, a),
+      onOpenArtifact: (a, r) => void Private.openArtifact(app, a, connectionFor(r)?.source ?? r.source),
     });
     panel.title.icon = tasksIcon;
     shell.add(panel, 'right', { rank: 600, type: 'taskcell Tasks' });
@@ -188,10 +188,11 @@ namespace Private {
   }
 
   /**
-   * Open an artifact with JupyterLab's own viewer for its type. The kernel reports absolute paths;
-   * the contents API wants them relative to the server's root, and only files under it can open.
+   * Open an artifact with JupyterLab's own viewer for its type. The contents API wants paths
+   * relative to the server's root: an absolute path must lie under it, and a relative one is taken
+   * from the notebook's folder (the kernel's working directory).
    */
-  export async function openArtifact(app: JupyterFrontEnd, artifact: IArtifactRef): Promise<void> {
+  export async function openArtifact(app: JupyterFrontEnd, artifact: IArtifactRef, notebook: string | undefined): Promise<void> {
     const root = PageConfig.getOption('serverRoot').replace(/\/+$/, '');
     let path = artifact.path;
     if (path.startsWith('/')) {
@@ -200,7 +201,10 @@ namespace Private {
         return;
       }
       path = path.slice(root.length + 1);
+    } else if (notebook !== undefined && notebook.includes('/')) {
+      path = PathExt.join(PathExt.dirname(notebook), path);
     }
+    path = PathExt.normalize(path);
     try {
       await app.serviceManager.contents.get(path, { content: false });
     } catch (err) {

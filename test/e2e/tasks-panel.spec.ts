@@ -159,6 +159,15 @@ describe('Tasks panel in JupyterLab', () => {
     }
     expect(await wf.locator('.tc-steps .tc-log-log').first().textContent()).toContain('loaded 12 values');
 
+    // An artifact opens in JupyterLab's own viewer (CSV) through the contents API.
+    await wf.locator('.tc-artifact', { hasText: 'halves.csv' }).click();
+    const csv = page.locator('.jp-CSVViewer');
+    await csv.waitFor({ timeout: 30_000 });
+    expect(await page.locator('.lm-DockPanel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel').textContent()).toBe('halves.csv');
+    await page.evaluate(() =>
+      (window as unknown as AnyWindow).jupyterapp.commands.execute('docmanager:open', { path: 'panel-tour.ipynb' }),
+    );
+
     // The table output renders with its own renderer and sorts.
     await runCell(4);
     const table = page.locator('.jp-OutputArea .tc-TableRenderer').first();
