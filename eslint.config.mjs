@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/lib/**', '**/node_modules/**', '.venv/**', 'coverage/**', '**/*.d.ts', 'jest.config.js'] },
+  { ignores: ['**/lib/**', '**/node_modules/**', '.venv/**', 'python/*/labextension/**', 'test-results/**', 'coverage/**', '**/*.d.ts', 'jest.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -43,13 +43,12 @@ for (const f of existsSync(servicesDir) ? readdirSync(servicesDir).filter((n) =>
 if (command === 'test') {
   // 4. Type-check the tests and lint, then run every suite.
   sh(process.execPath, [tsc, '-p', 'test/tsconfig.json']);
+  sh(process.execPath, [tsc, '-p', 'extension/test/tsconfig.json']);
   sh('npx', ['eslint', '.']);
   sh('npx', ['jest', '--ci', ...rest]);
 } else if (command === 'start') {
-  // Register the kernel with the venv's Jupyter (`.venv/bin/jupyter lab` then offers "TypeScript (taskcell)").
-  sh('node', ['kernel/bin/taskcell.js', 'install', '--sys-prefix', '--python', join(root, '.venv', 'bin', 'python')]);
-  // Until the JupyterLab extension lands, `npm start` also runs an example from the shell.
-  sh('node', ['kernel/bin/taskcell.js', 'run', 'examples/word-stats.json', '--input', 'text=@examples/data/sample.txt']);
+  // JupyterLab from the project venv, with the extension and the kernel installed (.ci/services), on the examples.
+  sh(join(root, '.venv', 'bin', 'jupyter'), ['lab', '--notebook-dir', join(root, 'examples'), 'panel-tour.ipynb', ...rest]);
 } else {
   console.error(`unknown command ${command}; use start or test`);
   process.exit(2);

@@ -1,0 +1,316 @@
+import type { IArtifactRef, IJobEvent, IJobPlace, IProgress } from '@taskcell/core';
+import { Signal } from '@lumino/signaling';
+import type { ISignal } from '@lumino/signaling';
+
+/** The states after which a job changes no more. */
+export const FINAL_STATES: ReadonlySet<string> = new Set(['SUCCESS', 'ERROR', 'CANCELED']);
+
+/** One log line of a job. */
+export interface ILogLine {
+  stream: 'stdout' | 'stderr' | 'log';
+  line: string;
+}
+
+/** One output a job produced: its port and a short preview. */
+export interface IJobOutput {
+  port: string;
+  type: string;
+  format: string;
+  preview?: string;
+}
+
+/** Everything the panel knows about one job, folded from its events. */
+export interface IJobRecord {
+  jobId: string;
+  /** The workflow job this job is a step of. */
+  parentId?: string;
+  step?: string;
+  task?: string;
+  state: string;
+  /** Every state the job went through, with when (milliseconds since the epoch). */
+  history: Array<{ state: string; time: number }>;
+  progress?: IProgress;
+  /** Milliseconds since the epoch of the first event seen. */
+  started: number;
+  /** Milliseconds since the epoch of the last event seen. */
+  updated: number;
+  /** Set when the job reached a final state. */
+  elapsed?: number;
+  place?: IJobPlace;
+  logs: ILogLine[];
+  outputs: IJobOutput[];
+  artifacts: IArtifactRef[];
+  /** Workflows: the steps and edges of the DAG. */
+  dag?: { steps: string[]; edges: Array<[string, string]> };
+  /** Workflows: the job id of each step seen so far. */
+  stepJobs: Record<string, string>;
+  error?: string;
+  /** The notebook whose kernel ran the job. */
+  source?: string;
+  /** True when the kernel no longer knows the job although it never reported a final state. */
+  lost?: boolean;
+}
+
+/**
+ * The jobs the Tasks panel shows: events from any number of kernels fold into one record per job;
+ * `changed` fires at most once per animation frame with the ids that changed, so 100 events a
+ * second cost the view a handful of updates.
+ */
+export class TasksModel {
+  constructor(options: TasksModel.IOptions = {}) {
+    this.maxLogLines = options.maxLogLines ?? 200;
+    this.maxJobs = options.maxJobs ?? 2000;
+    this.schedule = options.schedule ?? Private.nextFrame;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Fires once per batch of events with the ids of the jobs that changed. */
+  get changed(): ISignal<this, TasksModel.IChange> {
+    return this._changed;
+  }
+
+  /** The number of jobs known, steps included. */
+  get size(): number {
+    return this.records.size;
+  }
+
+  /** A job's record. */
+  get(jobId: string): IJobRecord | undefined {
+    return this.records.get(jobId);
+  }
+
+  /** The top-level jobs (not steps of a workflow), newest first. */
+  topLevel(): IJobRecord[] {
+    const out: IJobRecord[] = [];
+    for (let i = this.order.length - 1; i >= 0; i--) {
+      const r = this.records.get(this.order[i]);
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
+  /** A workflow's steps in DAG order (steps not started yet have no record and are left out). */
+  steps(record: IJobRecord): IJobRecord[] {
+    const names = record.dag?.steps ?? Object.keys(record.stepJobs);
+    const out: IJobRecord[] = [];
+    for (const n of names) {
+      const r = record.stepJobs[n] !== undefined ? this.records.get(record.stepJobs[n]) : undefined;
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
+  /** The state of a workflow's step by name: its job's state, or INACTIVE before it has a job. */
+  stepState(record: IJobRecord, step: string): string {
+    const id = record.stepJobs[step];
+    return (id !== undefined && this.records.get(id)?.state) || 'INACTIVE';
+  }
+
+  /** Fold one event in. `source` names the notebook whose kernel sent it. */
+  apply(event: IJobEvent, source?: string): void {
+    let r = this.records.get(event.jobId);
+    if (!r) {
+      r = {
+        jobId: event.jobId,
+        state: 'INACTIVE',
+        history: [],
+        started: event.time ?? this.now(),
+        updated: event.time ?? this.now(),
+        logs: [],
+        outputs: [],
+        artifacts: [],
+        stepJobs: {},
+        ...(source !== undefined ? { source } : {}),
+      };
+      this.records.set(r.jobId, r);
+      if (event.parentId === undefined) {
+        this.order.push(r.jobId);
+        this.structural = true;
+        this.trim();
+      }
+    }
+    if (event.parentId !== undefined && r.parentId === undefined) {
+      r.parentId = event.parentId;
+      const parent = this.records.get(event.parentId);
+      if (parent && event.step !== undefined) parent.stepJobs[event.step] = r.jobId;
+      this.mark(event.parentId);
+    }
+    if (event.step !== undefined) r.step = event.step;
+    if (event.task !== undefined) r.task = event.task;
+    if (event.time !== undefined) r.updated = event.time;
+    if (event.state !== undefined && (!FINAL_STATES.has(r.state) || event.kind === 'state')) {
+      if (r.parentId !== undefined && r.state !== event.state) this.mark(r.parentId);
+      if (r.state !== event.state || r.history.length === 0) r.history.push({ state: event.state, time: event.time ?? this.now() });
+      r.state = event.state;
+      r.lost = false;
+    }
+    if (event.progress) r.progress = event.progress;
+    if (event.place) r.place = event.place;
+    if (event.elapsed !== undefined) r.elapsed = event.elapsed;
+    if (event.error) r.error = `${event.error.code}: ${event.error.message}`;
+    if (event.log) {
+      r.logs.push({ stream: event.log.stream, line: event.log.line });
+      if (r.logs.length > this.maxLogLines) r.logs.splice(0, r.logs.length - this.maxLogLines);
+    }
+    if (event.artifact) r.artifacts.push(event.artifact);
+    if (event.output) r.outputs.push(event.output);
+    if (event.dag) {
+      r.dag = event.dag;
+      // Steps that reported before the DAG arrived.
+      for (const other of this.records.values()) {
+        if (other.parentId === r.jobId && other.step !== undefined) r.stepJobs[other.step] = other.jobId;
+      }
+    }
+    this.mark(r.jobId);
+  }
+
+  /**
+   * The kernel of `source` says these jobs are active now: any other job of that notebook still in
+   * a non-final state can no longer finish (the kernel restarted) and is marked lost.
+   */
+  reconcile(source: string, active: readonly string[]): void {
+    const live = new Set(active);
+    for (const r of this.records.values()) {
+      if (r.source === source && !FINAL_STATES.has(r.state) && !live.has(r.jobId) && !r.lost) {
+        r.lost = true;
+        this.mark(r.jobId);
+      }
+    }
+  }
+
+  /** Forget finished top-level jobs and their steps. */
+  clearFinished(): void {
+    const keep: string[] = [];
+    for (const id of this.order) {
+      const r = this.records.get(id);
+      if (r && (FINAL_STATES.has(r.state) || r.lost)) this.remove(r);
+      else keep.push(id);
+    }
+    this.order = keep;
+    this.structural = true;
+    this.flushSoon();
+  }
+
+  /** Deliver pending changes now instead of on the next frame. */
+  flush(): void {
+    this.pending = false;
+    if (!this.structural && this.dirty.size === 0) return;
+    const change: TasksModel.IChange = { ids: this.dirty, structural: this.structural };
+    this.dirty = new Set();
+    this.structural = false;
+    this._changed.emit(change);
+  }
+
+  /** The jobs as JSON for the state database: the newest `limit` top-level jobs with their steps. */
+  toJSON(limit = 500): TasksModel.ISnapshot {
+    const ids = this.order.slice(-limit);
+    const jobs: IJobRecord[] = [];
+    for (const id of ids) {
+      const r = this.records.get(id);
+      if (!r) continue;
+      jobs.push(Private.compact(r));
+      for (const s of Object.values(r.stepJobs)) {
+        const c = this.records.get(s);
+        if (c) jobs.push(Private.compact(c));
+      }
+    }
+    return { version: 1, jobs };
+  }
+
+  /** Add the jobs of a snapshot that are not known yet (a restored history never overwrites live data). */
+  restore(snapshot: TasksModel.ISnapshot | undefined | null): void {
+    if (!snapshot || snapshot.version !== 1 || !Array.isArray(snapshot.jobs)) return;
+    const restoredTop: string[] = [];
+    for (const r of snapshot.jobs) {
+      if (this.records.has(r.jobId)) continue;
+      this.records.set(r.jobId, {
+        ...r,
+        history: [...(r.history ?? [])],
+        logs: [...(r.logs ?? [])],
+        outputs: [...(r.outputs ?? [])],
+        artifacts: [...(r.artifacts ?? [])],
+        stepJobs: { ...(r.stepJobs ?? {}) },
+      });
+      if (r.parentId === undefined) restoredTop.push(r.jobId);
+    }
+    this.order = [...restoredTop, ...this.order];
+    this.trim();
+    this.structural = true;
+    this.flushSoon();
+  }
+
+  private mark(id: string): void {
+    this.dirty.add(id);
+    this.flushSoon();
+  }
+
+  private flushSoon(): void {
+    if (this.pending) return;
+    this.pending = true;
+    this.schedule(() => this.flush());
+  }
+
+  private trim(): void {
+    while (this.order.length > this.maxJobs) {
+      const r = this.records.get(this.order.shift() as string);
+      if (r) this.remove(r);
+    }
+  }
+
+  private remove(r: IJobRecord): void {
+    this.records.delete(r.jobId);
+    for (const s of Object.values(r.stepJobs)) this.records.delete(s);
+  }
+
+  private readonly records = new Map<string, IJobRecord>();
+  private order: string[] = [];
+  private dirty = new Set<string>();
+  private structural = false;
+  private pending = false;
+  private readonly maxLogLines: number;
+  private readonly maxJobs: number;
+  private readonly schedule: (callback: () => void) => void;
+  private readonly now: () => number;
+  private readonly _changed = new Signal<this, TasksModel.IChange>(this);
+}
+
+/** The TasksModel's types. */
+export namespace TasksModel {
+  /** How a model is made. */
+  export interface IOptions {
+    /** Log lines kept per job (default 200). */
+    maxLogLines?: number;
+    /** Top-level jobs kept; the oldest go first (default 2000). */
+    maxJobs?: number;
+    /** Runs the batched change notification; `requestAnimationFrame` by default. */
+    schedule?: (callback: () => void) => void;
+    /** The clock (tests). */
+    now?: () => number;
+  }
+
+  /** What changed in one batch. */
+  export interface IChange {
+    /** Jobs whose records changed. */
+    ids: ReadonlySet<string>;
+    /** True when top-level jobs were added or removed. */
+    structural: boolean;
+  }
+
+  /** The JSON kept in the state database. */
+  export interface ISnapshot {
+    version: 1;
+    jobs: IJobRecord[];
+  }
+}
+
+namespace Private {
+  export function nextFrame(callback: () => void): void {
+    if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => callback());
+    else setTimeout(callback, 16);
+  }
+
+  /** A record small enough to persist: the last 50 log lines. */
+  export function compact(r: IJobRecord): IJobRecord {
+    return { ...r, logs: r.logs.slice(-50) };
+  }
+}

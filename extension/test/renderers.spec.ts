@@ -1,0 +1,138 @@
+/**
+ * @jest-environment jsdom
+ */
+import './dom-setup';
+import { Widget } from '@lumino/widgets';
+import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
+import { MIME, createJobView, applyJobEvent, tableBundle, treeBundle } from '@taskcell/display';
+import { GraphRenderer, JobViewRenderer, TableRenderer, TreeRenderer } from '@taskcell/jupyterlab';
+import { ev } from './events';
+
+function mimeModel(data: Record<string, unknown>): IRenderMime.IMimeModel {
+  return { data, metadata: {}, trusted: true, setData: () => undefined } as unknown as IRenderMime.IMimeModel;
+}
+
+describe('TableRenderer', () => {
+  const cells = (r: TableRenderer): string[][] =>
+    [...r.node.querySelectorAll('.tc-table-tr')].map((tr) => [...tr.querySelectorAll('.tc-table-td')].map((td) => td.textContent ?? ''));
+
+  it('renders a table bundle and sorts numbers as numbers, text naturally, empty cells last', async () => {
+    const r = new TableRenderer({ mimeType: MIME.table });
+    const bundle = tableBundle([
+      { name: 'b10', n: 10 },
+      { name: 'b2', n: 2 },
+      { name: 'a', n: null },
+      { name: 'c', n: 33 },
+    ]);
+    await r.renderModel(mimeModel(bundle));
+    Widget.attach(r, document.body);
+    expect([...r.node.querySelectorAll('.tc-table-th')].map((th) => th.textContent)).toEqual(['name', 'n']);
+    expect(cells(r).map((c) => c[0])).toEqual(['b10', 'b2', 'a', 'c']);
+    (r.node.querySelector('[data-field="n"]') as HTMLElement).click();
+    expect(cells(r).map((c) => c[1])).toEqual(['2', '10', '33', '']);
+    expect(r.node.querySelector('[data-field="n"]')!.getAttribute('aria-sort')).toBe('ascending');
+    (r.node.querySelector('[data-field="n"]') as HTMLElement).click();
+    expect(cells(r).map((c) => c[1])).toEqual(['33', '10', '2', '']);
+    r.sortBy('name', true);
+    expect(cells(r).map((c) => c[0])).toEqual(['a', 'b2', 'b10', 'c']);
+    expect(await r.toCSV()).toBe('name,n\r\na,\r\nb2,2\r\nb10,10\r\nc,33');
+    r.dispose();
+  });
+
+  it('draws only the rows in view of 100,000, and follows the scroll', async () => {
+    const rows = Array.from({ length: 100_000 }, (_, i) => ({ i, sq: i * i }));
+    const r = new TableRenderer({ mimeType: MIME.table, rowHeight: 20, maxHeight: 200 });
+    await r.renderModel(mimeModel({ [MIME.table]: { fields: ['i', 'sq'], rows } }));
+    Widget.attach(r, document.body);
+    expect(r.node.querySelector('.tc-table-count')!.textContent).toContain('100,000 rows');
+    expect((r.node.querySelector('.tc-table-spacer') as HTMLElement).style.height).toBe('2000000px');
+    const drawn = r.node.querySelectorAll('.tc-table-tr');
+    expect(drawn.length).toBeLessThan(40);
+    const scroll = r.node.querySelector('.tc-table-scroll') as HTMLElement;
+    scroll.scrollTop = 20 * 50_000;
+    scroll.dispatchEvent(new Event('scroll'));
+    await new Promise((res) => setTimeout(res, 40));
+    const first = cells(r).map((c) => Number(c[0]));
+    expect(first.length).toBeLessThan(40);
+    expect(first[0]).toBeGreaterThan(49_900);
+    expect(first[0]).toBeLessThanOrEqual(50_000);
+    r.sortBy('i', false);
+    scroll.scrollTop = 0;
+    scroll.dispatchEvent(new Event('scroll'));
+    await new Promise((res) => setTimeout(res, 40));
+    expect(cells(r)[0][0]).toBe('99999');
+    r.dispose();
+  });
+});
+
+describe('TreeRenderer', () => {
+  it('collapses branches and shows branch lengths to scale', async () => {
+    const tree = {
+      node_data: { 'node name': 'root' },
+      children: [
+        { node_data: { 'node name': 'A' }, edge_data: { weight: 2 } },
+        {
+          node_data: { 'node name': 'B' },
+          edge_data: { weight: 4 },
+          children: [{ node_data: { 'node name': 'B1' }, edge_data: { weight: 1 } }],
+        },
+      ],
+    };
+    const r = new TreeRenderer({ mimeType: MIME.tree });
+    await r.renderModel(mimeModel(treeBundle(tree)));
+    const labels = [...r.node.querySelectorAll('.tc-tree-label')].map((l) => l.textContent);
+    expect(labels).toEqual(['root', 'A', 'B', 'B1']);
+    expect([...r.node.querySelectorAll('.tc-tree-length')].map((l) => l.textContent)).toEqual(['2', '4', '1']);
+    const bars = [...r.node.querySelectorAll('.tc-tree-branch')] as HTMLElement[];
+    expect(bars.map((b) => b.style.width)).toEqual(['40px', '80px', '20px']);
+    const b = r.node.querySelectorAll('[role="treeitem"]')[2] as HTMLElement;
+    (b.querySelector('.tc-tree-node') as HTMLElement).click();
+    expect(b.getAttribute('aria-expanded')).toBe('false');
+    expect((b.querySelector('ul') as HTMLElement).hidden).toBe(true);
+  });
+});
+
+describe('JobViewRenderer', () => {
+  it('updates in place as the kernel updates the display', async () => {
+    const r = new JobViewRenderer({ mimeType: MIME.job });
+    const view = createJobView('w', 'tour');
+    applyJobEvent(view, ev('w', { state: 'RUNNING', dag: { steps: ['a', 'b'], edges: [['a', 'b']] } }));
+    applyJobEvent(view, ev('w', { kind: 'progress', progress: { current: 1, total: 4, message: 'one' } }));
+    await r.renderModel(mimeModel({ [MIME.job]: { ...view } }));
+    const bar = r.node.querySelector('.tc-progress-bar') as HTMLElement;
+    expect(bar.style.width).toBe('25%');
+    expect(r.node.querySelector('.tc-state')!.textContent).toBe('RUNNING');
+    applyJobEvent(view, ev('a1', { parentId: 'w', step: 'a', state: 'SUCCESS' }));
+    applyJobEvent(view, ev('w', { kind: 'progress', progress: { current: 4, total: 4 } }));
+    applyJobEvent(view, ev('w', { state: 'SUCCESS', elapsed: 2500 }));
+    await r.renderModel(mimeModel({ [MIME.job]: { ...view } }));
+    expect(r.node.querySelector('.tc-progress-bar')).toBe(bar);
+    expect(bar.style.width).toBe('100%');
+    expect(r.node.dataset.state).toBe('SUCCESS');
+    expect(r.node.querySelector('.tc-job-elapsed')!.textContent).toBe('2.5 s');
+    expect([...r.node.querySelectorAll('.tc-job-steps li')].map((li) => li.textContent)).toEqual(['SUCCESS a', 'INACTIVE b']);
+  });
+});
+
+describe('GraphRenderer.spec', () => {
+  it('builds a force layout with node and edge attributes as tooltips', () => {
+    const spec = GraphRenderer.spec(
+      {
+        directed: true,
+        nodes: [{ id: 'x', kind: 'input' }, { id: 'y' }],
+        links: [
+          { source: 'x', target: 'y', weight: 3 },
+          { source: 'x', target: 'gone' },
+        ],
+      },
+      { text: '#000', edge: '#999', node: '#00f' },
+    ) as { data: Array<{ name: string; values: unknown[] }>; marks: Array<{ type: string; transform?: Array<{ type: string }> }> };
+    expect(spec.data[0].values).toEqual([
+      { label: 'x', color: null, attrs: { id: 'x', kind: 'input' } },
+      { label: 'y', color: null, attrs: { id: 'y' } },
+    ]);
+    expect(spec.data[1].values).toEqual([{ source: 0, target: 1, attrs: { source: 'x', target: 'y', weight: 3 } }]);
+    expect(spec.marks[0].transform?.[0].type).toBe('force');
+    expect(JSON.stringify(spec.marks)).toContain('"tooltip":{"signal":"datum.attrs"}');
+  });
+});

@@ -1,0 +1,120 @@
+/// <reference lib="dom" />
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The repository root and its project venv. */
+export const ROOT = join(__dirname, '..', '..');
+export const VENV = join(ROOT, '.venv');
+export const JUPYTER = join(VENV, 'bin', 'jupyter');
+
+/** A `jupyter lab` of the project venv on a free loopback port with a token, in its own dirs. */
+export interface ILab {
+  url: string;
+  token: string;
+  root: string;
+  process: ChildProcess;
+  log: string[];
+  stop(): Promise<void>;
+}
+
+/** A free loopback TCP port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** What the e2e tests need from the venv; says what is missing and how to get it. */
+export function checkVenv(): void {
+  if (!existsSync(JUPYTER))
+    throw new Error(`Expected JupyterLab in ${VENV}; run \`node .ci/services/40-jupyterlab.mjs\` (or \`npm test\`)`);
+  const list = spawnSync(JUPYTER, ['labextension', 'list'], { encoding: 'utf8' });
+  if (!/@taskcell\/jupyterlab v\S+ .*enabled/.test(`${list.stdout}${list.stderr}`))
+    throw new Error(`Expected @taskcell/jupyterlab enabled in ${VENV}, got:\n${list.stdout}${list.stderr}`);
+}
+
+/** Start `jupyter lab` serving `root`, and wait until it answers. */
+export async function startLab(root: string): Promise<ILab> {
+  const port = await freePort();
+  const token = randomBytes(16).toString('hex');
+  const home = mkdtempSync(join(tmpdir(), 'taskcell-lab-'));
+  const log: string[] = [];
+  // No news prompt over the screenshots.
+  const news = join(home, 'settings', '@jupyterlab', 'apputils-extension');
+  mkdirSync(news, { recursive: true });
+  writeFileSync(join(news, 'notification.jupyterlab-settings'), JSON.stringify({ fetchNews: 'false' }));
+  const child = spawn(
+    JUPYTER,
+    [
+      'lab',
+      '--no-browser',
+      `--ServerApp.ip=127.0.0.1`,
+      `--ServerApp.port=${port}`,
+      '--ServerApp.port_retries=0',
+      `--IdentityProvider.token=${token}`,
+      `--ServerApp.root_dir=${root}`,
+      `--LabApp.user_settings_dir=${join(home, 'settings')}`,
+      `--LabApp.workspaces_dir=${join(home, 'workspaces')}`,
+      '--LabApp.expose_app_in_browser=True',
+      '--LabServerApp.open_browser=False',
+      ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
+    ],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        JUPYTER_CONFIG_DIR: join(home, 'config'),
+        JUPYTER_RUNTIME_DIR: join(home, 'runtime'),
+        PATH: `${join(VENV, 'bin')}:${process.env.PATH}`,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  child.stdout?.on('data', (d: Buffer) => log.push(d.toString()));
+  child.stderr?.on('data', (d: Buffer) => log.push(d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`jupyter lab exited with ${child.exitCode}:\n${log.join('')}`);
+    try {
+      const r = await fetch(`${url}/api/status?token=${token}`);
+      if (r.ok) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) throw new Error(`jupyter lab did not answer within 60 s:\n${log.join('')}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.pid !== undefined) {
+      process.kill(child.pid, 'SIGTERM');
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      const timeout = new Promise<void>((r) => setTimeout(r, 10_000));
+      await Promise.race([exited, timeout]);
+      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
+    }
+    rmSync(home, { recursive: true, force: true });
+  };
+  return { url, token, root, process: child, log, stop };
+}
+
+/** Chromium flags for a headless run on a machine with no GPU, sandbox or network. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
