@@ -77,6 +77,23 @@ describe.each([inProcess, threads, remote])('pool: $name', (pool) => {
     expect(r.data).toEqual({ y: 42 });
   });
 
+  test('python tasks run here too, alone and mixed with javascript steps in a workflow', async () => {
+    const stats = {
+      name: 'stats',
+      mode: 'python',
+      script: 'import statistics\nmean = statistics.mean(xs)\nprint("n =", len(xs))',
+      inputs: [{ name: 'xs', type: 'number_list', format: 'number_list' }],
+      outputs: [{ name: 'mean', type: 'number', format: 'number' }],
+    };
+    const events: IJobEvent[] = [];
+    const r = await run(stats, { xs: [1, 2, 6] }, { on: pool.on(), cache: false, onEvent: (e) => events.push(e) });
+    expect(r.data).toEqual({ mean: 3 });
+    expect(events.find((e) => e.kind === 'log')?.log).toEqual({ stream: 'stdout', line: 'n = 3' });
+    const double = task({ name: 'double', inputs: { xs: 'number_list' }, outputs: { ys: 'number_list' } }, ({ xs }) => xs.map((x) => x * 2));
+    const wf = workflow().step('double', double).step('stats', stats).connect('double', 'stats', { ys: 'xs' });
+    expect((await run(wf, { xs: [1, 2, 6] }, { on: pool.on(), cache: false })).data).toEqual({ mean: 6 });
+  });
+
   test('Buffers and typed arrays cross as they are', async () => {
     const t = task({ name: 'bytes', inputs: { b: 'python' }, outputs: { out: 'python' } }, ({ b }) => {
       const v = b as { buf: Buffer; f: Float64Array };
