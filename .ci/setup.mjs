@@ -2,7 +2,7 @@
 // `npm start` and `npm test` both come here: install what is missing, build, then start or test.
 // Plain Node with no dependencies, because it runs before anything is installed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,7 +35,11 @@ sh(process.execPath, [tsc, '-b']);
 //    idempotent and quick when all is there. Services that run (Redis, dockerd) are started by the
 //    test suites themselves, so a test never depends on a server someone left running.
 const servicesDir = join(root, '.ci', 'services');
-for (const f of existsSync(servicesDir) ? readdirSync(servicesDir).filter((n) => n.endsWith('.mjs') && !n.startsWith('_')).sort() : []) {
+for (const f of existsSync(servicesDir)
+  ? readdirSync(servicesDir)
+      .filter((n) => n.endsWith('.mjs') && !n.startsWith('_'))
+      .sort()
+  : []) {
   const mod = await import(join(servicesDir, f));
   await mod.install({ sh, root, command });
 }
@@ -45,7 +49,11 @@ if (command === 'test') {
   sh(process.execPath, [tsc, '-p', 'test/tsconfig.json']);
   sh(process.execPath, [tsc, '-p', 'extension/test/tsconfig.json']);
   sh('npx', ['eslint', '.']);
-  sh('npx', ['jest', '--ci', ...rest]);
+  const results = join(root, 'test-results', 'jest.json');
+  sh('npx', ['jest', '--ci', '--json', `--outputFile=${results}`, ...rest]);
+  // A plain closing line for CI: jest's own summary is not one it reads.
+  const { numPassedTests, numFailedTests, numPendingTests } = JSON.parse(readFileSync(results, 'utf8'));
+  console.log(`jest: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests} skipped`);
 } else if (command === 'start') {
   // JupyterLab from the project venv, with the extension and the kernel installed (.ci/services), on the examples.
   sh(join(root, '.venv', 'bin', 'jupyter'), ['lab', '--notebook-dir', join(root, 'examples'), 'panel-tour.ipynb', ...rest]);

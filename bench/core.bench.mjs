@@ -46,7 +46,9 @@ const misses = await best(1, 5_000, async (n) => {
   for (let i = 0; i < n; i++) await core.run(trivial, { x: 1e9 + i + Math.random() });
 });
 
-console.log(`run() in-process, trivial task     ${engine.toFixed(2)} us/task  (${Math.round(1e6 / engine).toLocaleString('en')} tasks/s; target <= 10 us)`);
+console.log(
+  `run() in-process, trivial task     ${engine.toFixed(2)} us/task  (${Math.round(1e6 / engine).toLocaleString('en')} tasks/s; target <= 10 us)`,
+);
 console.log(`plain awaited function call        ${plain.toFixed(3)} us/call`);
 console.log(`ratio run()/plain call             ${(engine / plain).toFixed(1)}x  (overhead ${(engine - plain).toFixed(2)} us/task)`);
 console.log(`run() result-cache hit             ${hits.toFixed(2)} us/task`);

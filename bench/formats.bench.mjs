@@ -7,7 +7,8 @@ const core = require('../packages/core/lib/index.js');
 
 const formats = core.createRunner({ cacheDir: '/tmp/tc-bench-formats' }).formats;
 const pairs = [];
-for (const type of formats.types()) for (const from of formats.formats(type)) for (const to of formats.formats(type)) pairs.push([type, from, to]);
+for (const type of formats.types())
+  for (const from of formats.formats(type)) for (const to of formats.formats(type)) pairs.push([type, from, to]);
 const N = 2_000_000;
 const ns = () => process.hrtime.bigint();
 

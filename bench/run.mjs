@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
-for (const f of readdirSync(here).filter((n) => /\.bench\.m?js$/.test(n)).sort()) {
+for (const f of readdirSync(here)
+  .filter((n) => /\.bench\.m?js$/.test(n))
+  .sort()) {
   if (only.length && !only.some((o) => f.startsWith(o))) continue;
   console.log(`\n## ${f}`);
   const r = spawnSync(process.execPath, ['--expose-gc', join(here, f)], { stdio: 'inherit' });

@@ -7,7 +7,13 @@ let updated = false;
 /** True when every package is installed. */
 export function hasPackages(packages) {
   const r = spawnSync('dpkg-query', ['-W', '-f=${Status}\n', ...packages], { encoding: 'utf8' });
-  return r.status === 0 && r.stdout.trim().split('\n').every((l) => l.endsWith(' installed'));
+  return (
+    r.status === 0 &&
+    r.stdout
+      .trim()
+      .split('\n')
+      .every((l) => l.endsWith(' installed'))
+  );
 }
 
 /** Install what is missing of `packages` with apt-get. */

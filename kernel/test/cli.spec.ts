@@ -8,13 +8,22 @@ const BIN = join(ROOT, 'kernel', 'bin', 'taskcell.js');
 
 /** Run the built `taskcell` command (npm test builds before jest runs). */
 function taskcell(args: string[], cwd = mkdtempSync(join(tmpdir(), 'tc-cli-'))) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, TASKCELL_CACHE_DIR: join(cwd, 'cache') } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, TASKCELL_CACHE_DIR: join(cwd, 'cache') },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('taskcell run', () => {
   test('runs a workflow spec with a file input and prints its outputs as JSON', () => {
-    const r = taskcell(['run', join(ROOT, 'examples', 'word-stats.json'), '--input', `text=@${join(ROOT, 'examples', 'data', 'sample.txt')}`]);
+    const r = taskcell([
+      'run',
+      join(ROOT, 'examples', 'word-stats.json'),
+      '--input',
+      `text=@${join(ROOT, 'examples', 'data', 'sample.txt')}`,
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -46,7 +55,15 @@ describe('taskcell run', () => {
   test('a failure prints the typed error on stderr and exits non-zero', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tc-cli-'));
     const spec = join(dir, 'sq.json');
-    writeFileSync(spec, JSON.stringify({ mode: 'javascript', script: 'b = a', inputs: [{ id: 'a', type: 'number', format: 'number' }], outputs: [{ id: 'b', type: 'number', format: 'number' }] }));
+    writeFileSync(
+      spec,
+      JSON.stringify({
+        mode: 'javascript',
+        script: 'b = a',
+        inputs: [{ id: 'a', type: 'number', format: 'number' }],
+        outputs: [{ id: 'b', type: 'number', format: 'number' }],
+      }),
+    );
     const bad = taskcell(['run', spec, '--input', 'a="seven"']);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toBe('');
@@ -72,7 +89,9 @@ describe('taskcell convert and validate', () => {
   test('convert writes text formats as text, in-memory formats as JSON', () => {
     const nested = withStdin(['convert', '--type', 'tree', '--from', 'newick', '--to', 'nested'], '(A:1,B:2)C;');
     expect(nested.code).toBe(0);
-    expect(JSON.parse(nested.stdout.toString()).children.map((c: { node_data: Record<string, unknown> }) => c.node_data['node name'])).toEqual(['A', 'B']);
+    expect(
+      JSON.parse(nested.stdout.toString()).children.map((c: { node_data: Record<string, unknown> }) => c.node_data['node name']),
+    ).toEqual(['A', 'B']);
     const json = withStdin(['convert', '--type', 'number_list', '--from', 'number_list', '--to', 'json'], '[1, 2.5, 3]');
     expect(json.stdout.toString()).toBe('[1, 2.5, 3]');
   });

@@ -106,7 +106,11 @@ export function assertOp(actual: unknown, op: string, value: unknown): void {
       expect((actual as { length: number }).length).toBe(value);
       break;
     case 'splitlines_equals':
-      expect(String(actual).split(/\r?\n/).filter((l, i, a) => i < a.length - 1 || l !== '')).toEqual(value);
+      expect(
+        String(actual)
+          .split(/\r?\n/)
+          .filter((l, i, a) => i < a.length - 1 || l !== ''),
+      ).toEqual(value);
       break;
     case 'set_equals':
       expect(new Set(actual as unknown[])).toEqual(new Set(value as unknown[]));

@@ -62,10 +62,36 @@ const handlers: Record<string, (c: ICase, file: ICaseFile) => Promise<void> | vo
     else expect(await call()).toEqual(c.expected);
   },
   // Setting an unknown type or format: a task with that port is refused when it is checked.
-  'port.set_type': (c) => expectError(c, () => runner.check(parseTask({ mode: 'javascript', script: '', inputs: [{ ...(c.input as Json).port as Json, ...((c.input as Json).set as Json) }] }))),
-  'port.set_format': (c) => expectError(c, () => runner.check(parseTask({ mode: 'javascript', script: '', inputs: [{ ...(c.input as Json).port as Json, ...((c.input as Json).set as Json) }] }))),
+  'port.set_type': (c) =>
+    expectError(c, () =>
+      runner.check(
+        parseTask({
+          mode: 'javascript',
+          script: '',
+          inputs: [{ ...((c.input as Json).port as Json), ...((c.input as Json).set as Json) }],
+        }),
+      ),
+    ),
+  'port.set_format': (c) =>
+    expectError(c, () =>
+      runner.check(
+        parseTask({
+          mode: 'javascript',
+          script: '',
+          inputs: [{ ...((c.input as Json).port as Json), ...((c.input as Json).set as Json) }],
+        }),
+      ),
+    ),
   'port.set_item_then_json': (c) =>
-    expectError(c, () => runner.check(parseTask({ mode: 'javascript', script: '', inputs: [{ ...(c.input as Json).port as Json, ...((c.input as Json).set_item as Json) }] }))),
+    expectError(c, () =>
+      runner.check(
+        parseTask({
+          mode: 'javascript',
+          script: '',
+          inputs: [{ ...((c.input as Json).port as Json), ...((c.input as Json).set_item as Json) }],
+        }),
+      ),
+    ),
   'port.defaults': (c) => {
     const p = parsePort(c.input);
     const e = c.expected as Json;

@@ -23,7 +23,12 @@ describe('Python suites', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const run = (script: string, extra: Record<string, string> = {}): { status: number | null; output: string } => {
-    const r = spawnSync(PYTHON, [join(__dirname, script), '-v'], { cwd: dir, env: { ...env, ...extra }, encoding: 'utf8', timeout: 300_000 });
+    const r = spawnSync(PYTHON, [join(__dirname, script), '-v'], {
+      cwd: dir,
+      env: { ...env, ...extra },
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     return { status: r.status, output: `${r.stdout}\n${r.stderr}` };
   };
 

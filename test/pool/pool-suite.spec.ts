@@ -89,7 +89,9 @@ describe.each([inProcess, threads, remote])('pool: $name', (pool) => {
     const r = await run(stats, { xs: [1, 2, 6] }, { on: pool.on(), cache: false, onEvent: (e) => events.push(e) });
     expect(r.data).toEqual({ mean: 3 });
     expect(events.find((e) => e.kind === 'log')?.log).toEqual({ stream: 'stdout', line: 'n = 3' });
-    const double = task({ name: 'double', inputs: { xs: 'number_list' }, outputs: { ys: 'number_list' } }, ({ xs }) => xs.map((x) => x * 2));
+    const double = task({ name: 'double', inputs: { xs: 'number_list' }, outputs: { ys: 'number_list' } }, ({ xs }) =>
+      xs.map((x) => x * 2),
+    );
     const wf = workflow().step('double', double).step('stats', stats).connect('double', 'stats', { ys: 'xs' });
     expect((await run(wf, { xs: [1, 2, 6] }, { on: pool.on(), cache: false })).data).toEqual({ mean: 6 });
   });

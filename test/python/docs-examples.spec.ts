@@ -63,7 +63,9 @@ let base: string;
 beforeAll(async () => {
   setRunner(createRunner({ cacheDir: join(dir, 'cache') }));
   expectedMean = makePng();
-  server = createServer((req, res) => (req.url === '/Lenna.png' ? res.writeHead(200, { 'content-type': 'image/png' }).end(readFileSync(png)) : res.writeHead(404).end()));
+  server = createServer((req, res) =>
+    req.url === '/Lenna.png' ? res.writeHead(200, { 'content-type': 'image/png' }).end(readFileSync(png)) : res.writeHead(404).end(),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 });
@@ -88,35 +90,41 @@ describe('the documented examples through `taskcell run`', () => {
     const spec = join(dir, 'metrics.json');
     writeFileSync(spec, JSON.stringify(task));
     const out = taskcell([
-      'run', spec,
-      '--input', `blur1.blur_input=@${png}`, '--input', `blur2.blur_input=@${png}`,
-      '--input', 'blur1.blur_radius=1', '--input', 'blur2.blur_radius=8',
+      'run',
+      spec,
+      '--input',
+      `blur1.blur_input=@${png}`,
+      '--input',
+      `blur2.blur_input=@${png}`,
+      '--input',
+      'blur1.blur_radius=1',
+      '--input',
+      'blur2.blur_radius=8',
     ]);
     expect(out.mean_value.format).toBe('number');
     expect(out.mean_value.data).toBeCloseTo(expectedMean, 9);
   });
 });
 
-conformance(
-  'docs_examples.json',
-  async (c) => {
-    // Lenna.png is not shipped and there is no network: the generated PNG is served from loopback in its place.
-    const inputs = JSON.parse(JSON.stringify(c.input).replaceAll('https://upload.wikimedia.org/wikipedia/en/2/24/Lenna.png', `${base}/Lenna.png`)) as Json;
-    if (c.name === 'docs.facebook.most_popular_ego_graph') {
-      const g = inputs.G as Json;
-      inputs.G = { format: g.format, data: readFileSync(join(SHARED, g.data_file as string), 'utf8') };
-    }
-    const r = await run(c.task!, inputs, (c.outputs ?? {}) as Json, { cache: false });
-    if (c.name === 'docs.facebook.most_popular_ego_graph') {
-      const want = JSON.parse(readFileSync(join(SHARED, 'raw', 'docs', 'static', 'data.json'), 'utf8')) as Json;
-      expect(shape(JSON.parse(r.outputs.result_graph.data as string))).toEqual(shape(want));
-    } else if (c.name === 'docs.image.metrics_workflow') {
-      // GW's 27.79 is for the real Lenna.png; for the generated image, Pillow's own figure is the expectation.
-      expect(r.outputs.mean_value.data as number).toBeCloseTo(expectedMean, 9);
-    } else {
-      const img = r.outputs.the_image.data as { width: number; height: number; data: Uint8Array };
-      expect([img.width, img.height, img.data.length]).toEqual([64, 64, 64 * 64 * 4]);
-    }
-    // "--- beginning/finished: <step> ---" lines: taskcell reports step states as job events instead of printing them.
-  },
-);
+conformance('docs_examples.json', async (c) => {
+  // Lenna.png is not shipped and there is no network: the generated PNG is served from loopback in its place.
+  const inputs = JSON.parse(
+    JSON.stringify(c.input).replaceAll('https://upload.wikimedia.org/wikipedia/en/2/24/Lenna.png', `${base}/Lenna.png`),
+  ) as Json;
+  if (c.name === 'docs.facebook.most_popular_ego_graph') {
+    const g = inputs.G as Json;
+    inputs.G = { format: g.format, data: readFileSync(join(SHARED, g.data_file as string), 'utf8') };
+  }
+  const r = await run(c.task!, inputs, (c.outputs ?? {}) as Json, { cache: false });
+  if (c.name === 'docs.facebook.most_popular_ego_graph') {
+    const want = JSON.parse(readFileSync(join(SHARED, 'raw', 'docs', 'static', 'data.json'), 'utf8')) as Json;
+    expect(shape(JSON.parse(r.outputs.result_graph.data as string))).toEqual(shape(want));
+  } else if (c.name === 'docs.image.metrics_workflow') {
+    // GW's 27.79 is for the real Lenna.png; for the generated image, Pillow's own figure is the expectation.
+    expect(r.outputs.mean_value.data as number).toBeCloseTo(expectedMean, 9);
+  } else {
+    const img = r.outputs.the_image.data as { width: number; height: number; data: Uint8Array };
+    expect([img.width, img.height, img.data.length]).toEqual([64, 64, 64 * 64 * 4]);
+  }
+  // "--- beginning/finished: <step> ---" lines: taskcell reports step states as job events instead of printing them.
+});

@@ -13,7 +13,8 @@ import { checkRunCase } from '../conformance/gw-run';
 type Json = Record<string, unknown>;
 beforeAll(() => setRunner(createRunner({ cacheDir: mkdtempSync(join(tmpdir(), 'tc-py-')) })));
 
-const isPythonRun = (c: ICase) => c.kind === 'run' && c.task !== undefined && ((c.task.mode ?? 'python') === 'python' || c.task.mode === 'workflow');
+const isPythonRun = (c: ICase) =>
+  c.kind === 'run' && c.task !== undefined && ((c.task.mode ?? 'python') === 'python' || c.task.mode === 'workflow');
 
 for (const file of ['number.json', 'integer.json', 'string.json', 'number_list.json', 'integer_list.json', 'string_list.json']) {
   conformance(file, (c) => checkRunCase(c, 'python'), {}, { label: `${file} (python)`, only: isPythonRun });

@@ -16,14 +16,20 @@ export async function convertCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { type: { type: 'string', short: 't' }, from: { type: 'string' }, to: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      type: { type: 'string', short: 't' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
   const { type, from, to } = values;
-  if (!type || !from || !to || positionals.length > 1) throw new OptionError(`taskcell convert needs --type, --from and --to, and at most one FILE\n\n${HELP}`, {});
+  if (!type || !from || !to || positionals.length > 1)
+    throw new OptionError(`taskcell convert needs --type, --from and --to, and at most one FILE\n\n${HELP}`, {});
   const formats = getRunner().formats;
   formats.format(type, from);
   formats.format(type, to);

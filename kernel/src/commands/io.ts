@@ -18,7 +18,8 @@ export function dataKind(type: string, format: string): DataKind {
 export async function readInput(file: string | undefined, type: string, format: string): Promise<unknown> {
   const kind = dataKind(type, format);
   if (kind === 'path') {
-    if (file === undefined || file === '-') throw new OptionError(`A ${type}/${format} input is a path: name it instead of piping it`, { type, format });
+    if (file === undefined || file === '-')
+      throw new OptionError(`A ${type}/${format} input is a path: name it instead of piping it`, { type, format });
     return resolve(file);
   }
   const bytes = file === undefined || file === '-' ? await readStdin() : await readFile(file);
@@ -28,7 +29,10 @@ export async function readInput(file: string | undefined, type: string, format: 
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new OptionError(`${type}/${format} is an in-memory format, so its input must be JSON: ${(err as Error).message}`, { type, format });
+    throw new OptionError(`${type}/${format} is an in-memory format, so its input must be JSON: ${(err as Error).message}`, {
+      type,
+      format,
+    });
   }
 }
 
@@ -42,7 +46,8 @@ export function writeOutput(value: unknown): void {
 /** A JSON replacer that writes byte arrays as `{encoding: "base64", bytes}`. */
 export function jsonBytes(this: unknown, key: string, v: unknown): unknown {
   const raw = (this as Record<string, unknown>)[key];
-  if (raw instanceof Uint8Array) return { encoding: 'base64', bytes: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') };
+  if (raw instanceof Uint8Array)
+    return { encoding: 'base64', bytes: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') };
   return v;
 }
 

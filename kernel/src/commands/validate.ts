@@ -21,7 +21,8 @@ export async function validateCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const { type, format } = values;
-  if (!type || !format || positionals.length > 1) throw new OptionError(`taskcell validate needs --type and --format, and at most one FILE\n\n${HELP}`, {});
+  if (!type || !format || positionals.length > 1)
+    throw new OptionError(`taskcell validate needs --type and --format, and at most one FILE\n\n${HELP}`, {});
   const formats = getRunner().formats;
   formats.format(type, format);
   let data: unknown;

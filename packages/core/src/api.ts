@@ -50,9 +50,22 @@ export function setRunner(runner: Runner): Runner | undefined {
   return prev;
 }
 
-const OPTION_KEYS = new Set(['signal', 'timeout', 'cache', 'on', 'onEvent', 'outputs', 'validate', 'autoConvert', 'cleanup', 'concurrency', 'jobId']);
+const OPTION_KEYS = new Set([
+  'signal',
+  'timeout',
+  'cache',
+  'on',
+  'onEvent',
+  'outputs',
+  'validate',
+  'autoConvert',
+  'cleanup',
+  'concurrency',
+  'jobId',
+]);
 
-type Inputs<T> = T extends Task<infer I, unknown> ? Partial<{ [K in keyof PortValues<I>]: PortValues<I>[K] | IBinding }> : Record<string, unknown>;
+type Inputs<T> =
+  T extends Task<infer I, unknown> ? Partial<{ [K in keyof PortValues<I>]: PortValues<I>[K] | IBinding }> : Record<string, unknown>;
 type Outputs<T> = T extends Task<unknown, infer O> ? PortValues<O> : Record<string, unknown>;
 
 /**
@@ -73,7 +86,10 @@ export function run<T extends ITaskLike | ITaskSpec | TaskJSON>(
   if (outputsOrOptions !== undefined) {
     if (options !== undefined || Private.isOutputs(outputsOrOptions)) {
       if (!Private.isOutputs(outputsOrOptions) && Object.keys(outputsOrOptions).length > 0) {
-        throw new OptionError('run(task, inputs, outputs, options): the third argument must be output bindings when options are given fourth', {});
+        throw new OptionError(
+          'run(task, inputs, outputs, options): the third argument must be output bindings when options are given fourth',
+          {},
+        );
       }
       opts = { ...opts, outputs: outputsOrOptions as Record<string, IBinding> };
     } else opts = outputsOrOptions as IRunOptions;

@@ -38,9 +38,7 @@ export type PortValues<P> = { [K in keyof P]: DeclValue<P[K]> };
 type IsUnion<T, U = T> = T extends unknown ? ([U] extends [T] ? false : true) : never;
 
 /** What a task function may return: all outputs as an object, or, with exactly one output, its value. */
-export type TaskReturn<O> =
-  | PortValues<O>
-  | (keyof O extends never ? void : true extends IsUnion<keyof O> ? never : DeclValue<O[keyof O]>);
+export type TaskReturn<O> = PortValues<O> | (keyof O extends never ? void : true extends IsUnion<keyof O> ? never : DeclValue<O[keyof O]>);
 
 /** A task body. */
 export type TaskBody<I, O> = (inputs: PortValues<I>, context: ITaskContext) => TaskReturn<O> | Promise<TaskReturn<O>>;
@@ -113,7 +111,9 @@ export function task<const I extends Record<string, PortDecl> = {}, const O exte
     if (typeof body !== 'function') throw new OptionError(`Expected the task body to be a function, got ${typeof body}`, { task: name });
     spec.fn = body as unknown as ITaskSpec['fn'];
   } else if (script === undefined && spec.mode === 'javascript') {
-    throw new SpecError(`Task${name ? ` "${name}"` : ''} needs a body: pass a function as the second argument, or a "script"`, { task: name });
+    throw new SpecError(`Task${name ? ` "${name}"` : ''} needs a body: pass a function as the second argument, or a "script"`, {
+      task: name,
+    });
   }
   return new Task<I, O>(spec);
 }
@@ -164,7 +164,11 @@ export class Workflow<S extends Record<string, AnyTask> = {}> implements ITaskLi
   }
 
   /** Add a step (Girder Worker's `add_task`). */
-  step<N extends string, T extends AnyTask>(name: N, task: T | ITaskLike | TaskJSON, options?: { visualization?: boolean }): Workflow<S & Record<N, T>> {
+  step<N extends string, T extends AnyTask>(
+    name: N,
+    task: T | ITaskLike | TaskJSON,
+    options?: { visualization?: boolean },
+  ): Workflow<S & Record<N, T>> {
     if (this.stepIndex.has(name)) throw new DuplicateError(`${name} is already in Workflow!`, { step: name });
     const spec = Private.specOf(task, `step "${name}"`);
     const entry = { name, task: spec, visualization: options?.visualization === true };
@@ -194,10 +198,22 @@ export class Workflow<S extends Record<string, AnyTask> = {}> implements ITaskLi
       const to = this.find(ts);
       const out = findPort(from.task.outputs, fp);
       const inp = findPort(to.task.inputs, tp);
-      if (!out) throw new SpecError(`Step "${fs}" has no output "${fp}" (outputs: ${from.task.outputs.map((p) => p.id).join(', ') || 'none'})`, { step: fs, port: fp });
-      if (!inp) throw new SpecError(`Step "${ts}" has no input "${tp}" (inputs: ${to.task.inputs.map((p) => p.id).join(', ') || 'none'})`, { step: ts, port: tp });
+      if (!out)
+        throw new SpecError(`Step "${fs}" has no output "${fp}" (outputs: ${from.task.outputs.map((p) => p.id).join(', ') || 'none'})`, {
+          step: fs,
+          port: fp,
+        });
+      if (!inp)
+        throw new SpecError(`Step "${ts}" has no input "${tp}" (inputs: ${to.task.inputs.map((p) => p.id).join(', ') || 'none'})`, {
+          step: ts,
+          port: tp,
+        });
       if (out.type !== inp.type) {
-        throw new SpecError(`Cannot connect ${fs}.${fp} (type "${out.type}") to ${ts}.${tp} (type "${inp.type}")`, { step: ts, port: tp, type: inp.type });
+        throw new SpecError(`Cannot connect ${fs}.${fp} (type "${out.type}") to ${ts}.${tp} (type "${inp.type}")`, {
+          step: ts,
+          port: tp,
+          type: inp.type,
+        });
       }
       if (this.wiredIn.has(`${ts}\0${tp}`)) {
         throw new SpecError(`Input ${ts}.${tp} is already connected`, { step: ts, port: tp });
@@ -259,7 +275,10 @@ export class Workflow<S extends Record<string, AnyTask> = {}> implements ITaskLi
     const inputNames = new Set(inputs.map((p) => p.name));
     for (const [name] of this.defaults) {
       if (!inputNames.has(name)) {
-        throw new SpecError(`default("${name}"): the workflow has no open input of that name (open inputs: ${inputs.map((p) => p.name).join(', ') || 'none'})`, { port: name });
+        throw new SpecError(
+          `default("${name}"): the workflow has no open input of that name (open inputs: ${inputs.map((p) => p.name).join(', ') || 'none'})`,
+          { port: name },
+        );
       }
     }
     for (const w of this.wires) connections.push({ output_step: w.from, output: w.out, input_step: w.to, input: w.in });
@@ -309,7 +328,10 @@ namespace Private {
         return format ? { name: id, type, format } : { name: id, type, format: Private.native(type) };
       }
       if (d === null || typeof d !== 'object' || typeof d.type !== 'string') {
-        throw new SpecError(`${where}.${id} must be a type name, "type:format" or {type, format?}, got ${JSON.stringify(d)}`, { path: `${where}.${id}`, port: id });
+        throw new SpecError(`${where}.${id} must be a type name, "type:format" or {type, format?}, got ${JSON.stringify(d)}`, {
+          path: `${where}.${id}`,
+          port: id,
+        });
       }
       const port: Record<string, unknown> = { name: id, type: d.type, format: d.format ?? Private.native(d.type) };
       if (d.target !== undefined) port.target = d.target;
@@ -325,7 +347,15 @@ namespace Private {
     return NATIVE[type] ?? type;
   }
 
-  const NATIVE: Record<string, string> = { string: 'text', table: 'rows', tree: 'nested', graph: 'networkx', image: 'pil', directory: 'path', python: 'object' };
+  const NATIVE: Record<string, string> = {
+    string: 'text',
+    table: 'rows',
+    tree: 'nested',
+    graph: 'networkx',
+    image: 'pil',
+    directory: 'path',
+    python: 'object',
+  };
 
   export function defaultBinding(value: unknown, port: { format: string }): IDataBinding {
     return isBinding(value) && 'data' in value ? parseDefault(value, port, 'default') : { format: port.format, data: value };
@@ -341,12 +371,19 @@ namespace Private {
     if (task && typeof task === 'object' && 'spec' in task && (task as ITaskLike).spec && typeof (task as ITaskLike).spec === 'object') {
       return (task as ITaskLike).spec;
     }
-    if (task && typeof task === 'object' && 'source' in task && Array.isArray((task as ITaskSpec).inputs) && typeof (task as ITaskSpec).mode === 'string') {
+    if (
+      task &&
+      typeof task === 'object' &&
+      'source' in task &&
+      Array.isArray((task as ITaskSpec).inputs) &&
+      typeof (task as ITaskSpec).mode === 'string'
+    ) {
       return task as ITaskSpec;
     }
     const hit = parsed.get(task as object);
     if (hit) return hit;
-    if (task === null || typeof task !== 'object') throw new SpecError(`Expected a task for ${what}, got ${task === null ? 'null' : typeof task}`, {});
+    if (task === null || typeof task !== 'object')
+      throw new SpecError(`Expected a task for ${what}, got ${task === null ? 'null' : typeof task}`, {});
     const spec = parseTask(task);
     parsed.set(task as object, spec);
     return spec;

@@ -84,8 +84,17 @@ namespace Private {
         const node = N(n);
         const parent = ancestors[ancestors.length - 2] as AnyNode | undefined;
         if (parent) {
-          if ((parent.type === 'MemberExpression' || parent.type === 'OptionalMemberExpression') && parent.property === node && !parent.computed) return;
-          if ((parent.type === 'Property' || parent.type === 'MethodDefinition' || parent.type === 'PropertyDefinition') && parent.key === node && !parent.computed) {
+          if (
+            (parent.type === 'MemberExpression' || parent.type === 'OptionalMemberExpression') &&
+            parent.property === node &&
+            !parent.computed
+          )
+            return;
+          if (
+            (parent.type === 'Property' || parent.type === 'MethodDefinition' || parent.type === 'PropertyDefinition') &&
+            parent.key === node &&
+            !parent.computed
+          ) {
             if (!(parent.type === 'Property' && parent.shorthand && parent.value === node)) return;
           }
           if (parent.type === 'LabeledStatement' || parent.type === 'BreakStatement' || parent.type === 'ContinueStatement') return;

@@ -193,11 +193,18 @@ export class Runner {
    * Hand a job to a pool. The pool gets a signal that aborts on `cancel(jobId)`, on the caller's
    * signal and with the parent workflow, and passes the cancel on to wherever the job runs.
    */
-  private executeInPool(pool: IWorkerPool, task: ITaskSpec, inputs: Record<string, unknown>, options: IResolvedRunOptions): Promise<IResult> {
+  private executeInPool(
+    pool: IWorkerPool,
+    task: ITaskSpec,
+    inputs: Record<string, unknown>,
+    options: IResolvedRunOptions,
+  ): Promise<IResult> {
     const jobId = options.jobId ?? randomUUID();
     const controller = new AbortController();
     const abort = (reason: unknown) =>
-      controller.abort(reason instanceof TaskcellError ? reason : new CanceledError(`Job ${jobId} was cancelled`, { job: jobId }, { cause: reason }));
+      controller.abort(
+        reason instanceof TaskcellError ? reason : new CanceledError(`Job ${jobId} was cancelled`, { job: jobId }, { cause: reason }),
+      );
     const outer = options.signal;
     const onOuter = () => abort(outer!.reason);
     if (outer?.aborted) onOuter();
@@ -205,7 +212,14 @@ export class Runner {
     const unadopt = options.parentJob?.adopt({ abort });
     this.remote.set(jobId, abort);
     return pool
-      .run(task, Private.bindAll(task, inputs), { ...options, jobId, on: undefined, parentJob: undefined, signal: controller.signal, place: pool.place })
+      .run(task, Private.bindAll(task, inputs), {
+        ...options,
+        jobId,
+        on: undefined,
+        parentJob: undefined,
+        signal: controller.signal,
+        place: pool.place,
+      })
       .finally(() => {
         this.remote.delete(jobId);
         outer?.removeEventListener('abort', onOuter);
@@ -217,7 +231,10 @@ export class Runner {
   check(task: ITaskSpec): IMode {
     const mode = this.modes.get(task.mode, task.name ? `in task "${task.name}"` : undefined);
     if (this.checked.has(task)) return mode;
-    for (const [dir, ports] of [['input', task.inputs], ['output', task.outputs]] as const) {
+    for (const [dir, ports] of [
+      ['input', task.inputs],
+      ['output', task.outputs],
+    ] as const) {
       for (const p of ports) {
         if (!this.formats.hasType(p.type) || !this.formats.hasFormat(p.type, p.format)) {
           try {
@@ -341,7 +358,13 @@ export class Runner {
     return e;
   }
 
-  private async flow(task: ITaskSpec, mode: IMode, job: Job, rawInputs: Record<string, unknown>, options: IResolvedRunOptions): Promise<IResult> {
+  private async flow(
+    task: ITaskSpec,
+    mode: IMode,
+    job: Job,
+    rawInputs: Record<string, unknown>,
+    options: IResolvedRunOptions,
+  ): Promise<IResult> {
     const ctx = Private.where(task, options);
     const validate = options.validate !== false;
     const autoConvert = options.autoConvert !== false;
@@ -493,10 +516,13 @@ export class Runner {
       const want = b?.format ?? p.format;
       if (want !== p.format && port.target !== 'filepath') {
         if (!flags.autoConvert) {
-          throw new ValidationError(`Output "${port.id}" is "${p.format}" but its binding wants "${want}", and automatic conversion is off`, {
-            ...ctx,
-            port: port.id,
-          });
+          throw new ValidationError(
+            `Output "${port.id}" is "${p.format}" but its binding wants "${want}", and automatic conversion is off`,
+            {
+              ...ctx,
+              port: port.id,
+            },
+          );
         }
         if (!converting) {
           converting = true;
@@ -558,7 +584,14 @@ export class Runner {
     let spec = this.specHashes.get(task);
     if (spec === undefined) {
       const id = mode.cacheIdentity!(task);
-      spec = 'skip' in id ? id : createHash('sha256').update(JSON.stringify(taskToJSON(task))).update('\0').update(id.code).digest('hex');
+      spec =
+        'skip' in id
+          ? id
+          : createHash('sha256')
+              .update(JSON.stringify(taskToJSON(task)))
+              .update('\0')
+              .update(id.code)
+              .digest('hex');
       this.specHashes.set(task, spec);
     }
     if (typeof spec !== 'string') return spec;

@@ -57,9 +57,7 @@ export const TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
   CANCELED: [],
 };
 
-const ALLOWED = new Map<JobState, ReadonlySet<JobState>>(
-  (Object.keys(TRANSITIONS) as JobState[]).map((s) => [s, new Set(TRANSITIONS[s])]),
-);
+const ALLOWED = new Map<JobState, ReadonlySet<JobState>>((Object.keys(TRANSITIONS) as JobState[]).map((s) => [s, new Set(TRANSITIONS[s])]));
 
 /** True when `to` may follow `from`. */
 export function canTransition(from: JobState, to: JobState): boolean {

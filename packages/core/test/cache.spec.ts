@@ -44,7 +44,12 @@ describe('result cache', () => {
     const second = await run(wf, { x: 1 }, { onEvent: (e) => events.push(e) });
     expect(runs('a') + runs('b')).toBe(2);
     expect(second.data).toEqual(first.data);
-    expect(events.filter((e) => e.kind === 'cache' && e.cache!.hit).map((e) => e.step).sort()).toEqual(['a', 'b']);
+    expect(
+      events
+        .filter((e) => e.kind === 'cache' && e.cache!.hit)
+        .map((e) => e.step)
+        .sort(),
+    ).toEqual(['a', 'b']);
     // A changed input runs again, and only what it reaches.
     await run(wf, { x: 2 });
     expect(runs('a') + runs('b')).toBe(4);
@@ -84,7 +89,10 @@ describe('result cache', () => {
     const events: IJobEvent[] = [];
     const r = await run(t, { x: 1 }, { onEvent: (e) => events.push(e) });
     expect(r.data.y).toBe(3);
-    expect(events.find((e) => e.kind === 'cache')!.cache).toEqual({ hit: false, skipped: 'the task function captures factor from its scope' });
+    expect(events.find((e) => e.kind === 'cache')!.cache).toEqual({
+      hit: false,
+      skipped: 'the task function captures factor from its scope',
+    });
   });
 
   test('a cached result is a fresh copy: mutating it does not change the cache', async () => {
@@ -128,7 +136,8 @@ describe('fetch cache and http inputs', () => {
         if (req.headers['if-none-match'] === '"v1"') return res.writeHead(304).end();
         return res.writeHead(200, { etag: '"v1"' }).end('truth');
       }
-      if (req.url === '/named') return res.writeHead(200, { 'content-disposition': 'attachment; filename="ground-truth.csv"' }).end('a,b\n1,2\n');
+      if (req.url === '/named')
+        return res.writeHead(200, { 'content-disposition': 'attachment; filename="ground-truth.csv"' }).end('a,b\n1,2\n');
       if (req.url === '/big') return res.writeHead(200, { 'content-length': String(body.length) }).end(body);
       if (req.url?.startsWith('/plain/')) return res.end(`content of ${req.url}`);
       res.writeHead(404).end();
@@ -183,7 +192,10 @@ describe('fetch cache and http inputs', () => {
   });
 
   test('a bound http input is fetched once for many jobs (the fetch cache is shared)', async () => {
-    const t = task({ inputs: { f: { type: 'string', format: 'text' }, i: 'integer' }, outputs: { y: 'string' } }, ({ f, i }) => `${i}:${f}`);
+    const t = task(
+      { inputs: { f: { type: 'string', format: 'text' }, i: 'integer' }, outputs: { y: 'string' } },
+      ({ f, i }) => `${i}:${f}`,
+    );
     const before = hits['/plain/shared'] ?? 0;
     const rs = await Promise.all([1, 2, 3, 4].map((i) => run(t, { f: { url: `${base}/plain/shared` }, i }, { cache: false })));
     expect(rs.map((r) => r.data.y)).toEqual([1, 2, 3, 4].map((i) => `${i}:content of /plain/shared`));

@@ -38,7 +38,10 @@ describe('the pool contract, through the runner', () => {
   test('cancel(jobId) and the workflow cancel reach the pool as an aborted signal', async () => {
     const seen: Array<{ task: string | undefined; step?: string; signal?: AbortSignal }> = [];
     runner.registerPool('fake', () => fakePool(seen));
-    const wait = task({ name: 'wait', inputs: { x: 'number' }, outputs: { y: 'number' } }, (i, ctx) => new Promise((r) => ctx.signal.addEventListener('abort', () => r(i.x))));
+    const wait = task(
+      { name: 'wait', inputs: { x: 'number' }, outputs: { y: 'number' } },
+      (i, ctx) => new Promise((r) => ctx.signal.addEventListener('abort', () => r(i.x))),
+    );
     const p = run(wait, { x: 1 }, { on: 'fake', cache: false, jobId: 'remote-1' });
     await new Promise((r) => setTimeout(r, 10));
     expect(runner.activeJobs()).toContain('remote-1');
@@ -55,8 +58,12 @@ describe('the pool contract, through the runner', () => {
   });
 
   test('an unknown pool is an OptionError naming the known ones', async () => {
-    await expect(run(task({ inputs: {}, outputs: { y: 'number' } }, () => 1), {}, { on: 'redis://nowhere:1' })).rejects.toThrow(
-      /No worker pool for on: "redis:\/\/nowhere:1"; this runner knows "in-process"/,
-    );
+    await expect(
+      run(
+        task({ inputs: {}, outputs: { y: 'number' } }, () => 1),
+        {},
+        { on: 'redis://nowhere:1' },
+      ),
+    ).rejects.toThrow(/No worker pool for on: "redis:\/\/nowhere:1"; this runner knows "in-process"/);
   });
 });

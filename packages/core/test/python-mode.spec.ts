@@ -18,7 +18,14 @@ const py = (script: string, inputs: Array<[string, string, string]>, outputs: Ar
 describe('python mode', () => {
   test('inputs are variables, outputs come back from scope, prints stream as job logs', async () => {
     const events: IJobEvent[] = [];
-    const t = py('import sys\nprint("sum is", sum(xs))\nprint("careful", file=sys.stderr)\ntotal = sum(xs)\nrows = {"fields": ["x"], "rows": [{"x": v} for v in xs]}', [['xs', 'number_list', 'number_list']], [['total', 'number', 'number'], ['rows', 'table', 'rows']]);
+    const t = py(
+      'import sys\nprint("sum is", sum(xs))\nprint("careful", file=sys.stderr)\ntotal = sum(xs)\nrows = {"fields": ["x"], "rows": [{"x": v} for v in xs]}',
+      [['xs', 'number_list', 'number_list']],
+      [
+        ['total', 'number', 'number'],
+        ['rows', 'table', 'rows'],
+      ],
+    );
     const r = await run(t, { xs: [1, 2, 3.5] }, { cache: false, onEvent: (e) => events.push(e) });
     expect(r.data).toEqual({ total: 6.5, rows: { fields: ['x'], rows: [{ x: 1 }, { x: 2 }, { x: 3.5 }] } });
     expect(events.filter((e) => e.kind === 'log').map((e) => e.log)).toEqual([
@@ -28,7 +35,11 @@ describe('python mode', () => {
   });
 
   test('an exception is a TaskError carrying the Python traceback', async () => {
-    const err = await run(py('def f(v):\n    return 1 / v\nout = f(x)', [['x', 'number', 'number']], [['out', 'number', 'number']]), { x: 0 }, { cache: false }).catch((e) => e);
+    const err = await run(
+      py('def f(v):\n    return 1 / v\nout = f(x)', [['x', 'number', 'number']], [['out', 'number', 'number']]),
+      { x: 0 },
+      { cache: false },
+    ).catch((e) => e);
     expect(err).toBeInstanceOf(TaskError);
     expect(err.message).toMatch(/^Python ZeroDivisionError: division by zero/);
     expect(err.context.traceback).toMatch(/line 2, in f/);
@@ -49,7 +60,14 @@ describe('python mode', () => {
   });
 
   test('graphs cross as networkx graphs and come back', async () => {
-    const t = py('import networkx as nx\nG.add_edge("c", "a", w=3)\nn = G.number_of_edges()\nout = G', [['G', 'graph', 'networkx']], [['n', 'integer', 'integer'], ['out', 'graph', 'networkx']]);
+    const t = py(
+      'import networkx as nx\nG.add_edge("c", "a", w=3)\nn = G.number_of_edges()\nout = G',
+      [['G', 'graph', 'networkx']],
+      [
+        ['n', 'integer', 'integer'],
+        ['out', 'graph', 'networkx'],
+      ],
+    );
     const g = { directed: false, multigraph: false, graph: {}, nodes: [{ id: 'a' }, { id: 'b' }], edges: [{ source: 'a', target: 'b' }] };
     const r = await run(t, { G: g }, { cache: false });
     expect(r.data.n).toBe(2);
@@ -67,7 +85,9 @@ describe('python mode', () => {
       const g = { directed: false, multigraph: false, graph: {}, nodes: [{ id: 1 }], edges: [] };
       const err = await run(t, { G: g }, { cache: false }).catch((e) => e);
       expect(err).toBeInstanceOf(TaskError);
-      expect(err.message).toMatch(/port "G" has format "networkx", which needs the Python package "networkx": install it in the interpreter taskcell uses/);
+      expect(err.message).toMatch(
+        /port "G" has format "networkx", which needs the Python package "networkx": install it in the interpreter taskcell uses/,
+      );
     } finally {
       if (saved === undefined) delete process.env.TASKCELL_PYTHON;
       else process.env.TASKCELL_PYTHON = saved;
@@ -75,10 +95,15 @@ describe('python mode', () => {
   });
 
   test('python and javascript steps mix in one workflow', async () => {
-    const double = task({ name: 'double', inputs: { xs: 'number_list' }, outputs: { ys: 'number_list' } }, ({ xs }) => xs.map((x) => x * 2));
+    const double = task({ name: 'double', inputs: { xs: 'number_list' }, outputs: { ys: 'number_list' } }, ({ xs }) =>
+      xs.map((x) => x * 2),
+    );
     const wf = workflow()
       .step('double', double)
-      .step('stats', py('import statistics\nmean = statistics.mean(ys)', [['ys', 'number_list', 'number_list']], [['mean', 'number', 'number']]))
+      .step(
+        'stats',
+        py('import statistics\nmean = statistics.mean(ys)', [['ys', 'number_list', 'number_list']], [['mean', 'number', 'number']]),
+      )
       .connect('double', 'stats', { ys: 'ys' });
     expect((await run(wf, { xs: [1, 2, 3] }, { cache: false })).data).toEqual({ mean: 4 });
   });

@@ -40,7 +40,12 @@ describe('run()', () => {
 
   test('converts inputs and outputs between formats, with CONVERTING states', async () => {
     const events: IJobEvent[] = [];
-    const r = await run(square, { x: { format: 'json', data: '4' } }, { y: { format: 'json' } }, { onEvent: (e) => events.push(e), cache: false });
+    const r = await run(
+      square,
+      { x: { format: 'json', data: '4' } },
+      { y: { format: 'json' } },
+      { onEvent: (e) => events.push(e), cache: false },
+    );
     expect(r.outputs.y).toEqual({ format: 'json', data: '16' });
     expect(states(events)).toEqual(['QUEUED', 'RUNNING', 'CONVERTING_INPUT', 'RUNNING', 'CONVERTING_OUTPUT', 'PUSHING_OUTPUT', 'SUCCESS']);
   });
@@ -164,15 +169,22 @@ describe('run()', () => {
   });
 
   test('an unknown mode or type is a typed error naming what is registered', async () => {
-    await expect(run({ mode: 'fortran', inputs: [], outputs: [] }, {})).rejects.toThrow(/Unknown task mode "fortran"; registered: javascript, workflow, python/);
-    await expect(run({ mode: 'javascript', script: '', inputs: [{ name: 'a', type: 'nope' }], outputs: [] }, {})).rejects.toThrow(/Input "a": Unknown type "nope"/);
+    await expect(run({ mode: 'fortran', inputs: [], outputs: [] }, {})).rejects.toThrow(
+      /Unknown task mode "fortran"; registered: javascript, workflow, python/,
+    );
+    await expect(run({ mode: 'javascript', script: '', inputs: [{ name: 'a', type: 'nope' }], outputs: [] }, {})).rejects.toThrow(
+      /Input "a": Unknown type "nope"/,
+    );
   });
 
   test('scripts see inputs as variables and give outputs back from their scope, with await', async () => {
     const spec = {
       mode: 'javascript',
       inputs: [{ name: 'a', type: 'number', format: 'number' }],
-      outputs: [{ name: 'b', type: 'number', format: 'number' }, { name: 'c', type: 'string', format: 'text' }],
+      outputs: [
+        { name: 'b', type: 'number', format: 'number' },
+        { name: 'c', type: 'string', format: 'text' },
+      ],
       script: 'await new Promise((r) => setTimeout(r, 1));\nb = a * 2;\nconst c = `got ${a}`;',
     };
     const r = await run(spec, { a: 21 }, { cache: false });

@@ -16,7 +16,13 @@ function specError(json: unknown): SpecError {
 
 describe('spec model', () => {
   test('malformed specs name the path of the bad field', () => {
-    const wf = (task: unknown) => ({ mode: 'workflow', steps: [{ name: 'ok', task: { inputs: [], outputs: [] } }, { name: 'bad', task }] });
+    const wf = (task: unknown) => ({
+      mode: 'workflow',
+      steps: [
+        { name: 'ok', task: { inputs: [], outputs: [] } },
+        { name: 'bad', task },
+      ],
+    });
     expect(specError(wf({ inputs: [{ name: 'a', type: 3 }] })).context.path).toBe('steps[1].task.inputs[0].type');
     expect(specError(wf({ inputs: [{ name: 'a', target: 'disk' }] })).message).toBe(
       'steps[1].task.inputs[0].target must be "memory" or "filepath", got "disk"',
@@ -27,9 +33,10 @@ describe('spec model', () => {
       /connections\[0\]\.input_step names step "nope", which is not in the workflow/,
     );
     expect(specError(['not', 'an', 'object']).message).toBe('task must be a task spec object, got an array');
-    expect(specError({ mode: 'workflow', steps: [{ name: 's', task: { inputs: [], outputs: [] } }], connections: [{ input: 'a' }] }).context.path).toBe(
-      'connections[0]',
-    );
+    expect(
+      specError({ mode: 'workflow', steps: [{ name: 's', task: { inputs: [], outputs: [] } }], connections: [{ input: 'a' }] }).context
+        .path,
+    ).toBe('connections[0]');
   });
 
   test('Girder Worker JSON parses and produces itself back (ids or names, integer step names, extra fields)', () => {
@@ -37,7 +44,13 @@ describe('spec model', () => {
     expect(taskToJSON(parseTask(facebook))).toEqual(facebook);
     const cases = JSON.parse(readFileSync(join(SHARED, 'cases', 'workflow.json'), 'utf8')).cases;
     for (const c of cases.filter((x: { task?: unknown }) => x.task)) expect(taskToJSON(parseTask(c.task))).toEqual(c.task);
-    const docker = { mode: 'docker', docker_image: 'busybox', container_args: ['$input{a}'], inputs: [{ id: 'a', type: 'string', format: 'text' }], outputs: [] };
+    const docker = {
+      mode: 'docker',
+      docker_image: 'busybox',
+      container_args: ['$input{a}'],
+      inputs: [{ id: 'a', type: 'string', format: 'text' }],
+      outputs: [],
+    };
     expect(taskToJSON(parseTask(docker))).toEqual(docker);
   });
 });

@@ -115,7 +115,9 @@ describe('workflows', () => {
       .connect('bad.y', 'after_bad.x')
       .connect('after_bad.y', 'after_after.x');
     const events: IJobEvent[] = [];
-    const err = (await run(wf, { 'ok1.x': 1, 'ok2.x': 10 }, { onEvent: (e) => events.push(e), cache: false }).catch((e) => e)) as WorkflowError;
+    const err = (await run(wf, { 'ok1.x': 1, 'ok2.x': 10 }, { onEvent: (e) => events.push(e), cache: false }).catch(
+      (e) => e,
+    )) as WorkflowError;
     expect(err).toBeInstanceOf(WorkflowError);
     expect(err.failed.map((f) => f.step)).toEqual(['bad']);
     expect(err.failed[0].error.message).toMatch(/step exploded/);
@@ -129,7 +131,10 @@ describe('workflows', () => {
   });
 
   test('cancelling a workflow cancels its running steps and ends CANCELED', async () => {
-    const wait = task({ inputs: { x: 'number' }, outputs: { y: 'number' } }, (i, ctx) => new Promise((r) => ctx.signal.addEventListener('abort', () => r(i.x))));
+    const wait = task(
+      { inputs: { x: 'number' }, outputs: { y: 'number' } },
+      (i, ctx) => new Promise((r) => ctx.signal.addEventListener('abort', () => r(i.x))),
+    );
     const wf = workflow().step('a', wait).step('b', wait).step('c', inc).connect('a.y', 'c.x');
     const ac = new AbortController();
     const events: IJobEvent[] = [];
@@ -145,14 +150,18 @@ describe('workflows', () => {
     const toText = task({ inputs: { s: 'string' }, outputs: { n: 'number' } }, ({ s }) => s.length);
     // @ts-expect-error -- a number output cannot feed a string input: the compiler says so.
     expect(() => workflow().step('a', inc).step('b', toText).connect('a.y', 'b.s')).toThrow(SpecError);
-    expect(() => workflow().step('a', inc).step('b', toText).connect('a', 'b', { y: 's' })).toThrow(/Cannot connect a.y \(type "number"\) to b.s \(type "string"\)/);
+    expect(() => workflow().step('a', inc).step('b', toText).connect('a', 'b', { y: 's' })).toThrow(
+      /Cannot connect a.y \(type "number"\) to b.s \(type "string"\)/,
+    );
   });
 
   test('Girder Worker JSON with a type mismatch is a SpecError naming both ports', async () => {
     const spec = chain(2);
-    ((spec.steps as Array<{ task: { inputs: Array<{ type: string; format: string }> } }>)[1].task.inputs[0]).type = 'string';
-    ((spec.steps as Array<{ task: { inputs: Array<{ type: string; format: string }> } }>)[1].task.inputs[0]).format = 'text';
-    await expect(run(spec, { x: 1 })).rejects.toThrow(/output "y" of step "s0" is of type "number", but input "x" of step "s1" wants type "string"/);
+    (spec.steps as Array<{ task: { inputs: Array<{ type: string; format: string }> } }>)[1].task.inputs[0].type = 'string';
+    (spec.steps as Array<{ task: { inputs: Array<{ type: string; format: string }> } }>)[1].task.inputs[0].format = 'text';
+    await expect(run(spec, { x: 1 })).rejects.toThrow(
+      /output "y" of step "s0" is of type "number", but input "x" of step "s1" wants type "string"/,
+    );
   });
 });
 

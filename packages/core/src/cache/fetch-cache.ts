@@ -90,7 +90,13 @@ export class FetchCache {
       .then((t) => JSON.parse(t) as IMeta)
       .catch(() => undefined);
     const body = `${base}.body`;
-    if (meta && (await stat(body).then(() => true, () => false))) {
+    if (
+      meta &&
+      (await stat(body).then(
+        () => true,
+        () => false,
+      ))
+    ) {
       if (!meta.etag && !meta.lastModified) {
         this.stats.hits++;
         await this.touch(base);

@@ -42,7 +42,7 @@ export function isPlainData(value: unknown, depth = 0): boolean {
 
 namespace Private {
   export function walk(v: unknown, h: Hash): boolean {
-    if (v === null) return h.update('n'), true;
+    if (v === null) return (h.update('n'), true);
     switch (typeof v) {
       case 'undefined':
         h.update('u');
@@ -74,7 +74,7 @@ namespace Private {
       h.update(`x${v.byteLength}:`).update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
       return true;
     }
-    if (v instanceof Date) return h.update(`t${v.getTime()};`), true;
+    if (v instanceof Date) return (h.update(`t${v.getTime()};`), true);
     if (v instanceof Map) {
       h.update(`m${v.size}{`);
       for (const [k, e] of v) if (!walk(k, h) || !walk(e, h)) return false;

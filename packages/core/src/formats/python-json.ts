@@ -16,9 +16,7 @@ namespace Private {
 
   export function str(s: string): string {
     const j = JSON.stringify(s);
-    return NON_ASCII.test(j)
-      ? j.replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-      : j;
+    return NON_ASCII.test(j) ? j.replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : j;
   }
 
   export function num(n: number): string {

@@ -117,7 +117,11 @@ export class FormatRegistry {
     this.changed();
     return Private.once(() => {
       const l = entry.edges.get(def.from);
-      if (l) entry.edges.set(def.from, l.filter((c) => c !== def));
+      if (l)
+        entry.edges.set(
+          def.from,
+          l.filter((c) => c !== def),
+        );
       this.changed();
     });
   }

@@ -1,8 +1,21 @@
 import type { IBinding } from '../spec';
 
 const BINDING_KEYS = new Set([
-  'mode', 'type', 'format', 'data', 'url', 'method', 'headers', 'params', 'maxSize', 'path', 'name', 'id', 'target',
-  'filename', 'cache',
+  'mode',
+  'type',
+  'format',
+  'data',
+  'url',
+  'method',
+  'headers',
+  'params',
+  'maxSize',
+  'path',
+  'name',
+  'id',
+  'target',
+  'filename',
+  'cache',
 ]);
 
 /** Marks an object as a binding for sure, whatever keys it has (see `binding()`). */

@@ -59,7 +59,11 @@ export const httpMode: IIoMode = {
     try {
       res = await fetch(url, { method, headers, body, signal: job.signal, duplex: 'half' } as RequestInit);
     } catch (err) {
-      throw new IoError(`${method} ${url} for output "${port.id}" failed: ${(err as Error).message}`, { port: port.id, url }, { cause: err });
+      throw new IoError(
+        `${method} ${url} for output "${port.id}" failed: ${(err as Error).message}`,
+        { port: port.id, url },
+        { cause: err },
+      );
     }
     await res.arrayBuffer().catch(() => undefined);
     if (!res.ok) {

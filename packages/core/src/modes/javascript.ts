@@ -30,10 +30,13 @@ export const javascriptMode: IMode = {
       return;
     }
     if (!task.fn && task.script === undefined) {
-      throw new SpecError(`Task "${task.name ?? '(unnamed)'}" in mode javascript needs a function, a "script" or a "module" ("package:export")`, {
-        task: task.name,
-        path: 'script',
-      });
+      throw new SpecError(
+        `Task "${task.name ?? '(unnamed)'}" in mode javascript needs a function, a "script" or a "module" ("package:export")`,
+        {
+          task: task.name,
+          path: 'script',
+        },
+      );
     }
     if (task.script !== undefined) Private.compile(task);
   },
@@ -80,7 +83,10 @@ namespace Private {
     try {
       exported = (createRequire(join(process.cwd(), 'taskcell-module.js'))(mod) as Record<string, unknown>)[name];
     } catch (err) {
-      throw new SpecError(`Task "${task.name ?? '(unnamed)'}": cannot load module "${mod}": ${(err as Error).message}`, { task: task.name, path: 'module' });
+      throw new SpecError(`Task "${task.name ?? '(unnamed)'}": cannot load module "${mod}": ${(err as Error).message}`, {
+        task: task.name,
+        path: 'module',
+      });
     }
     if (typeof exported !== 'function') {
       throw new SpecError(`Task "${task.name ?? '(unnamed)'}": module "${mod}" has no function export "${name}" (got ${typeof exported})`, {
@@ -155,7 +161,12 @@ namespace Private {
   function topLevelDeclared(script: string, task: ITaskSpec): Set<string> {
     let ast;
     try {
-      ast = parse(script, { ecmaVersion: 'latest', sourceType: 'script', allowAwaitOutsideFunction: true, allowReturnOutsideFunction: true });
+      ast = parse(script, {
+        ecmaVersion: 'latest',
+        sourceType: 'script',
+        allowAwaitOutsideFunction: true,
+        allowReturnOutsideFunction: true,
+      });
     } catch (err) {
       const e = err as SyntaxError & { loc?: { line: number; column: number } };
       throw new TaskError(`Script of task "${task.name ?? '(unnamed)'}" does not parse: ${e.message}`, {

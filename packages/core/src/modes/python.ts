@@ -107,14 +107,21 @@ namespace Private {
     private dead: Error | undefined;
 
     constructor(readonly python: string) {
-      this.child = spawn(python, ['-u', RUNNER], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' } });
+      this.child = spawn(python, ['-u', RUNNER], {
+        stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+        env: { ...process.env, PYTHONUNBUFFERED: '1' },
+      });
       const protocol = createInterface({ input: this.child.stdio[3] as Readable });
       this.ready = new Promise((resolve, reject) => {
         protocol.once('line', () => resolve());
         this.child.once('error', (err) =>
-          reject(new TaskError(`Cannot start the Python interpreter "${python}": ${err.message}; set TASKCELL_PYTHON to a Python 3`, { python })),
+          reject(
+            new TaskError(`Cannot start the Python interpreter "${python}": ${err.message}; set TASKCELL_PYTHON to a Python 3`, { python }),
+          ),
         );
-        this.child.once('exit', (code) => reject(new TaskError(`The Python interpreter "${python}" exited at start (code ${code})`, { python })));
+        this.child.once('exit', (code) =>
+          reject(new TaskError(`The Python interpreter "${python}" exited at start (code ${code})`, { python })),
+        );
       });
       protocol.on('line', (line) => {
         let msg: IReply;
@@ -133,7 +140,8 @@ namespace Private {
       }
       this.child.once('exit', (code, signal) => {
         this.dead = new TaskError(`The Python interpreter ended (${signal ?? `exit code ${code}`})`, {});
-        for (const done of this.replies.values()) done({ id: 0, error: { type: 'InterpreterExit', message: this.dead.message, traceback: '' } });
+        for (const done of this.replies.values())
+          done({ id: 0, error: { type: 'InterpreterExit', message: this.dead.message, traceback: '' } });
         for (const end of this.ends.splice(0)) end();
       });
     }
@@ -158,10 +166,19 @@ namespace Private {
         if (/\b_tempdir\b/.test(task.script ?? '') || task.outputs.some((p) => p.id === '_tempdir')) magic._tempdir = job.tempdir;
         const reply = await new Promise<IReply>((resolve) => {
           this.replies.set(id, resolve);
-          const req = { id, name: task.name, script: task.script, inputs: ports(task.inputs), outputs: ports(task.outputs), values: encode(inputs), magic };
+          const req = {
+            id,
+            name: task.name,
+            script: task.script,
+            inputs: ports(task.inputs),
+            outputs: ports(task.outputs),
+            values: encode(inputs),
+            magic,
+          };
           (this.child.stdin as Writable).write(`${JSON.stringify(req)}\n`);
         });
-        if (job.aborted) throw job.abortReason instanceof Error ? job.abortReason : new CanceledError('Python task cancelled', { task: task.name });
+        if (job.aborted)
+          throw job.abortReason instanceof Error ? job.abortReason : new CanceledError('Python task cancelled', { task: task.name });
         if (!this.dead) await drained;
         if (reply.error) {
           throw new TaskError(`Python ${reply.error.type}: ${reply.error.message}\n${reply.error.traceback}`.trimEnd(), {

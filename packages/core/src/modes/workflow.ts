@@ -109,10 +109,13 @@ function plan(task: ITaskSpec, runner: Runner): IPlan {
     } else if (c.input_step !== undefined) {
       const wfPort = findPort(task.inputs, c.name!);
       if (!wfPort) {
-        throw new SpecError(`${where} reads workflow input "${c.name}", which the workflow does not declare (inputs: ${task.inputs.map((p) => p.id).join(', ') || 'none'})`, {
-          path: `connections[${i}].name`,
-          port: c.name,
-        });
+        throw new SpecError(
+          `${where} reads workflow input "${c.name}", which the workflow does not declare (inputs: ${task.inputs.map((p) => p.id).join(', ') || 'none'})`,
+          {
+            path: `connections[${i}].name`,
+            port: c.name,
+          },
+        );
       }
       feed(steps.get(c.input_step)!, c.input!, { kind: 'input', name: c.name!, port: wfPort }, where);
     } else {
@@ -120,16 +123,22 @@ function plan(task: ITaskSpec, runner: Runner): IPlan {
       const step = steps.get(c.output_step!)!;
       const port = findPort(step.task.outputs, c.output!)!;
       if (!wfPort) {
-        throw new SpecError(`${where} writes workflow output "${c.name}", which the workflow does not declare (outputs: ${task.outputs.map((p) => p.id).join(', ') || 'none'})`, {
-          path: `connections[${i}].name`,
-          port: c.name,
-        });
+        throw new SpecError(
+          `${where} writes workflow output "${c.name}", which the workflow does not declare (outputs: ${task.outputs.map((p) => p.id).join(', ') || 'none'})`,
+          {
+            path: `connections[${i}].name`,
+            port: c.name,
+          },
+        );
       }
       if (wfPort.type !== port.type) {
-        throw new SpecError(`${where}: output "${port.id}" of step "${step.name}" is of type "${port.type}", but workflow output "${wfPort.id}" is "${wfPort.type}"`, {
-          step: step.name,
-          port: port.id,
-        });
+        throw new SpecError(
+          `${where}: output "${port.id}" of step "${step.name}" is of type "${port.type}", but workflow output "${wfPort.id}" is "${wfPort.type}"`,
+          {
+            step: step.name,
+            port: port.id,
+          },
+        );
       }
       outputs.push({ name: c.name!, step: step.name, port, wfPort });
     }
@@ -140,10 +149,12 @@ function plan(task: ITaskSpec, runner: Runner): IPlan {
       if (step.sources.has(port.id)) continue;
       if (port.default) step.sources.set(port.id, { kind: 'default', binding: port.default });
       else if (!step.visualization) {
-        throw new MissingInputError(
-          `${wf}: input "${port.id}" of step "${step.name}" is not connected and has no default`,
-          { step: step.name, port: port.id, type: port.type, format: port.format },
-        );
+        throw new MissingInputError(`${wf}: input "${port.id}" of step "${step.name}" is not connected and has no default`, {
+          step: step.name,
+          port: port.id,
+          type: port.type,
+          format: port.format,
+        });
       }
     }
   }
@@ -199,7 +210,15 @@ async function execute(task: ITaskSpec, inputs: Record<string, unknown>, ctx: IM
   const blocked = new Set<string>();
   const waiting = new Map([...p.steps.values()].map((s) => [s.name, s.deps.size]));
   const ready = p.roots.filter((n) => !p.steps.get(n)!.visualization).reverse();
-  const stepOptions = { ...options, outputs: undefined, jobId: undefined, timeout: undefined, signal: undefined, parentId: job.jobId, parentJob: job };
+  const stepOptions = {
+    ...options,
+    outputs: undefined,
+    jobId: undefined,
+    timeout: undefined,
+    signal: undefined,
+    parentId: job.jobId,
+    parentJob: job,
+  };
 
   await new Promise<void>((resolve) => {
     let running = 0;
@@ -253,7 +272,10 @@ async function execute(task: ITaskSpec, inputs: Record<string, unknown>, ctx: IM
   for (const o of p.outputs) {
     const r = results.get(o.step);
     if (!r) continue;
-    outputs[o.name] = await runner.formats.convert(o.port.type, o.port.format, o.wfPort.format, r[o.port.id], { step: o.step, port: o.name });
+    outputs[o.name] = await runner.formats.convert(o.port.type, o.port.format, o.wfPort.format, r[o.port.id], {
+      step: o.step,
+      port: o.name,
+    });
   }
   const viz = [...p.steps.values()].filter((s) => s.visualization);
   if (viz.length) {
@@ -261,7 +283,8 @@ async function execute(task: ITaskSpec, inputs: Record<string, unknown>, ctx: IM
       const vinputs: Record<string, unknown> = {};
       for (const [portId, src] of s.sources) {
         const port = findPort(s.task.inputs, portId)!;
-        const data = src.kind === 'input' ? inputs[src.name] : src.kind === 'step' ? results.get(src.step)?.[src.port.id] : src.binding.data;
+        const data =
+          src.kind === 'input' ? inputs[src.name] : src.kind === 'step' ? results.get(src.step)?.[src.port.id] : src.binding.data;
         vinputs[portId] = { format: port.format, type: port.type, data };
       }
       return { mode: 'preset', type: s.rawName, inputs: vinputs };
@@ -271,11 +294,20 @@ async function execute(task: ITaskSpec, inputs: Record<string, unknown>, ctx: IM
     throw job.abortReason instanceof Error ? job.abortReason : new CanceledError('Workflow was cancelled', { task: task.name });
   }
   if (failed.length) {
-    const notRun = [...p.steps.keys()].filter((n) => !results.has(n) && !failed.some((f) => f.step === n) && !p.steps.get(n)!.visualization);
+    const notRun = [...p.steps.keys()].filter(
+      (n) => !results.has(n) && !failed.some((f) => f.step === n) && !p.steps.get(n)!.visualization,
+    );
     const first = failed[0];
     throw new WorkflowError(
       `${task.name ? `Workflow "${task.name}"` : 'Workflow'}: step "${first.step}" failed: ${first.error.message}` +
-        `${failed.length > 1 ? ` (and ${failed.length - 1} more step(s) failed: ${failed.slice(1).map((f) => f.step).join(', ')})` : ''}` +
+        `${
+          failed.length > 1
+            ? ` (and ${failed.length - 1} more step(s) failed: ${failed
+                .slice(1)
+                .map((f) => f.step)
+                .join(', ')})`
+            : ''
+        }` +
         `${notRun.length ? `; not run: ${notRun.slice(0, 10).join(', ')}${notRun.length > 10 ? `, ... (${notRun.length} in all)` : ''}` : ''}` +
         `; finished: ${results.size} of ${p.steps.size} step(s)`,
       { task: task.name, step: first.step },

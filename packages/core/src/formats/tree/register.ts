@@ -44,7 +44,8 @@ export function registerTreeFormats(registry: FormatRegistry): IDisposable[] {
       type,
       format: 'treestore',
       binary: true,
-      validate: (v) => v instanceof Uint8Array || `expected treestore bytes (concatenated BSON documents), got ${v === null ? 'null' : typeof v}`,
+      validate: (v) =>
+        v instanceof Uint8Array || `expected treestore bytes (concatenated BSON documents), got ${v === null ? 'null' : typeof v}`,
       description: "Arbor's TreeStore documents, as BSON bytes",
     }),
   );
