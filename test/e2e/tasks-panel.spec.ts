@@ -296,8 +296,9 @@ import { globalEvents } from "taskcell";
 for (let i = 0; i < 1000; i++)
   globalEvents.emit({ v: 1, kind: "state", jobId: "load-" + i, task: "synthetic-" + i, time: Date.now(), state: "RUNNING", place: { kind: "in-process" } });
 `);
-    await page.waitForFunction(() => document.querySelectorAll('.tc-job-row[data-job-id^="load-"]').length === 1000, null, {
-      timeout: 60_000,
+    // A cold browser on a busy machine can take a while to lay out 1,000 new rows; the timing that matters is measured below.
+    await page.waitForFunction(() => document.querySelectorAll('.tc-job-row[data-job-id^="load-"]').length >= 1000, null, {
+      timeout: 150_000,
     });
     await page.evaluate(() => (window as unknown as AnyWindow).__tc.start());
     await execute(`
@@ -335,5 +336,5 @@ for (let k = 0; k < 50; k++) {
     // Events are batched per animation frame, so there are fewer updates than the 500 events.
     expect(deltas.length).toBeGreaterThanOrEqual(10);
     expect(mean).toBeLessThan(16);
-  }, 300_000);
+  }, 420_000);
 });
