@@ -4,32 +4,23 @@ import { TaskcellError, serializeError } from '@taskcell/core/lib/errors';
 /** A subcommand: takes its arguments, returns the exit code. */
 export type Command = (argv: string[]) => Promise<number>;
 
+/** A command whose module (`./commands/<file>`) loads only when it runs, so `taskcell kernel` starts fast. */
+function lazy(file: string, name: string, summary: string): { run: Command; summary: string } {
+  return { run: (argv) => (require(`./commands/${file}`) as Record<string, Command>)[name](argv), summary };
+}
+
 /** The subcommands of `taskcell`. */
 export const commands: Record<string, { run: Command; summary: string }> = {
-  run: {
-    run: (argv) => (require('./commands/run') as typeof import('./commands/run')).runCommand(argv),
-    summary: 'run a task or workflow spec (Girder Worker JSON) and print its outputs as JSON',
-  },
-  convert: {
-    run: (argv) => (require('./commands/convert') as typeof import('./commands/convert')).convertCommand(argv),
-    summary: 'convert data between two formats of a type (taskcell convert --type T --from F --to G [FILE|-])',
-  },
-  validate: {
-    run: (argv) => (require('./commands/validate') as typeof import('./commands/validate')).validateCommand(argv),
-    summary: 'check that data is valid for a type and format; exit 1 with the reason when not',
-  },
-  worker: {
-    run: (argv) => (require('./commands/worker') as typeof import('./commands/worker')).workerCommand(argv),
-    summary: 'run a remote-pool worker: take jobs from Redis until stopped (taskcell worker --redis URL)',
-  },
-  install: {
-    run: (argv) => (require('./commands/install') as typeof import('./commands/install')).installCommand(argv),
-    summary: 'register the taskcell Jupyter kernel (kernelspec "taskcell")',
-  },
-  kernel: {
-    run: (argv) => (require('./commands/kernel') as typeof import('./commands/kernel')).kernelCommand(argv),
-    summary: 'run the Jupyter kernel (started by Jupyter with --connection-file)',
-  },
+  run: lazy('run', 'runCommand', 'run a task or workflow spec (Girder Worker JSON) and print its outputs as JSON'),
+  convert: lazy(
+    'convert',
+    'convertCommand',
+    'convert data between two formats of a type (taskcell convert --type T --from F --to G [FILE|-])',
+  ),
+  validate: lazy('validate', 'validateCommand', 'check that data is valid for a type and format; exit 1 with the reason when not'),
+  worker: lazy('worker', 'workerCommand', 'run a remote-pool worker: take jobs from Redis until stopped (taskcell worker --redis URL)'),
+  install: lazy('install', 'installCommand', 'register the taskcell Jupyter kernel (kernelspec "taskcell")'),
+  kernel: lazy('kernel', 'kernelCommand', 'run the Jupyter kernel (started by Jupyter with --connection-file)'),
 };
 
 /** Usage text. */

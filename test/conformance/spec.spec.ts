@@ -46,6 +46,12 @@ function builder(input: Json): AnyWorkflow {
   return wf;
 }
 
+/** Check a task whose one input is the case's port with the case's changes (`set` or `set_item`) applied. */
+function checkPortWith(c: ICase, changes: 'set' | 'set_item'): unknown {
+  const input = c.input as Json;
+  return runner.check(parseTask({ mode: 'javascript', script: '', inputs: [{ ...(input.port as Json), ...(input[changes] as Json) }] }));
+}
+
 async function expectError(c: ICase, fn: () => unknown): Promise<void> {
   await expect(Promise.resolve().then(fn)).rejects.toThrow(errorPattern(c));
 }
@@ -62,36 +68,9 @@ const handlers: Record<string, (c: ICase, file: ICaseFile) => Promise<void> | vo
     else expect(await call()).toEqual(c.expected);
   },
   // Setting an unknown type or format: a task with that port is refused when it is checked.
-  'port.set_type': (c) =>
-    expectError(c, () =>
-      runner.check(
-        parseTask({
-          mode: 'javascript',
-          script: '',
-          inputs: [{ ...((c.input as Json).port as Json), ...((c.input as Json).set as Json) }],
-        }),
-      ),
-    ),
-  'port.set_format': (c) =>
-    expectError(c, () =>
-      runner.check(
-        parseTask({
-          mode: 'javascript',
-          script: '',
-          inputs: [{ ...((c.input as Json).port as Json), ...((c.input as Json).set as Json) }],
-        }),
-      ),
-    ),
-  'port.set_item_then_json': (c) =>
-    expectError(c, () =>
-      runner.check(
-        parseTask({
-          mode: 'javascript',
-          script: '',
-          inputs: [{ ...((c.input as Json).port as Json), ...((c.input as Json).set_item as Json) }],
-        }),
-      ),
-    ),
+  'port.set_type': (c) => expectError(c, () => checkPortWith(c, 'set')),
+  'port.set_format': (c) => expectError(c, () => checkPortWith(c, 'set')),
+  'port.set_item_then_json': (c) => expectError(c, () => checkPortWith(c, 'set_item')),
   'port.defaults': (c) => {
     const p = parsePort(c.input);
     const e = c.expected as Json;
