@@ -5,7 +5,7 @@
 //   node bench/pool-remote.bench.mjs      (after `npm run build`; needs redis-server on PATH; BENCH_N=...)
 import { createRequire } from 'node:module';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -81,9 +81,24 @@ await new Promise((r) => setTimeout(r, 300));
 const pct = (xs, p) => xs.slice().sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)];
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
-/** Throughput: N jobs with at most `inflight` outstanding; latency: one job at a time, `n` of them. */
-async function measure(submit, inflight) {
+/** CPU milliseconds a process has used (user + system), from /proc; this process's own from process.cpuUsage(). */
+const ticks = 100;
+function cpuMs(pid) {
+  if (pid === process.pid) {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  }
+  const f = `/proc/${pid}/stat`;
+  if (!existsSync(f)) return NaN;
+  const fields = readFileSync(f, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / ticks) * 1000;
+}
+
+/** Throughput: N jobs with at most `inflight` outstanding, with the CPU each process spent per job; latency: one job at a time, 500 of them. */
+async function measure(submit, inflight, worker) {
   let next = 0;
+  const pids = { client: process.pid, worker: worker.pid, redis: redis.pid };
+  const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
   const t0 = now();
   await Promise.all(
     Array.from({ length: inflight }, async () => {
@@ -91,17 +106,18 @@ async function measure(submit, inflight) {
     }),
   );
   const rate = (N / (now() - t0)) * 1000;
+  const cpu = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, ((cpuMs(pid) - cpu0[k]) / N) * 1000]));
   const lat = [];
   for (let i = 0; i < 500; i++) {
     const s = now();
     await submit(i);
     lat.push(now() - s);
   }
-  return { rate, p50: pct(lat, 0.5), p99: pct(lat, 0.99) };
+  return { rate, cpu, p50: pct(lat, 0.5), p99: pct(lat, 0.99) };
 }
 
 // --- raw BullMQ: add + wait for the completed event, through QueueEvents.
-await rawWorker('raw', CONCURRENCY);
+const rawChild = await rawWorker('raw', CONCURRENCY);
 const rawQueue = new Queue('raw', { connection });
 const rawEvents = new QueueEvents('raw', { connection });
 await rawEvents.waitUntilReady();
@@ -122,7 +138,7 @@ const rawSubmit = (i) =>
   });
 
 // --- taskcell: run(task, inputs, {on: redis://...}).
-await taskcellWorker('tc', 'bench-tc', CONCURRENCY);
+const tcChild = await taskcellWorker('tc', 'bench-tc', CONCURRENCY);
 const runner = core.createRunner({ cacheDir: mkdtempSync(join(tmpdir(), 'tc-bench-')) });
 core.setRunner(runner);
 pool.registerPools(runner);
@@ -131,14 +147,17 @@ const on = `${url}?queue=tc`;
 const tcSubmit = (i) => core.run(noop, { x: i }, { on, cache: false });
 
 // One warm-up round each, then 3 alternating rounds; the best figure of each side (the machine may be shared).
-await measure(rawSubmit, CONCURRENCY);
-await measure(tcSubmit, CONCURRENCY);
-const best = (a, b) => (a ? { rate: Math.max(a.rate, b.rate), p50: Math.min(a.p50, b.p50), p99: Math.min(a.p99, b.p99) } : b);
+await measure(rawSubmit, CONCURRENCY, rawChild);
+await measure(tcSubmit, CONCURRENCY, tcChild);
+const best = (a, b) =>
+  a
+    ? { rate: Math.max(a.rate, b.rate), cpu: a.rate >= b.rate ? a.cpu : b.cpu, p50: Math.min(a.p50, b.p50), p99: Math.min(a.p99, b.p99) }
+    : b;
 let raw;
 let tc;
 for (let r = 0; r < 3; r++) {
-  raw = best(raw, await measure(rawSubmit, CONCURRENCY));
-  tc = best(tc, await measure(tcSubmit, CONCURRENCY));
+  raw = best(raw, await measure(rawSubmit, CONCURRENCY, rawChild));
+  tc = best(tc, await measure(tcSubmit, CONCURRENCY, tcChild));
 }
 console.log(
   `${N.toLocaleString('en')} no-op jobs, ${CONCURRENCY} in flight, one worker process of concurrency ${CONCURRENCY} each, loopback redis-server`,
@@ -149,6 +168,9 @@ console.log(
 console.log(
   `RemotePool via run(..., {on: redis})       ${Math.round(tc.rate).toLocaleString('en')} jobs/s   one at a time p50 ${tc.p50.toFixed(2)} ms  p99 ${tc.p99.toFixed(2)} ms`,
 );
+const cpuLine = (c) => `client ${c.client.toFixed(0)} µs, worker ${c.worker.toFixed(0)} µs, redis ${c.redis.toFixed(0)} µs`;
+console.log(`CPU per job, raw BullMQ                    ${cpuLine(raw.cpu)}`);
+console.log(`CPU per job, RemotePool                    ${cpuLine(tc.cpu)}`);
 console.log(`throughput ratio RemotePool/raw BullMQ     ${(tc.rate / raw.rate).toFixed(2)}x (target >= 0.8); p50 target < 1.5 ms`);
 
 // --- a 200-step workflow (fan-out of 200 independent 5 ms steps, 5 deep chains of 40) on 2 remote workers vs in-process.

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { Job as BullJob, Queue } from 'bullmq';
 import { CanceledError, CaptureError, createRunner, setRunner, task, run } from '@taskcell/core';
 import type { Runner } from '@taskcell/core';
-import { DirectoryArtifactStore, RemotePool, registerPools, unpackBlob } from '@taskcell/pool';
-import type { Blob, IStoredRef } from '@taskcell/pool';
+import { DirectoryArtifactStore, REPLY_LIMIT, RemotePool, rawClient, registerPools, unpackBlob } from '@taskcell/pool';
+import type { Blob, IRawRedis, IReplyMessage, IStoredRef } from '@taskcell/pool';
 import { startRedis } from './redis';
 import type { IRedisServer } from './redis';
 import { spawnWorker } from './workers';
@@ -144,6 +144,68 @@ test('a bad payload fails that job with a clear error, and the worker lives on',
   }
   expect(solo.child.exitCode).toBeNull();
   await expect(run(inc, { x: 41 }, { on: url('remote'), cache: false })).resolves.toMatchObject({ data: { y: 42 } });
+});
+
+/** Every message workers publish on the reply channels of `queueName`, while `f` runs. */
+async function replies(queueName: string, f: () => Promise<unknown>): Promise<IReplyMessage[]> {
+  const sub = (await rawClient(queue(queueName))).duplicate() as IRawRedis & {
+    psubscribe(pattern: string): Promise<unknown>;
+    on(event: 'pmessage', listener: (pattern: string, channel: string, message: string) => void): unknown;
+  };
+  const seen: IReplyMessage[] = [];
+  sub.on('pmessage', (_p, _c, text) => seen.push(JSON.parse(text) as IReplyMessage));
+  await sub.psubscribe(`taskcell:${queueName}:reply:*`);
+  try {
+    await f();
+    await new Promise((r) => setTimeout(r, 200));
+    return seen;
+  } finally {
+    await sub.quit();
+  }
+}
+
+test("a small outcome comes back on the client's reply channel; with events observed, or too big, only through BullMQ", async () => {
+  const seen = await replies('remote', () =>
+    expect(run(inc, { x: 1 }, { on: url('remote'), cache: false, jobId: 'fast-1' })).resolves.toMatchObject({ data: { y: 2 } }),
+  );
+  expect(seen.map((m) => m.id)).toEqual(['fast-1']);
+  await expect(unpackBlob(seen[0]!.blob, 'the reply')).resolves.toMatchObject({ ok: true, result: { data: { y: 2 } } });
+
+  // Events and the result travel in one ordered stream when someone listens: the SUCCESS event comes first.
+  const states: string[] = [];
+  const observed = await replies('remote', async () => {
+    const r = await run(
+      inc,
+      { x: 2 },
+      { on: url('remote'), cache: false, jobId: 'slow-1', onEvent: (e) => e.state && states.push(e.state) },
+    );
+    expect(r.data).toEqual({ y: 3 });
+    expect(states).toContain('SUCCESS');
+  });
+  expect(observed).toEqual([]);
+
+  const big = task({ name: 'big-text', inputs: { n: 'number' }, outputs: { s: 'string' } }, ({ n }) => 'x'.repeat(n));
+  const large = await replies('remote', () =>
+    expect(run(big, { n: REPLY_LIMIT + 1 }, { on: url('remote'), cache: false })).resolves.toMatchObject({
+      data: { s: expect.stringMatching(/^x+$/) },
+    }),
+  );
+  expect(large).toEqual([]);
+});
+
+test('a worker of concurrency 3 runs three jobs at once, and a fourth after one of them', async () => {
+  const trio = await spawnWorker(url('trio'), 'trio', ['--concurrency', '3']);
+  try {
+    await run(inc, { x: 0 }, { on: url('trio'), cache: false });
+    let t0 = Date.now();
+    await Promise.all([1, 2, 3].map(() => run(sleep, { ms: 500 }, { on: url('trio'), cache: false })));
+    expect(Date.now() - t0).toBeLessThan(1000);
+    t0 = Date.now();
+    await Promise.all([1, 2, 3, 4].map(() => run(sleep, { ms: 500 }, { on: url('trio'), cache: false })));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+  } finally {
+    await trio.stop();
+  }
 });
 
 test('a task that captures notebook variables is refused at dispatch, naming them', async () => {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Job as BullJob, Queue, QueueEvents } from 'bullmq';
 import { CanceledError, OptionError, TaskcellError, globalEvents } from '@taskcell/core';
 import type {
@@ -15,7 +15,7 @@ import { DirectoryArtifactStore } from './artifact-store';
 import type { IArtifactStore, IStoredRef } from './artifact-store';
 import { PayloadError, PoolError } from './errors';
 import { REMOTE_PAYLOAD_VERSION, connectionOptions, keys, packBlob, parseRedisUrl, rawClient, unpackBlob } from './remote-protocol';
-import type { Blob, IRedisTarget, IRemotePayload, RemoteOutcome } from './remote-protocol';
+import type { Blob, IRawRedis, IRedisTarget, IRemotePayload, IReplyMessage, RemoteOutcome } from './remote-protocol';
 import { readWorkers } from './worker-registry';
 import type { IRegistryClient, IWorkerInfo } from './worker-registry';
 import { wireOptions, wireTask } from './wire-job';
@@ -102,6 +102,8 @@ export class RemotePool implements IWorkerPool {
           inlineLimit: this.inlineLimit,
         };
         if (this.store) payload.store = this.store.descriptor;
+        // With nobody listening to its events, the outcome may come back ahead of BullMQ's completion event.
+        if (!observe) payload.reply = c.channel;
         if ('ref' in payload.inputs) p.inputRef = payload.inputs.ref;
         if (!this.pending.has(jobId)) return;
         p.payload = payload;
@@ -166,15 +168,33 @@ export class RemotePool implements IWorkerPool {
       events.on('progress', ({ jobId, data }) => this.progress(jobId, data));
       await events.waitUntilReady();
       await queue.waitUntilReady();
+      const replies = (await rawClient(queue)).duplicate();
+      const channel = keys.reply(this.queueName, randomUUID());
+      replies.on('error', () => undefined);
+      replies.on('message', (_channel, text) => this.replied(text));
+      await replies.subscribe(channel);
       this.sweeper = setInterval(() => void this.sweep(queue).catch(() => undefined), this.sweepEvery);
       this.sweeper.unref();
-      return { queue, events, tasks: new Map() };
+      return { queue, events, replies, channel, tasks: new Map() };
     })());
   }
 
+  /** An outcome on the reply channel; one that does not parse is left to the completion event. */
+  private replied(text: string): void {
+    let m: IReplyMessage;
+    try {
+      m = JSON.parse(text) as IReplyMessage;
+    } catch {
+      return;
+    }
+    if (typeof m?.id === 'string' && m.blob) void this.completed(m.id, m.blob);
+  }
+
+  /** A job's outcome, from the reply channel, the completion event or the sweep: the first one is taken. */
   private async completed(jobId: string, value: unknown): Promise<void> {
     const p = this.pending.get(jobId);
-    if (!p) return;
+    if (!p || p.taken) return;
+    p.taken = true;
     let outcome: RemoteOutcome;
     try {
       const blob = (typeof value === 'string' ? JSON.parse(value) : value) as Blob;
@@ -284,6 +304,9 @@ namespace Private {
   export interface IConnection {
     queue: Queue;
     events: QueueEvents;
+    /** Subscribed to `channel`, where workers publish outcomes early. */
+    replies: IRawRedis;
+    channel: string;
     /** Task texts left in Redis, by key, and when. */
     tasks: Map<string, { at: number; stored: Promise<unknown> }>;
   }
@@ -303,16 +326,19 @@ namespace Private {
     /** The inputs in the artifact store, removed when the job ends. */
     inputRef?: IStoredRef;
     done: (() => void) | undefined;
+    /** An outcome arrived and is being read; later copies are ignored. */
+    taken?: boolean;
   }
 
   /** Close a connection; a graceful close waits for Redis, so when Redis is gone it gets a few seconds before the sockets are dropped. */
   export async function shut(c: IConnection): Promise<void> {
-    const closing = Promise.allSettled([c.events.close(), c.queue.close()]);
+    const closing = Promise.allSettled([c.events.close(), c.queue.close(), c.replies.quit()]);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), CLOSE_WAIT)));
     const results = await Promise.race([closing, late]);
     clearTimeout(timer);
     if (results === 'late') {
+      c.replies.disconnect();
       await Promise.allSettled([c.events.disconnect(), c.queue.disconnect()]);
       return;
     }

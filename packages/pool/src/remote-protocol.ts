@@ -24,6 +24,11 @@ export interface IRemotePayload {
   options: IWireOptions;
   /** Send the job's events back (someone listens). */
   observe: boolean;
+  /**
+   * A pub/sub channel the client listens on: the worker publishes the outcome there as soon as it
+   * has it, ahead of BullMQ's completion event (which still follows, and stays the record).
+   */
+  reply?: string;
   /** The store for data above `inlineLimit`, if the client has one. */
   store?: IArtifactStore.IDescriptor;
   inlineLimit: number;
@@ -90,7 +95,17 @@ export const keys = {
   worker: (queue: string, name: string) => `taskcell:${queue}:worker:${name}`,
   workers: (queue: string) => `taskcell:${queue}:worker:*`,
   task: (queue: string, hash: string) => `taskcell:${queue}:task:${hash}`,
+  reply: (queue: string, client: string) => `taskcell:${queue}:reply:${client}`,
 };
+
+/** What a worker publishes on a job's reply channel. */
+export interface IReplyMessage {
+  id: string;
+  blob: Blob;
+}
+
+/** Outcomes up to this many bytes of JSON also go out on the reply channel; bigger ones only through BullMQ. */
+export const REPLY_LIMIT = 64 * 1024;
 
 /** Pack a value as a Blob: inline below `limit` bytes (or when there is no store), else in the store. */
 export async function packBlob(value: unknown, store: IArtifactStore | undefined, limit: number): Promise<Blob> {
@@ -142,6 +157,7 @@ export interface IRawRedis {
   set(key: string, value: string, ex: 'EX', seconds: number): Promise<unknown>;
   publish(channel: string, message: string): Promise<unknown>;
   subscribe(channel: string): Promise<unknown>;
+  disconnect(): void;
   duplicate(): IRawRedis;
   quit(): Promise<unknown>;
   on(event: 'message', listener: (channel: string, message: string) => void): unknown;

@@ -5,8 +5,8 @@ import { CanceledError, OptionError, TaskcellError, createRunner, serializeError
 import type { IJobEvent, IJobPlace, ITaskSpec, Runner } from '@taskcell/core';
 import { openArtifactStore } from './artifact-store';
 import { PayloadError } from './errors';
-import { checkPayload, connectionOptions, keys, packBlob, parseRedisUrl, rawClient, unpackBlob } from './remote-protocol';
-import type { Blob, IRawRedis, IRedisTarget, RemoteOutcome } from './remote-protocol';
+import { REPLY_LIMIT, checkPayload, connectionOptions, keys, packBlob, parseRedisUrl, rawClient, unpackBlob } from './remote-protocol';
+import type { Blob, IRawRedis, IRedisTarget, IReplyMessage, RemoteOutcome } from './remote-protocol';
 import { beat, unregister } from './worker-registry';
 import type { IRegistryClient, IWorkerInfo } from './worker-registry';
 import { executeWired } from './wire-job';
@@ -26,7 +26,8 @@ export class RemoteWorker {
   private readonly opts: RemoteWorker.IOptions;
   private readonly runner: Runner;
   private readonly place: IJobPlace;
-  private worker: Worker | undefined;
+  /** One BullMQ Worker of concurrency 1 per slot (see `start`). */
+  private workers: Worker[] = [];
   private subscriber: IRawRedis | undefined;
   private control: IRawRedis | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -59,18 +60,25 @@ export class RemoteWorker {
   /** Connect and start taking jobs; resolves once the worker is listening. */
   async start(): Promise<void> {
     const o = this.opts;
-    const worker = new Worker(this.queue, (job, token) => this.process(job, token), {
-      connection: connectionOptions(this.target),
-      concurrency: o.concurrency ?? 1,
-      lockDuration: o.lockDuration ?? 30_000,
-      stalledInterval: o.stalledInterval ?? 30_000,
-      maxStalledCount: o.maxStalledCount ?? 5,
-      autorun: false,
-    });
-    this.worker = worker;
-    // A lost connection is retried by ioredis; the error is reported, never thrown, so the worker lives on.
-    worker.on('error', (err) => o.onError?.(err));
-    const client = await rawClient(worker);
+    // Concurrency N is N BullMQ Workers of concurrency 1, not one Worker of concurrency N: a BullMQ
+    // Worker with free slots asks Redis for a second job before it starts the first, which puts one
+    // more round trip in front of every job that arrives at an idle worker. Only the first slot
+    // looks for stalled jobs (one check per process is enough; it covers the whole queue).
+    for (let slot = 0; slot < (o.concurrency ?? 1); slot++) {
+      const worker = new Worker(this.queue, (job, token) => this.process(job, token), {
+        connection: connectionOptions(this.target),
+        concurrency: 1,
+        lockDuration: o.lockDuration ?? 30_000,
+        stalledInterval: o.stalledInterval ?? 30_000,
+        maxStalledCount: o.maxStalledCount ?? 5,
+        skipStalledCheck: slot > 0,
+        autorun: false,
+      });
+      // A lost connection is retried by ioredis; the error is reported, never thrown, so the worker lives on.
+      worker.on('error', (err) => o.onError?.(err));
+      this.workers.push(worker);
+    }
+    const client = await rawClient(this.workers[0]!);
     const sub = client.duplicate();
     this.subscriber = sub;
     sub.on('error', (err: Error) => o.onError?.(err));
@@ -85,8 +93,8 @@ export class RemoteWorker {
     const tick = () => void beat(registry, this.info(), every * 3).catch((err: Error) => o.onError?.(err));
     tick();
     this.heartbeat = setInterval(tick, every);
-    void worker.run().catch((err: Error) => o.onError?.(err));
-    await worker.waitUntilReady();
+    for (const worker of this.workers) void worker.run().catch((err: Error) => o.onError?.(err));
+    await Promise.all(this.workers.map((w) => w.waitUntilReady()));
   }
 
   /** The registry entry of this worker. */
@@ -121,9 +129,8 @@ export class RemoteWorker {
       }
     };
     if (this.heartbeat) clearInterval(this.heartbeat);
-    const worker = this.worker;
-    if (worker) {
-      const closed = worker.close();
+    if (this.workers.length) {
+      const closed = Promise.all(this.workers.map((w) => w.close()));
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), grace)));
       if ((await Promise.race([closed.then(() => 'closed' as const), late])) === 'late') {
@@ -196,7 +203,18 @@ export class RemoteWorker {
     }
     this.running.delete(jobId);
     await events;
-    return packBlob(outcome, payload.store ? openArtifactStore(payload.store) : undefined, payload.inlineLimit);
+    const blob = await packBlob(outcome, payload.store ? openArtifactStore(payload.store) : undefined, payload.inlineLimit);
+    if (payload.reply) this.reply(payload.reply, jobId, blob);
+    return blob;
+  }
+
+  /**
+   * Publish a small outcome on the client's reply channel before BullMQ records it: the client has
+   * it one script call sooner. Pub/sub may drop it (a reconnect); the completion event then brings it.
+   */
+  private reply(channel: string, id: string, blob: Blob): void {
+    const text = JSON.stringify({ id, blob } satisfies IReplyMessage);
+    if (text.length <= REPLY_LIMIT) this.control!.publish(channel, text).catch(() => undefined);
   }
 }
 
