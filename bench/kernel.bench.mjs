@@ -3,7 +3,7 @@
 // Measures start (process spawn to the first kernel_info_reply, and to the reply of a first cell,
 // which pays for loading the compiler), the round trip of `1+1`, and of a cell declaring a typed
 // const; prints both kernels' figures and taskcell/tslab ratios.
-// Usage: node bench/kernel.bench.mjs [--runs N] [--starts N]
+// Usage: node bench/kernel.bench.mjs [--runs N] [--starts N] [--warm N]
 import { spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,8 +18,11 @@ import { createServer } from 'node:net';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'kernel', 'package.json'));
 const zmq = require('zeromq');
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '30' }, starts: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '60' }, starts: { type: 'string', default: '5' }, warm: { type: 'string', default: '5' } },
+});
 const RUNS = Number(values.runs);
+const WARM = Number(values.warm);
 const STARTS = Number(values.starts);
 
 const kernels = {
@@ -123,7 +126,8 @@ function freePort() {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function measure(name) {
+/** Start-up figures of one kernel: `STARTS` fresh starts, each followed by a first `1+1`. */
+async function measureStarts(name) {
   const starts = [];
   const firstCells = [];
   for (let i = 0; i < STARTS; i++) {
@@ -134,33 +138,65 @@ async function measure(name) {
     firstCells.push(performance.now() - t0);
     await c.close();
   }
-  const c = new Client(name);
-  await c.start();
-  // The first cell pays for loading the compiler in both kernels; it is not what is measured.
-  await c.execute('0');
-  const add = [];
-  const typed = [];
-  for (let i = 0; i < RUNS; i++) {
-    add.push(await c.execute('1+1'));
-    typed.push(await c.execute(`const typed${i}: number = ${i};`));
-  }
-  await c.close();
-  return { start: median(starts), first: median(firstCells), add: median(add), typed: median(typed) };
+  return { start: median(starts), first: median(firstCells) };
 }
 
-const results = {};
-for (const name of Object.keys(kernels)) results[name] = await measure(name);
+const names = Object.keys(kernels);
+const results = Object.fromEntries(names.map((n) => [n, { add: [], typed: [] }]));
+for (const name of names) Object.assign(results[name], await measureStarts(name));
+// Round trips: both kernels up at once, cells alternating between them, so whatever else the
+// machine does at a moment weighs on both alike.
+const clients = [];
+for (const name of names) {
+  const c = new Client(name);
+  await c.start();
+  // The first cells pay for loading the compiler and warming its code in both kernels; they are not what is measured.
+  for (let i = 0; i < WARM; i++) await c.execute(`${i}`);
+  clients.push(c);
+}
+// Each run sends a cell to one kernel and then the same cell to the other, taking turns at going
+// first; the ratio of each pair is what is compared (its median), so drift cancels out.
+const ratios = { add: [], typed: [] };
+for (let i = 0; i < RUNS; i++) {
+  const order = i % 2 === 0 ? clients : [...clients].reverse();
+  for (const [key, code] of [
+    ['add', '1+1'],
+    ['typed', `const typed${i}: number = ${i};`],
+  ]) {
+    const ms = {};
+    for (const c of order) ms[c.name] = await c.execute(code);
+    for (const name of names) results[name][key].push(ms[name]);
+    ratios[key].push(ms.taskcell / ms.tslab);
+  }
+}
+for (const c of clients) await c.close();
+for (const name of names) {
+  results[name].add = median(results[name].add);
+  results[name].typed = median(results[name].typed);
+}
 const rows = [
   ['start to first kernel_info_reply', 'start'],
   ['start to the reply of a first 1+1', 'first'],
   ['round trip of 1+1', 'add'],
   ['round trip of a typed const', 'typed'],
 ];
+/** The median of `xs` with a 95% interval from order statistics (no assumption about the distribution). */
+function medianInterval(xs) {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const n = sorted.length;
+  const half = (1.96 * Math.sqrt(n)) / 2;
+  const lo = sorted[Math.max(0, Math.floor(n / 2 - half))];
+  const hi = sorted[Math.min(n - 1, Math.ceil(n / 2 + half))];
+  return { median: median(sorted), lo, hi };
+}
 console.log(`node ${process.version}, ${STARTS} starts, ${RUNS} runs per cell (medians, ms)\n`);
 console.log(`${'measure'.padEnd(36)}${'taskcell'.padStart(10)}${'tslab'.padStart(10)}${'ratio'.padStart(8)}`);
 for (const [label, key] of rows) {
   const a = results.taskcell[key];
   const b = results.tslab[key];
-  console.log(`${label.padEnd(36)}${a.toFixed(1).padStart(10)}${b.toFixed(1).padStart(10)}${(a / b).toFixed(2).padStart(8)}`);
+  const paired = ratios[key] ? medianInterval(ratios[key]) : undefined;
+  const ratio = paired ? paired.median : a / b;
+  const interval = paired ? `   (median of paired ratios; 95% interval ${paired.lo.toFixed(2)}-${paired.hi.toFixed(2)})` : '';
+  console.log(`${label.padEnd(36)}${a.toFixed(1).padStart(10)}${b.toFixed(1).padStart(10)}${ratio.toFixed(2).padStart(8)}${interval}`);
 }
 process.exit(0);

@@ -164,12 +164,12 @@ async function replies(queueName: string, f: () => Promise<unknown>): Promise<IR
   }
 }
 
-test("a small outcome comes back on the client's reply channel; with events observed, or too big, only through BullMQ", async () => {
+test("outcomes come back on the client's reply channel: small ones whole, big ones as a notice, none when events are followed", async () => {
   const seen = await replies('remote', () =>
     expect(run(inc, { x: 1 }, { on: url('remote'), cache: false, jobId: 'fast-1' })).resolves.toMatchObject({ data: { y: 2 } }),
   );
   expect(seen.map((m) => m.id)).toEqual(['fast-1']);
-  await expect(unpackBlob(seen[0]!.blob, 'the reply')).resolves.toMatchObject({ ok: true, result: { data: { y: 2 } } });
+  await expect(unpackBlob(seen[0]!.blob!, 'the reply')).resolves.toMatchObject({ ok: true, result: { data: { y: 2 } } });
 
   // Events and the result travel in one ordered stream when someone listens: the SUCCESS event comes first.
   const states: string[] = [];
@@ -184,13 +184,27 @@ test("a small outcome comes back on the client's reply channel; with events obse
   });
   expect(observed).toEqual([]);
 
+  // Too big to publish: a notice once BullMQ has recorded it, and the client reads the result from the job, at once.
   const big = task({ name: 'big-text', inputs: { n: 'number' }, outputs: { s: 'string' } }, ({ n }) => 'x'.repeat(n));
+  const t0 = Date.now();
   const large = await replies('remote', () =>
-    expect(run(big, { n: REPLY_LIMIT + 1 }, { on: url('remote'), cache: false })).resolves.toMatchObject({
+    expect(run(big, { n: REPLY_LIMIT + 1 }, { on: url('remote'), cache: false, jobId: 'big-1' })).resolves.toMatchObject({
       data: { s: expect.stringMatching(/^x+$/) },
     }),
   );
-  expect(large).toEqual([]);
+  expect(Date.now() - t0).toBeLessThan(3000);
+  expect(large).toEqual([{ id: 'big-1', done: true }]);
+
+  // A payload the worker cannot read fails at once, and the client hears why on its channel.
+  const failed = await replies('remote', async () => {
+    await queue('remote').add(
+      'junk',
+      { v: 1, task: '{not json', inputs: { b64: '' }, options: { jobId: 'junk-4' }, reply: 'taskcell:remote:reply:test' },
+      { jobId: 'junk-4' },
+    );
+    await until('the failure notice', async () => (await BullJob.fromId(queue('remote'), 'junk-4'))?.failedReason);
+  });
+  expect(failed).toEqual([{ id: 'junk-4', failed: expect.stringMatching(/^\[taskcell:payload\] The job's task does not parse/) }]);
 });
 
 test('a worker of concurrency 3 runs three jobs at once, and a fourth after one of them', async () => {

@@ -23,7 +23,9 @@ import { wireOptions, wireTask } from './wire-job';
 /**
  * Runs tasks on `taskcell worker` processes through a BullMQ queue on Redis. Delivery is at least
  * once (a job whose worker dies returns to the queue); each job's result is taken once, keyed by
- * its job id. Events come back as BullMQ job progress; a cancel removes a queued job and tells the
+ * its job id. A job's outcome comes back on the client's reply channel (pub/sub), unless someone
+ * follows its events: those jobs use BullMQ's event stream (progress, then completion), opened on
+ * first need. A sweep reads any job whose message was lost. A cancel removes a queued job and tells the
  * worker running it, through the cancel channel, to abort. Inputs and results above `inlineLimit`
  * bytes go through the shared artifact store when there is one.
  */
@@ -102,8 +104,10 @@ export class RemotePool implements IWorkerPool {
           inlineLimit: this.inlineLimit,
         };
         if (this.store) payload.store = this.store.descriptor;
-        // With nobody listening to its events, the outcome may come back ahead of BullMQ's completion event.
-        if (!observe) payload.reply = c.channel;
+        // With nobody listening to its events, the outcome comes back on this client's reply channel;
+        // a job whose events someone follows gets them and its outcome, in order, from BullMQ's event stream.
+        if (observe) await this.listen(c);
+        else payload.reply = c.channel;
         if ('ref' in payload.inputs) p.inputRef = payload.inputs.ref;
         if (!this.pending.has(jobId)) return;
         p.payload = payload;
@@ -159,14 +163,8 @@ export class RemotePool implements IWorkerPool {
     return (this.conn ??= (async () => {
       const connection = connectionOptions(this.target);
       const queue = new Queue(this.queueName, { connection });
-      const events = new QueueEvents(this.queueName, { connection });
-      // Connection errors are retried by ioredis; jobs wait, and the sweep recovers any event missed meanwhile.
+      // Connection errors are retried by ioredis; jobs wait, and the sweep recovers any outcome missed meanwhile.
       queue.on('error', () => undefined);
-      events.on('error', () => undefined);
-      events.on('completed', ({ jobId, returnvalue }) => void this.completed(jobId, returnvalue));
-      events.on('failed', ({ jobId, failedReason }) => this.failed(jobId, failedReason));
-      events.on('progress', ({ jobId, data }) => this.progress(jobId, data));
-      await events.waitUntilReady();
       await queue.waitUntilReady();
       const replies = (await rawClient(queue)).duplicate();
       const channel = keys.reply(this.queueName, randomUUID());
@@ -175,7 +173,20 @@ export class RemotePool implements IWorkerPool {
       await replies.subscribe(channel);
       this.sweeper = setInterval(() => void this.sweep(queue).catch(() => undefined), this.sweepEvery);
       this.sweeper.unref();
-      return { queue, events, replies, channel, tasks: new Map() };
+      return { queue, events: undefined, replies, channel, tasks: new Map() };
+    })());
+  }
+
+  /** Follow BullMQ's event stream (progress, completion, failure), from the first job whose events someone wants on. */
+  private listen(c: Private.IConnection): Promise<QueueEvents> {
+    return (c.events ??= (async () => {
+      const events = new QueueEvents(this.queueName, { connection: connectionOptions(this.target) });
+      events.on('error', () => undefined);
+      events.on('completed', ({ jobId, returnvalue }) => void this.completed(jobId, returnvalue));
+      events.on('failed', ({ jobId, failedReason }) => this.failed(jobId, failedReason));
+      events.on('progress', ({ jobId, data }) => this.progress(jobId, data));
+      await events.waitUntilReady();
+      return events;
     })());
   }
 
@@ -187,7 +198,17 @@ export class RemotePool implements IWorkerPool {
     } catch {
       return;
     }
-    if (typeof m?.id === 'string' && m.blob) void this.completed(m.id, m.blob);
+    if (typeof m?.id !== 'string') return;
+    if (m.blob) void this.completed(m.id, m.blob);
+    else if (typeof m.failed === 'string') this.failed(m.id, m.failed);
+    else if (m.done) void this.fetchOutcome(m.id).catch(() => undefined);
+  }
+
+  /** Take a finished job's outcome from Redis (an outcome too big for the reply channel). */
+  private async fetchOutcome(jobId: string): Promise<void> {
+    const c = await this.connect();
+    const job = await BullJob.fromId(c.queue, jobId);
+    if (job?.finishedOn && job.returnvalue !== null && job.returnvalue !== undefined) await this.completed(jobId, job.returnvalue);
   }
 
   /** A job's outcome, from the reply channel, the completion event or the sweep: the first one is taken. */
@@ -208,7 +229,8 @@ export class RemotePool implements IWorkerPool {
   }
 
   private failed(jobId: string, reason: string): void {
-    if (!this.pending.has(jobId)) return;
+    const p = this.pending.get(jobId);
+    if (!p || p.taken) return;
     const payload = /^\[taskcell:payload\] /.test(reason);
     const message = payload ? reason.replace(/^\[taskcell:payload\] /, '') : `The job failed on the queue: ${reason}`;
     this.settle(jobId, payload ? new PayloadError(message, { job: jobId }) : new PoolError(message, { job: jobId }));
@@ -303,7 +325,8 @@ namespace Private {
 
   export interface IConnection {
     queue: Queue;
-    events: QueueEvents;
+    /** BullMQ's event stream, opened for the first job whose events someone follows. */
+    events: Promise<QueueEvents> | undefined;
     /** Subscribed to `channel`, where workers publish outcomes early. */
     replies: IRawRedis;
     channel: string;
@@ -332,14 +355,15 @@ namespace Private {
 
   /** Close a connection; a graceful close waits for Redis, so when Redis is gone it gets a few seconds before the sockets are dropped. */
   export async function shut(c: IConnection): Promise<void> {
-    const closing = Promise.allSettled([c.events.close(), c.queue.close(), c.replies.quit()]);
+    const events = await c.events?.catch(() => undefined);
+    const closing = Promise.allSettled([events?.close(), c.queue.close(), c.replies.quit()]);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), CLOSE_WAIT)));
     const results = await Promise.race([closing, late]);
     clearTimeout(timer);
     if (results === 'late') {
       c.replies.disconnect();
-      await Promise.allSettled([c.events.disconnect(), c.queue.disconnect()]);
+      await Promise.allSettled([events?.disconnect(), c.queue.disconnect()]);
       return;
     }
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

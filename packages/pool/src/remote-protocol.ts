@@ -98,13 +98,19 @@ export const keys = {
   reply: (queue: string, client: string) => `taskcell:${queue}:reply:${client}`,
 };
 
-/** What a worker publishes on a job's reply channel. */
+/**
+ * What a worker publishes on a job's reply channel: the outcome (`blob`), the reason a job failed on
+ * the queue (`failed`, as BullMQ records it), or, for an outcome too big to publish, that the job is
+ * done and its result is in Redis (`done`).
+ */
 export interface IReplyMessage {
   id: string;
-  blob: Blob;
+  blob?: Blob;
+  failed?: string;
+  done?: true;
 }
 
-/** Outcomes up to this many bytes of JSON also go out on the reply channel; bigger ones only through BullMQ. */
+/** Outcomes up to this many bytes of JSON go out on the reply channel whole; bigger ones as a `done` notice. */
 export const REPLY_LIMIT = 64 * 1024;
 
 /** Pack a value as a Blob: inline below `limit` bytes (or when there is no store), else in the store. */

@@ -37,6 +37,8 @@ export class RemoteWorker {
   private handingBack = false;
   /** Tasks by their Redis key (or wire text): the same task comes in many jobs. */
   private readonly specs = new Map<string, ITaskSpec>();
+  /** Big outcomes whose client gets a `done` notice once BullMQ has recorded them, by BullMQ job id. */
+  private readonly notices = new Map<string, { channel: string; id: string }>();
   private closing: Promise<void> | undefined;
   private readonly started = Date.now();
 
@@ -76,6 +78,8 @@ export class RemoteWorker {
       });
       // A lost connection is retried by ioredis; the error is reported, never thrown, so the worker lives on.
       worker.on('error', (err) => o.onError?.(err));
+      worker.on('completed', (job) => this.recorded(job.id));
+      worker.on('failed', (job) => job?.id !== undefined && this.notices.delete(job.id));
       this.workers.push(worker);
     }
     const client = await rawClient(this.workers[0]!);
@@ -174,7 +178,11 @@ export class RemoteWorker {
     } catch (err) {
       const e = err instanceof PayloadError ? err : new PayloadError(`The job's task does not parse: ${(err as Error).message}`, {});
       // Retrying cannot mend a payload, so the job fails at once; the worker goes on.
-      throw new UnrecoverableError(`[${e.code}] ${e.message}`);
+      const reason = `[${e.code}] ${e.message}`;
+      const data = job.data as { reply?: unknown; options?: { jobId?: unknown } } | null;
+      if (typeof data?.reply === 'string')
+        this.publish(data.reply, { id: typeof data.options?.jobId === 'string' ? data.options.jobId : String(job.id), failed: reason });
+      throw new UnrecoverableError(reason);
     }
     const jobId = payload.options.jobId;
     if (this.canceled.delete(jobId)) {
@@ -204,17 +212,34 @@ export class RemoteWorker {
     this.running.delete(jobId);
     await events;
     const blob = await packBlob(outcome, payload.store ? openArtifactStore(payload.store) : undefined, payload.inlineLimit);
-    if (payload.reply) this.reply(payload.reply, jobId, blob);
+    if (payload.reply) this.reply(payload.reply, jobId, blob, job.id);
     return blob;
   }
 
   /**
-   * Publish a small outcome on the client's reply channel before BullMQ records it: the client has
-   * it one script call sooner. Pub/sub may drop it (a reconnect); the completion event then brings it.
+   * Send an outcome to the client's reply channel. A small one goes whole, before BullMQ records it;
+   * a big one as a `done` notice once BullMQ has recorded it (the client reads it from the job).
+   * Pub/sub may drop a message (a reconnect); the client's sweep then reads the job itself.
    */
-  private reply(channel: string, id: string, blob: Blob): void {
+  private reply(channel: string, id: string, blob: Blob, bullId: string | undefined): void {
     const text = JSON.stringify({ id, blob } satisfies IReplyMessage);
     if (text.length <= REPLY_LIMIT) this.control!.publish(channel, text).catch(() => undefined);
+    else if (bullId !== undefined) {
+      if (this.notices.size >= 10_000) this.notices.delete(this.notices.keys().next().value as string);
+      this.notices.set(bullId, { channel, id });
+    }
+  }
+
+  private publish(channel: string, message: IReplyMessage): void {
+    this.control!.publish(channel, JSON.stringify(message)).catch(() => undefined);
+  }
+
+  /** BullMQ recorded a job: send the `done` notice its client waits for, if it has one. */
+  private recorded(bullId: string | undefined): void {
+    const notice = bullId === undefined ? undefined : this.notices.get(bullId);
+    if (!notice) return;
+    this.notices.delete(bullId!);
+    this.publish(notice.channel, { id: notice.id, done: true });
   }
 }
 
