@@ -1,11 +1,18 @@
 // The project venv (.venv): Python packages the tests need, from test/python/requirements.txt.
-// Reinstalls only when the requirements file is newer than the venv's marker.
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+// Reinstalls only when the requirements file is newer than the venv's marker, and makes the venv anew
+// when its scripts do not run (a venv copied or moved from elsewhere keeps the old path in them).
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export async function install({ sh, root }) {
   const venv = join(root, '.venv');
   const python = join(venv, 'bin', 'python');
+  const jupyter = join(venv, 'bin', 'jupyter');
+  if (existsSync(jupyter) && spawnSync(jupyter, ['--version'], { stdio: 'ignore' }).status !== 0) {
+    console.log(`${jupyter} does not run; making the venv anew`);
+    rmSync(venv, { recursive: true, force: true });
+  }
   if (!existsSync(python)) sh('python3', ['-m', 'venv', venv]);
   const req = join(root, 'test', 'python', 'requirements.txt');
   const marker = join(venv, '.taskcell-requirements');
