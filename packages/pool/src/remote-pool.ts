@@ -190,7 +190,7 @@ export class RemotePool implements IWorkerPool {
     })());
   }
 
-  /** An outcome on the reply channel; one that does not parse is left to the completion event. */
+  /** A message on the reply channel; one that does not parse is left to the sweep. */
   private replied(text: string): void {
     let m: IReplyMessage;
     try {

@@ -25,8 +25,9 @@ export interface IRemotePayload {
   /** Send the job's events back (someone listens). */
   observe: boolean;
   /**
-   * A pub/sub channel the client listens on: the worker publishes the outcome there as soon as it
-   * has it, ahead of BullMQ's completion event (which still follows, and stays the record).
+   * A pub/sub channel the client listens on (jobs whose events nobody follows): the worker publishes
+   * the outcome there as soon as it has it. BullMQ's record of the job stays the fallback the
+   * client's sweep reads when a message is lost.
    */
   reply?: string;
   /** The store for data above `inlineLimit`, if the client has one. */

@@ -223,15 +223,16 @@ export class RemoteWorker {
    */
   private reply(channel: string, id: string, blob: Blob, bullId: string | undefined): void {
     const text = JSON.stringify({ id, blob } satisfies IReplyMessage);
-    if (text.length <= REPLY_LIMIT) this.control!.publish(channel, text).catch(() => undefined);
+    if (text.length <= REPLY_LIMIT) this.publish(channel, text);
     else if (bullId !== undefined) {
       if (this.notices.size >= 10_000) this.notices.delete(this.notices.keys().next().value as string);
       this.notices.set(bullId, { channel, id });
     }
   }
 
-  private publish(channel: string, message: IReplyMessage): void {
-    this.control!.publish(channel, JSON.stringify(message)).catch(() => undefined);
+  /** Publish on a reply channel; a message lost here is read from the job by the client's sweep. */
+  private publish(channel: string, message: IReplyMessage | string): void {
+    this.control!.publish(channel, typeof message === 'string' ? message : JSON.stringify(message)).catch(() => undefined);
   }
 
   /** BullMQ recorded a job: send the `done` notice its client waits for, if it has one. */
