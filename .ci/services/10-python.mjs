@@ -1,6 +1,7 @@
 // The project venv (.venv): Python packages the tests need, from test/python/requirements.txt.
-// Reinstalls only when the requirements file is newer than the venv's marker, and makes the venv anew
-// when its scripts do not run (a venv copied or moved from elsewhere keeps the old path in them).
+// Versions are pinned in test/python/constraints.txt. Reinstalls only when either file is newer than
+// the venv's marker, and makes the venv anew when its scripts do not run (a venv copied or moved from
+// elsewhere keeps the old path in them).
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,8 +16,10 @@ export async function install({ sh, root }) {
   }
   if (!existsSync(python)) sh('python3', ['-m', 'venv', venv]);
   const req = join(root, 'test', 'python', 'requirements.txt');
+  const constraints = join(root, 'test', 'python', 'constraints.txt');
   const marker = join(venv, '.taskcell-requirements');
-  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(req).mtimeMs) return;
-  sh(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', req]);
+  const changed = Math.max(statSync(req).mtimeMs, statSync(constraints).mtimeMs);
+  if (existsSync(marker) && statSync(marker).mtimeMs >= changed) return;
+  sh(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', req, '-c', constraints]);
   writeFileSync(marker, new Date().toISOString());
 }

@@ -24,7 +24,8 @@ export async function install({ sh, root }) {
   if (!existsSync(python)) sh('python3', ['-m', 'venv', venv]);
   const pip = [python, '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check'];
   if (spawnSync(python, ['-c', 'import jupyterlab, hatchling, hatch_jupyter_builder']).status !== 0) {
-    sh(pip[0], [...pip.slice(1), 'jupyterlab>=4.4,<5', 'hatchling>=1.5', 'hatch-jupyter-builder>=0.5']);
+    const constraints = join(root, 'test', 'python', 'constraints.txt');
+    sh(pip[0], [...pip.slice(1), '-c', constraints, 'jupyterlab>=4.4,<5', 'hatchling>=1.5', 'hatch-jupyter-builder>=0.5']);
   }
   // The extension, as a user gets it: `pip install .` (the build hook builds the labextension). The
   // venv already has the build requirements, so the build skips pip's isolated environment.

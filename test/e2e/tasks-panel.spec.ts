@@ -24,6 +24,24 @@ describe('Tasks panel in JupyterLab', () => {
   let page: Page;
   let root: string;
   let profile: string;
+  // Each part of the long test marks where it starts; the times go to the log, and a failure names
+  // the part it happened in, with a screenshot, the browser's console and the server's log.
+  const phases: Array<{ name: string; ms: number }> = [];
+  let phase = { name: 'start', t0: Date.now() };
+  const browserLog: string[] = [];
+  let passed = false;
+  /** A page script (which Playwright does not time out itself) bounded like every other wait. */
+  const within = <T>(script: Promise<T>, ms = 60_000): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`a page script in part "${phase.name}" did not finish within ${ms / 1000} s`)), ms);
+    });
+    return Promise.race([script, late]).finally(() => clearTimeout(timer));
+  };
+  const mark = (name: string): void => {
+    phases.push({ name: phase.name, ms: Date.now() - phase.t0 });
+    phase = { name, t0: Date.now() };
+  };
 
   beforeAll(async () => {
     checkVenv();
@@ -40,8 +58,23 @@ describe('Tasks panel in JupyterLab', () => {
       acceptDownloads: false,
     });
     page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (err) => console.warn(`page error: ${err.message}`));
+    // Every wait is bounded well inside the test's own limit, so a failure says what it waited for.
+    page.setDefaultTimeout(60_000);
+    page.on('pageerror', (err) => browserLog.push(`page error: ${err.message}`));
+    page.on('console', (msg) => browserLog.push(`${msg.type()}: ${msg.text()}`));
   }, 120_000);
+
+  afterEach(async () => {
+    mark('end');
+    console.log(`e2e parts (ms): ${phases.map((p) => `${p.name} ${p.ms}`).join(', ')}`);
+    if (!passed) {
+      await page?.screenshot({ path: join(RESULTS, 'tasks-panel-failure.png') }).catch(() => undefined);
+      console.log(
+        `failed in part "${phases[phases.length - 1].name}"\n--- browser console (last 40) ---\n${browserLog.slice(-40).join('\n')}` +
+          `\n--- jupyter lab log (last 60 lines) ---\n${lab?.log.join('').split('\n').slice(-60).join('\n')}`,
+      );
+    }
+  });
 
   afterAll(async () => {
     await context?.close();
@@ -49,6 +82,22 @@ describe('Tasks panel in JupyterLab', () => {
     if (profile) rmSync(profile, { recursive: true, force: true });
     if (root) rmSync(root, { recursive: true, force: true });
   }, 60_000);
+
+  /**
+   * Run a JupyterLab command in the page and wait for it. Nothing comes back: a command that opens
+   * something resolves to its widget, and Playwright would serialize that widget's whole object graph
+   * (the application hangs off it), which takes seconds or worse.
+   */
+  async function command(id: string, args: Record<string, unknown> = {}): Promise<void> {
+    await within(
+      page.evaluate(
+        async ([i, a]) => {
+          await (window as unknown as AnyWindow).jupyterapp.commands.execute(i, a);
+        },
+        [id, args] as const,
+      ),
+    );
+  }
 
   /** Open the notebook and wait for its taskcell kernel to be idle, then open the panel. */
   async function openNotebook(): Promise<void> {
@@ -62,17 +111,19 @@ describe('Tasks panel in JupyterLab', () => {
       null,
       { timeout: 90_000, polling: 250 },
     );
-    await page.evaluate(() => (window as unknown as AnyWindow).jupyterapp.commands.execute('taskcell:open-tasks'));
+    await command('taskcell:open-tasks');
     await page.waitForSelector('.tc-TasksPanel', { state: 'visible' });
   }
 
   /** Start running cell `index` without waiting for it. */
   async function startCell(index: number): Promise<void> {
-    await page.evaluate((i) => {
-      const app = (window as unknown as AnyWindow).jupyterapp;
-      app.shell.currentWidget.content.activeCellIndex = i;
-      void app.commands.execute('notebook:run-cell');
-    }, index);
+    await within(
+      page.evaluate((i) => {
+        const app = (window as unknown as AnyWindow).jupyterapp;
+        app.shell.currentWidget.content.activeCellIndex = i;
+        void app.commands.execute('notebook:run-cell');
+      }, index),
+    );
   }
 
   /** Run cell `index` and wait until it has executed and the kernel is idle. */
@@ -95,34 +146,38 @@ describe('Tasks panel in JupyterLab', () => {
       .filter({ has: page.locator('.tc-job-summary > .tc-job-name', { hasText: new RegExp(`^${name}$`) }) });
 
   it('shows a workflow live, renders and sorts a table, cancels a job, keeps its history, and stays fast', async () => {
+    mark('open notebook');
     await openNotebook();
     await runCell(1);
 
     // Watch the panel: expand the workflow as soon as it shows, and record what every step row and
     // progress bar shows as it changes.
-    await page.evaluate(() => {
-      const seen: Record<string, { states: string[]; progress: number[] }> = {};
-      const panel = document.querySelector('.tc-TasksPanel') as HTMLElement;
-      const record = (): void => {
-        const wf = [...panel.querySelectorAll('.tc-TasksPanel-list > .tc-job-row')].find(
-          (r) => r.querySelector('.tc-job-name')?.textContent === 'panel-tour',
-        ) as HTMLElement | undefined;
-        if (!wf) return;
-        if (!wf.classList.contains('tc-mod-expanded')) (wf.querySelector('.tc-job-summary') as HTMLElement).click();
-        for (const row of wf.querySelectorAll('.tc-steps > .tc-job-row')) {
-          const name = row.querySelector('.tc-job-name')?.textContent ?? '?';
-          const s = (seen[name] ??= { states: [], progress: [] });
-          const state = (row as HTMLElement).dataset.state ?? '';
-          if (s.states[s.states.length - 1] !== state) s.states.push(state);
-          const v = Number((row.querySelector('.tc-progress') as HTMLElement).dataset.value ?? 'NaN');
-          if (Number.isFinite(v) && s.progress[s.progress.length - 1] !== v) s.progress.push(v);
-        }
-      };
-      const obs = new MutationObserver(record);
-      obs.observe(panel, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state', 'data-value'] });
-      (window as unknown as AnyWindow).__tc = { seen, obs };
-    });
+    await within(
+      page.evaluate(() => {
+        const seen: Record<string, { states: string[]; progress: number[] }> = {};
+        const panel = document.querySelector('.tc-TasksPanel') as HTMLElement;
+        const record = (): void => {
+          const wf = [...panel.querySelectorAll('.tc-TasksPanel-list > .tc-job-row')].find(
+            (r) => r.querySelector('.tc-job-name')?.textContent === 'panel-tour',
+          ) as HTMLElement | undefined;
+          if (!wf) return;
+          if (!wf.classList.contains('tc-mod-expanded')) (wf.querySelector('.tc-job-summary') as HTMLElement).click();
+          for (const row of wf.querySelectorAll('.tc-steps > .tc-job-row')) {
+            const name = row.querySelector('.tc-job-name')?.textContent ?? '?';
+            const s = (seen[name] ??= { states: [], progress: [] });
+            const state = (row as HTMLElement).dataset.state ?? '';
+            if (s.states[s.states.length - 1] !== state) s.states.push(state);
+            const v = Number((row.querySelector('.tc-progress') as HTMLElement).dataset.value ?? 'NaN');
+            if (Number.isFinite(v) && s.progress[s.progress.length - 1] !== v) s.progress.push(v);
+          }
+        };
+        const obs = new MutationObserver(record);
+        obs.observe(panel, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state', 'data-value'] });
+        (window as unknown as AnyWindow).__tc = { seen, obs };
+      }),
+    );
 
+    mark('workflow runs');
     await runCell(3);
     const wf = topRow('panel-tour');
     await wf.waitFor();
@@ -134,10 +189,12 @@ describe('Tasks panel in JupyterLab', () => {
       null,
       { timeout: 30_000 },
     );
-    const seen = (await page.evaluate(() => {
-      (window as unknown as AnyWindow).__tc.obs.disconnect();
-      return (window as unknown as AnyWindow).__tc.seen;
-    })) as Record<string, { states: string[]; progress: number[] }>;
+    const seen = (await within(
+      page.evaluate(() => {
+        (window as unknown as AnyWindow).__tc.obs.disconnect();
+        return (window as unknown as AnyWindow).__tc.seen;
+      }),
+    )) as Record<string, { states: string[]; progress: number[] }>;
     // Every step was shown running and then done, and the load step's bar moved through values.
     for (const step of ['load', 'scale', 'summarize']) {
       expect(seen[step]?.states).toEqual(expect.arrayContaining(['SUCCESS']));
@@ -159,15 +216,15 @@ describe('Tasks panel in JupyterLab', () => {
     }
     expect(await wf.locator('.tc-steps .tc-log-log').first().textContent()).toContain('loaded 12 values');
 
+    mark('artifact viewer');
     // An artifact opens in JupyterLab's own viewer (CSV) through the contents API.
     await wf.locator('.tc-artifact', { hasText: 'halves.csv' }).click();
     const csv = page.locator('.jp-CSVViewer');
     await csv.waitFor({ timeout: 30_000 });
     expect(await page.locator('.lm-DockPanel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel').textContent()).toBe('halves.csv');
-    await page.evaluate(() =>
-      (window as unknown as AnyWindow).jupyterapp.commands.execute('docmanager:open', { path: 'panel-tour.ipynb' }),
-    );
+    await command('docmanager:open', { path: 'panel-tour.ipynb' });
 
+    mark('table renderer');
     // The table output renders with its own renderer and sorts.
     await runCell(4);
     const table = page.locator('.jp-OutputArea .tc-TableRenderer').first();
@@ -181,6 +238,7 @@ describe('Tasks panel in JupyterLab', () => {
     await table.locator('[data-field="square"]').click();
     expect(await firstSquare()).toBe('1');
 
+    mark('cancel from panel');
     // A long job is cancelled from the panel and ends CANCELED.
     await runCell(6);
     const long = topRow('long-job');
@@ -200,6 +258,7 @@ describe('Tasks panel in JupyterLab', () => {
       { timeout: 20_000 },
     );
 
+    mark('tree and graph');
     // A tree and a graph render with their own renderers; the graph (Vega, loaded on demand) shows
     // a node's attributes on hover.
     await runCell(8);
@@ -216,14 +275,19 @@ describe('Tasks panel in JupyterLab', () => {
     await tooltip.waitFor({ state: 'visible', timeout: 10_000 });
     expect(await tooltip.textContent()).toContain('source');
 
+    mark('cancel all');
     // The notebook toolbar's "Cancel jobs" (the command Cancel All taskcell Jobs) cancels a second run.
-    expect(await page.evaluate(() => (window as unknown as AnyWindow).jupyterapp.commands.hasCommand('taskcell:cancel-all'))).toBe(true);
+    expect(await within(page.evaluate(() => (window as unknown as AnyWindow).jupyterapp.commands.hasCommand('taskcell:cancel-all')))).toBe(
+      true,
+    );
     await runCell(6);
     const longStates = (): Promise<string[]> =>
-      page.evaluate(() =>
-        ([...document.querySelectorAll('.tc-TasksPanel-list > .tc-job-row')] as HTMLElement[])
-          .filter((r) => r.querySelector('.tc-job-name')?.textContent === 'long-job')
-          .map((r) => r.dataset.state ?? ''),
+      within(
+        page.evaluate(() =>
+          ([...document.querySelectorAll('.tc-TasksPanel-list > .tc-job-row')] as HTMLElement[])
+            .filter((r) => r.querySelector('.tc-job-name')?.textContent === 'long-job')
+            .map((r) => r.dataset.state ?? ''),
+        ),
       );
     await page.waitForFunction(() =>
       ([...document.querySelectorAll('.tc-TasksPanel-list > .tc-job-row')] as HTMLElement[]).some(
@@ -240,11 +304,10 @@ describe('Tasks panel in JupyterLab', () => {
       { timeout: 20_000 },
     );
 
+    mark('themes');
     // Screenshots in the light and the dark theme.
     await page.screenshot({ path: join(RESULTS, 'tasks-panel-light.png') });
-    await page.evaluate(() =>
-      (window as unknown as AnyWindow).jupyterapp.commands.execute('apputils:change-theme', { theme: 'JupyterLab Dark' }),
-    );
+    await command('apputils:change-theme', { theme: 'JupyterLab Dark' });
     // Wait until the dark theme's colours apply to the panel itself.
     await page.waitForFunction(
       () => {
@@ -259,6 +322,7 @@ describe('Tasks panel in JupyterLab', () => {
     await page.waitForTimeout(500);
     await page.screenshot({ path: join(RESULTS, 'tasks-panel-dark.png') });
 
+    mark('reload');
     // The history survives a page reload (state database).
     await page.waitForTimeout(1500);
     await openNotebook();
@@ -266,30 +330,36 @@ describe('Tasks panel in JupyterLab', () => {
     expect(await topRow('panel-tour').getAttribute('data-state')).toBe('SUCCESS');
     expect(await longStates()).toEqual(['CANCELED', 'CANCELED']);
 
+    mark('1,000 jobs');
     // 1,000 jobs listed and 100 events a second: time every panel update while it runs.
-    await page.evaluate(() => {
-      const panel = document.querySelector('.tc-TasksPanel') as HTMLElement;
-      const deltas: number[] = [];
-      let last = { count: Number(panel.dataset.updates ?? 0), total: Number(panel.dataset.updateTotalMs ?? 0) };
-      let on = false;
-      const tick = (): void => {
-        const now = { count: Number(panel.dataset.updates ?? 0), total: Number(panel.dataset.updateTotalMs ?? 0) };
-        if (on && now.count > last.count) deltas.push((now.total - last.total) / (now.count - last.count));
-        last = now;
-        (window as unknown as AnyWindow).__tc.frame = requestAnimationFrame(tick);
-      };
-      (window as unknown as AnyWindow).__tc = {
-        deltas,
-        start: () => (on = true),
-        stop: () => (on = false),
-        frame: requestAnimationFrame(tick),
-      };
-    });
+    await within(
+      page.evaluate(() => {
+        const panel = document.querySelector('.tc-TasksPanel') as HTMLElement;
+        const deltas: number[] = [];
+        let last = { count: Number(panel.dataset.updates ?? 0), total: Number(panel.dataset.updateTotalMs ?? 0) };
+        let on = false;
+        const tick = (): void => {
+          const now = { count: Number(panel.dataset.updates ?? 0), total: Number(panel.dataset.updateTotalMs ?? 0) };
+          if (on && now.count > last.count) deltas.push((now.total - last.total) / (now.count - last.count));
+          last = now;
+          (window as unknown as AnyWindow).__tc.frame = requestAnimationFrame(tick);
+        };
+        (window as unknown as AnyWindow).__tc = {
+          deltas,
+          start: () => (on = true),
+          stop: () => (on = false),
+          frame: requestAnimationFrame(tick),
+        };
+      }),
+    );
+    // Code run straight on the kernel, with no cell.
     const execute = (code: string): Promise<void> =>
-      page.evaluate(async (c) => {
-        const kernel = (window as unknown as AnyWindow).jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-        await kernel.requestExecute({ code: c, silent: true }).done;
-      }, code);
+      within(
+        page.evaluate(async (c) => {
+          const kernel = (window as unknown as AnyWindow).jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+          await kernel.requestExecute({ code: c, silent: true }).done;
+        }, code),
+      );
     // First 1,000 running jobs; once the panel lists them all, 100 progress events a second for 5 s.
     await execute(`
 import { globalEvents } from "taskcell";
@@ -300,7 +370,8 @@ for (let i = 0; i < 1000; i++)
     await page.waitForFunction(() => document.querySelectorAll('.tc-job-row[data-job-id^="load-"]').length >= 1000, null, {
       timeout: 150_000,
     });
-    await page.evaluate(() => (window as unknown as AnyWindow).__tc.start());
+    mark('100 events/s');
+    await within(page.evaluate(() => (window as unknown as AnyWindow).__tc.start()));
     await execute(`
 for (let k = 0; k < 50; k++) {
   for (let j = 0; j < 10; j++) {
@@ -318,12 +389,14 @@ for (let k = 0; k < 50; k++) {
       null,
       { timeout: 30_000 },
     );
-    const deltas = (await page.evaluate(() => {
-      const tc = (window as unknown as AnyWindow).__tc;
-      tc.stop();
-      cancelAnimationFrame(tc.frame);
-      return tc.deltas;
-    })) as number[];
+    const deltas = (await within(
+      page.evaluate(() => {
+        const tc = (window as unknown as AnyWindow).__tc;
+        tc.stop();
+        cancelAnimationFrame(tc.frame);
+        return tc.deltas;
+      }),
+    )) as number[];
     const mean = deltas.reduce((a, b) => a + b, 0) / deltas.length;
     const sorted = [...deltas].sort((a, b) => a - b);
     const p95 = sorted[Math.floor(0.95 * (sorted.length - 1))];
@@ -336,5 +409,6 @@ for (let k = 0; k < 50; k++) {
     // Events are batched per animation frame, so there are fewer updates than the 500 events.
     expect(deltas.length).toBeGreaterThanOrEqual(10);
     expect(mean).toBeLessThan(16);
+    passed = true;
   }, 420_000);
 });
