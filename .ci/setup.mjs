@@ -56,7 +56,21 @@ if (command === 'test') {
   console.log(`jest: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests} skipped`);
 } else if (command === 'start') {
   // JupyterLab from the project venv, with the extension and the kernel installed (.ci/services), on the examples.
-  sh(join(root, '.venv', 'bin', 'jupyter'), ['lab', '--notebook-dir', join(root, 'examples'), 'panel-tour.ipynb', ...rest]);
+  // Jupyter resolves the notebook to open against the working directory, so it starts in examples/.
+  const examples = join(root, 'examples');
+  sh(
+    join(root, '.venv', 'bin', 'jupyter'),
+    [
+      'lab',
+      '--notebook-dir',
+      examples,
+      'panel-tour.ipynb',
+      // JupyterLab refuses to run as root unless told to (containers and this kind of machine run as root).
+      ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
+      ...rest,
+    ],
+    { cwd: examples },
+  );
 } else {
   console.error(`unknown command ${command}; use start or test`);
   process.exit(2);
