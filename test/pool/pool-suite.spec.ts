@@ -180,6 +180,31 @@ describe.each([inProcess, threads, remote])('pool: $name', (pool) => {
     expect(Date.now() - t0).toBeLessThan(2000);
   });
 
+  test("the caller's AbortSignal, and a workflow's cancel, stop jobs where they run", async () => {
+    const wait = task(
+      { name: 'wait', inputs: { x: 'number' }, outputs: { y: 'number' } },
+      (i, ctx) => new Promise<number>((r) => ctx.signal.addEventListener('abort', () => r(i.x))),
+    );
+    for (const shape of ['task', 'workflow'] as const) {
+      const ac = new AbortController();
+      let running!: () => void;
+      const started = new Promise<void>((r) => (running = r));
+      const onEvent = (e: IJobEvent) => e.state === 'RUNNING' && (shape === 'task' || e.step === 's') && running();
+      const target = shape === 'task' ? wait : workflow().step('s', wait);
+      const p = run(target, { x: 1 }, { on: pool.on(), cache: false, signal: ac.signal, onEvent });
+      await started;
+      const t0 = Date.now();
+      ac.abort();
+      await expect(p).rejects.toThrow(CanceledError);
+      expect(Date.now() - t0).toBeLessThan(2000);
+    }
+    // A signal aborted before the run: nothing is sent anywhere.
+    const done = new AbortController();
+    done.abort();
+    await expect(run(wait, { x: 1 }, { on: pool.on(), cache: false, signal: done.signal })).rejects.toThrow(CanceledError);
+    expect(runner.activeJobs()).toEqual([]);
+  });
+
   test('a timeout crosses to where the job runs', async () => {
     const slow = task({ name: 'slow', inputs: { ms: 'number' }, outputs: { ms: 'number' } }, ({ ms }, ctx) => {
       return new Promise<number>((r) => {

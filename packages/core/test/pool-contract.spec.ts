@@ -57,6 +57,54 @@ describe('the pool contract, through the runner', () => {
     expect(seen[1].signal!.aborted).toBe(true);
   });
 
+  test("a pool with a cancel hook gets no signal: cancel(jobId), the caller's signal and the workflow cancel call the hook", async () => {
+    const calls: Array<{ jobId: string; reason: unknown }> = [];
+    const sent: Array<{ jobId: string; signal?: AbortSignal }> = [];
+    const pending = new Map<string, (err: unknown) => void>();
+    const hooked: IWorkerPool = {
+      place: { kind: 'thread', name: 'hooked' },
+      run(_spec, _inputs, options: IResolvedRunOptions) {
+        sent.push({ jobId: options.jobId!, signal: options.signal });
+        return new Promise((_resolve, reject) => pending.set(options.jobId!, reject));
+      },
+      cancel(jobId, reason) {
+        calls.push({ jobId, reason });
+        pending.get(jobId)?.(reason);
+      },
+      close: async () => undefined,
+    };
+    runner.registerPool('hooked', () => hooked);
+    const t = task({ name: 't', inputs: { x: 'number' }, outputs: { y: 'number' } }, ({ x }) => x);
+
+    const p = run(t, { x: 1 }, { on: 'hooked', cache: false, jobId: 'h-1' });
+    expect(runner.cancel('h-1')).toBe(true);
+    await expect(p).rejects.toThrow(CanceledError);
+    expect(calls[0].jobId).toBe('h-1');
+    expect(calls[0].reason).toBeInstanceOf(CanceledError);
+    expect(sent[0].signal).toBeUndefined();
+    expect(runner.activeJobs()).not.toContain('h-1');
+
+    const ac = new AbortController();
+    const q = run(t, { x: 1 }, { on: 'hooked', cache: false, jobId: 'h-2', signal: ac.signal });
+    ac.abort(new Error('stop'));
+    await expect(q).rejects.toThrow(CanceledError);
+    expect(calls[1].jobId).toBe('h-2');
+
+    const wc = new AbortController();
+    const wp = run(workflow().step('s', t), { x: 1 }, { on: 'hooked', cache: false, signal: wc.signal });
+    await new Promise((r) => setTimeout(r, 10));
+    wc.abort();
+    await expect(wp).rejects.toThrow(CanceledError);
+    expect(calls[2].jobId).toBe(sent[2].jobId);
+    expect(sent[2].signal).toBeUndefined();
+
+    // Already aborted: the job is refused before it reaches the pool.
+    const done = new AbortController();
+    done.abort();
+    await expect(run(t, { x: 1 }, { on: 'hooked', cache: false, jobId: 'h-4', signal: done.signal })).rejects.toThrow(CanceledError);
+    expect(sent.map((s) => s.jobId)).not.toContain('h-4');
+  });
+
   test('an unknown pool is an OptionError naming the known ones', async () => {
     await expect(
       run(

@@ -89,7 +89,7 @@ export class RemotePool implements IWorkerPool {
       if (this.idle) clearTimeout(this.idle);
       this.idle = undefined;
       if (signal) {
-        const onAbort = () => void this.cancelJob(jobId, Private.canceled(signal, jobId));
+        const onAbort = () => this.cancel(jobId, Private.canceled(signal, jobId));
         signal.addEventListener('abort', onAbort, { once: true });
         p.done = () => signal.removeEventListener('abort', onAbort);
       }
@@ -266,6 +266,15 @@ export class RemotePool implements IWorkerPool {
     if (this.sweeper) clearInterval(this.sweeper);
     const c = await conn.catch(() => undefined);
     if (c) await Private.shut(c);
+  }
+
+  /**
+   * Cancel a job of this pool: its promise rejects with `reason` now, the worker running it is told
+   * on the cancel channel, and a job that has not started is taken out of the queue. A job that is
+   * not waiting for its result here is ignored.
+   */
+  cancel(jobId: string, reason: TaskcellError): void {
+    if (this.pending.has(jobId)) void this.cancelJob(jobId, reason).catch(() => undefined);
   }
 
   private async cancelJob(jobId: string, reason: TaskcellError): Promise<void> {

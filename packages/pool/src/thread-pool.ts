@@ -72,8 +72,9 @@ export class ThreadPool implements IWorkerPool {
     }
     const jobId = options.jobId ?? `thread-job-${this.nextId}`;
     const thread = this.pick();
-    let key = Private.keys.get(task);
-    if (key === undefined) Private.keys.set(task, (key = Private.keyCounter.next++));
+    const known = Private.keys.get(task);
+    const key = known ?? Private.keyCounter.next++;
+    if (known === undefined) Private.keys.set(task, key);
     if (!thread.known.has(key)) {
       thread.known.add(key);
       this.send(thread, { t: 'task', key, json: wired.text });
@@ -82,18 +83,32 @@ export class ThreadPool implements IWorkerPool {
     const onEvent = options.onEvent;
     const observe = onEvent !== undefined || globalEvents.hasListeners;
     return new Promise<IResult>((resolve, reject) => {
-      const onAbort = () => {
-        if (!thread.pending.delete(id)) return;
-        this.settled(thread);
-        this.send(thread, { t: 'cancel', jobId });
-        reject(Private.canceled(signal!, jobId));
-      };
-      thread.pending.set(id, { resolve, reject, onEvent: observe ? onEvent : undefined });
+      thread.pending.set(id, { jobId, resolve, reject, onEvent: observe ? onEvent : undefined });
       if (thread.pending.size === 1) thread.worker.ref();
-      // The runner makes a signal per job, so the listener goes with it and is not removed (removing costs more than a small task).
-      signal?.addEventListener('abort', onAbort, { once: true });
+      // A caller's own signal (the runner uses `cancel`); the listener goes with the signal and is not removed.
+      signal?.addEventListener('abort', () => this.drop(thread, id, Private.canceled(signal, jobId)), { once: true });
       this.send(thread, { t: 'run', id, key, inputs: packForThread(inputs), options: wireOptions(options, jobId), observe });
     });
+  }
+
+  /**
+   * Cancel a job: the thread is told to abort it, and its promise rejects with `reason` now. A job
+   * that is not in flight is ignored. Jobs are looked up by a scan, so running one costs nothing extra.
+   */
+  cancel(jobId: string, reason: TaskcellError): void {
+    for (const thread of this.threads) {
+      for (const [id, p] of thread.pending) if (p.jobId === jobId) return this.drop(thread, id, reason);
+    }
+  }
+
+  /** Take a job out of its thread's list, tell the thread to abort it, and reject it with `reason`. */
+  private drop(thread: Private.IThread, id: number, reason: TaskcellError): void {
+    const p = thread.pending.get(id);
+    if (!p) return;
+    thread.pending.delete(id);
+    this.settled(thread);
+    this.send(thread, { t: 'cancel', jobId: p.jobId });
+    p.reject(reason);
   }
 
   /** Stop every thread; jobs still in flight reject with a PoolError. Idempotent. */
@@ -185,6 +200,7 @@ export namespace ThreadPool {
 
 namespace Private {
   export interface IPending {
+    jobId: string;
     resolve(r: IResult): void;
     reject(e: unknown): void;
     onEvent: ((e: IJobEvent) => void) | undefined;
