@@ -2,7 +2,7 @@ import { FetchCache, IoError, createRunner, freeVariables, run, setRunner, task,
 import type { IJobEvent, Runner } from '@taskcell/core';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freshRunner } from './helpers';
@@ -189,6 +189,22 @@ describe('fetch cache and http inputs', () => {
     );
     expect((await run(t, { f: { url: `${base}/named` } }, { cache: false })).data).toEqual({ name: 'ground-truth.csv', size: 8 });
     expect((await run(t, { f: { url: `${base}/big` } }, { cache: false })).data).toEqual({ name: 'big', size: body.length });
+  });
+
+  test('a download with cache: false leaves nothing behind in the cache, as data or as a file', async () => {
+    const dir = runner.cacheDir;
+    const asText = task({ inputs: { f: { type: 'string', format: 'text' } }, outputs: { y: 'string' } }, ({ f }) => f);
+    const asFile = task({ inputs: { f: { type: 'string', format: 'text', target: 'filepath' } }, outputs: { y: 'string' } }, ({ f }) =>
+      readFileSync(f, 'utf8'),
+    );
+    for (const t of [asText, asFile]) {
+      const out = await run(t, { f: { url: `${base}/plain/once`, cache: false } }, { cache: false });
+      expect(out.data.y).toBe('content of /plain/once');
+    }
+    expect(readdirSync(join(dir, 'fetch', 'nocache'))).toEqual([]);
+    // A cached download stays, for the next job.
+    await run(asText, { f: { url: `${base}/plain/kept` } }, { cache: false });
+    expect(readdirSync(join(dir, 'fetch')).filter((n) => n.endsWith('.body'))).toHaveLength(1);
   });
 
   test('a bound http input is fetched once for many jobs (the fetch cache is shared)', async () => {

@@ -16,6 +16,11 @@ export interface IFetchEntry {
   size: number;
   /** True when no body bytes were downloaded for this request. */
   hit: boolean;
+  /**
+   * True when the cache was bypassed (`cache: false`, or not a GET): the file is this request's
+   * alone and is not in the cache, so the caller moves it or removes it when done.
+   */
+  transient?: boolean;
 }
 
 /** How to fetch. */
@@ -71,7 +76,7 @@ export class FetchCache {
     const key = createHash('sha256')
       .update(`${req.method.toUpperCase()} ${url}\n${JSON.stringify(Object.entries(req.headers).sort())}`)
       .digest('hex');
-    if (!cacheable) return this.download(url, req, join(this.dir, 'nocache', randomUUID()), undefined);
+    if (!cacheable) return this.download(url, req, join(this.dir, 'nocache', randomUUID()), undefined, true);
     const running = this.inflight.get(key);
     if (running) return running.then((e) => ({ ...e, hit: true }));
     const p = this.cached(key, url, req).finally(() => this.inflight.delete(key));
@@ -110,7 +115,7 @@ export class FetchCache {
     return this.download(url, req, base, undefined);
   }
 
-  private async download(url: string, req: IFetchRequest, base: string, meta: IMeta | undefined): Promise<IFetchEntry> {
+  private async download(url: string, req: IFetchRequest, base: string, meta: IMeta | undefined, transient = false): Promise<IFetchEntry> {
     const where = { port: req.port, url };
     let res: Response;
     try {
@@ -162,6 +167,7 @@ export class FetchCache {
     if (etag) next.etag = etag;
     if (lastModified) next.lastModified = lastModified;
     await rename(tmp, `${base}.body`);
+    if (transient) return { path: `${base}.body`, filename: next.filename, size, hit: false, transient };
     await writeFile(`${base}.json`, JSON.stringify(next));
     await this.evict(`${base}.json`);
     return { path: `${base}.body`, filename: next.filename, size, hit: false };

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { link, readFile, copyFile, stat } from 'node:fs/promises';
+import { link, readFile, copyFile, rename, rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { IoError } from '../errors';
@@ -36,12 +36,18 @@ export const httpMode: IIoMode = {
     });
     if (port.target === 'filepath') {
       const dest = join(job.tempdir, port.filename ?? entry.filename);
-      // A hard link shares the cached bytes without copying; across devices fall back to a copy.
-      await link(entry.path, dest).catch(() => copyFile(entry.path, dest));
+      // A download that bypassed the cache moves into the job's directory (and goes with it); a
+      // cached one is hard-linked, sharing its bytes. Across devices both fall back to a copy.
+      if (entry.transient) await rename(entry.path, dest).catch(() => moveByCopy(entry.path, dest));
+      else await link(entry.path, dest).catch(() => copyFile(entry.path, dest));
       return { file: dest };
     }
     const format = binding.format ?? port.format;
-    return { data: isBinaryFormat(formats, port.type, format) ? await readFile(entry.path) : await readFile(entry.path, 'utf8') };
+    try {
+      return { data: isBinaryFormat(formats, port.type, format) ? await readFile(entry.path) : await readFile(entry.path, 'utf8') };
+    } finally {
+      if (entry.transient) await rm(entry.path, { force: true });
+    }
   },
   async push(binding, port, data, { job }) {
     const url = bindingUrl(binding, port.id);
@@ -77,3 +83,12 @@ export const httpMode: IIoMode = {
     return { ...rest, mode: 'http' };
   },
 };
+
+/** Move a file by copying it and removing the original (a rename across devices). */
+async function moveByCopy(from: string, to: string): Promise<void> {
+  try {
+    await copyFile(from, to);
+  } finally {
+    await rm(from, { force: true });
+  }
+}
