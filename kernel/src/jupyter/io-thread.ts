@@ -30,9 +30,12 @@ export type FromIoThread =
   { kind: 'ready' } | { kind: 'control'; frames: Uint8Array[] } | { kind: 'log'; text: string } | { kind: 'closed' };
 
 namespace Private {
-  /** Read pending subscriptions (receiveTimeout 0: none pending ends the loop) and greet each with `iopub_welcome`. */
+  /**
+   * Read pending subscriptions and greet each with `iopub_welcome`. The socket's `readable` says
+   * whether one is pending, so a publish with none (nearly all) costs no failed receive.
+   */
   export async function greetSubscribers(iopub: zmq.XPublisher, wire: Wire, session: string): Promise<void> {
-    for (;;) {
+    while (iopub.readable) {
       let frame: Buffer;
       try {
         [frame] = await iopub.receive();
