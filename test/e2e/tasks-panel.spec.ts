@@ -216,12 +216,35 @@ describe('Tasks panel in JupyterLab', () => {
     }
     expect(await wf.locator('.tc-steps .tc-log-log').first().textContent()).toContain('loaded 12 values');
 
-    mark('artifact viewer');
-    // An artifact opens in JupyterLab's own viewer (CSV) through the contents API.
+    mark('artifact viewers');
+    // Each artifact opens in JupyterLab's own viewer for its type, through the contents API.
+    const currentTab = (): Promise<string | null> =>
+      page.locator('.lm-DockPanel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel').textContent();
     await wf.locator('.tc-artifact', { hasText: 'halves.csv' }).click();
-    const csv = page.locator('.jp-CSVViewer');
-    await csv.waitFor({ timeout: 30_000 });
-    expect(await page.locator('.lm-DockPanel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel').textContent()).toBe('halves.csv');
+    await page.locator('.jp-CSVViewer').waitFor({ timeout: 30_000 });
+    expect(await currentTab()).toBe('halves.csv');
+    await wf.locator('.tc-artifact', { hasText: 'halves.svg' }).click();
+    const image = page.locator('.jp-ImageViewer img');
+    await image.waitFor({ timeout: 30_000 });
+    expect(await currentTab()).toBe('halves.svg');
+    // The image loaded (a broken one has no natural size): 12 bars of 20 px.
+    await page.waitForFunction(
+      () => (document.querySelector('.jp-ImageViewer img') as HTMLImageElement | null)?.naturalWidth === 240,
+      null,
+      {
+        timeout: 30_000,
+      },
+    );
+    await wf.locator('.tc-artifact', { hasText: 'summary.json' }).click();
+    const json = page.locator('.jp-MimeDocument .jp-RenderedJSON');
+    await json.waitFor({ timeout: 30_000 });
+    expect(await currentTab()).toBe('summary.json');
+    // The viewer draws its tree a moment after it opens.
+    await page.waitForFunction(
+      () => /total[\s\S]*325/.test(document.querySelector('.jp-MimeDocument .jp-RenderedJSON')?.textContent ?? ''),
+      null,
+      { timeout: 30_000 },
+    );
     await command('docmanager:open', { path: 'panel-tour.ipynb' });
 
     mark('table renderer');
