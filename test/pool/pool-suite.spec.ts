@@ -55,6 +55,12 @@ const remote: IPoolUnderTest = (() => {
   };
 })();
 
+/** A task that runs until it is cancelled, then returns its input. */
+const wait = task(
+  { name: 'wait', inputs: { x: 'number' }, outputs: { y: 'number' } },
+  (i, ctx) => new Promise<number>((r) => ctx.signal.addEventListener('abort', () => r(i.x))),
+);
+
 describe.each([inProcess, threads, remote])('pool: $name', (pool) => {
   let runner: Runner;
   beforeAll(async () => {
@@ -165,10 +171,6 @@ describe.each([inProcess, threads, remote])('pool: $name', (pool) => {
   });
 
   test('runner.cancel(jobId) stops a running job where it runs', async () => {
-    const wait = task(
-      { name: 'wait', inputs: { x: 'number' }, outputs: { y: 'number' } },
-      (i, ctx) => new Promise<number>((r) => ctx.signal.addEventListener('abort', () => r(i.x))),
-    );
     const jobId = `cancel-${pool.kind ?? 'here'}-${Date.now()}`;
     let running!: () => void;
     const started = new Promise<void>((r) => (running = r));
@@ -181,10 +183,6 @@ describe.each([inProcess, threads, remote])('pool: $name', (pool) => {
   });
 
   test("the caller's AbortSignal, and a workflow's cancel, stop jobs where they run", async () => {
-    const wait = task(
-      { name: 'wait', inputs: { x: 'number' }, outputs: { y: 'number' } },
-      (i, ctx) => new Promise<number>((r) => ctx.signal.addEventListener('abort', () => r(i.x))),
-    );
     for (const shape of ['task', 'workflow'] as const) {
       const ac = new AbortController();
       let running!: () => void;
