@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createRunner } from 'taskcell';
 import type { Runner } from 'taskcell';
 import { buildScorerImage, pgm, runChallenge } from '../../examples/challenge/challenge';
-import { startEngine, taskcellContainers } from './engine';
+import { endDockerSuite, listenOnLoopback, startEngine } from './engine';
 import type { ITestEngine } from './engine';
 
 const TRUTH = pgm(['00000000', '00111100', '00111100', '00111100', '00111100', '00000000']);
@@ -32,20 +32,14 @@ beforeAll(async () => {
     truthRequests++;
     res.writeHead(200, { 'content-type': 'image/x-portable-graymap' }).end(TRUTH);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as { port: number }).port}/truth.pgm`;
+  url = `${await listenOnLoopback(server)}/truth.pgm`;
   runner = createRunner({ cacheDir: mkdtempSync(join(tmpdir(), 'tc-challenge-')) });
 }, 180_000);
 
 afterAll(async () => {
   if (previousHost === undefined) delete process.env.DOCKER_HOST;
   else process.env.DOCKER_HOST = previousHost;
-  try {
-    if (engine) expect(await taskcellContainers(engine.docker)).toEqual([]);
-  } finally {
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-    await engine?.close();
-  }
+  await endDockerSuite(engine, server);
 }, 60_000);
 
 test('scores every submission, serves the ground truth from the cache after the first, and ranks them', async () => {

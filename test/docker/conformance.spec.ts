@@ -30,7 +30,7 @@ import type { IProgressReport } from '@taskcell/docker';
 import type Docker from 'dockerode';
 import { conformance } from '../conformance/harness';
 import type { ICase } from '../conformance/harness';
-import { buildTestImages, startEngine, taskcellContainers } from './engine';
+import { buildTestImages, endDockerSuite, listenOnLoopback, startEngine, taskcellContainers } from './engine';
 import type { ITestEngine } from './engine';
 
 type Json = Record<string, unknown>;
@@ -80,18 +80,11 @@ beforeAll(async () => {
       res.end('ok');
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  base = await listenOnLoopback(server);
 }, 180_000);
 
 afterAll(async () => {
-  try {
-    // No container started by these tests remains.
-    if (engine) expect(await taskcellContainers(engine.docker)).toEqual([]);
-  } finally {
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-    await engine?.close();
-  }
+  await endDockerSuite(engine, server);
 }, 60_000);
 
 beforeEach(() => {

@@ -26,7 +26,7 @@ import {
   dockerRun,
 } from '@taskcell/docker';
 import type Docker from 'dockerode';
-import { buildBusyboxImage, buildTestImages, startEngine, taskcellContainers } from './engine';
+import { buildBusyboxImage, buildTestImages, endDockerSuite, listenOnLoopback, startEngine, taskcellContainers } from './engine';
 import type { ITestEngine } from './engine';
 
 const BUSYBOX = 'taskcell-test/busybox:latest';
@@ -49,17 +49,11 @@ beforeAll(async () => {
   runner = createRunner({ cacheDir: mkdtempSync(join(tmpdir(), 'tc-docker-mode-')) });
   runner.modes.register(createDockerMode({ docker: engine.docker }));
   server = createServer((_req, res) => res.end(BODY));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as { port: number }).port}/data.txt`;
+  url = `${await listenOnLoopback(server)}/data.txt`;
 }, 180_000);
 
 afterAll(async () => {
-  try {
-    if (engine) expect(await taskcellContainers(engine.docker)).toEqual([]);
-  } finally {
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-    await engine?.close();
-  }
+  await endDockerSuite(engine, server);
 }, 60_000);
 
 const sh = (script: string, extra: Record<string, unknown> = {}) =>

@@ -11,6 +11,8 @@ import { chmodSync, closeSync, copyFileSync, openSync, existsSync, mkdtempSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Docker from 'dockerode';
 import * as tar from 'tar';
 
@@ -140,6 +142,22 @@ export async function buildBusyboxImage(
 /** The containers taskcell started (label `taskcell`) that still exist, in any state. */
 export async function taskcellContainers(docker: Docker): Promise<Docker.ContainerInfo[]> {
   return docker.listContainers({ all: true, filters: { label: ['taskcell'] } });
+}
+
+/** Start an http server on a free loopback port; resolves with its base URL (`http://127.0.0.1:PORT`). */
+export async function listenOnLoopback(server: Server): Promise<string> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** End a docker test file: no container taskcell started is left, then the http server and the engine stop. */
+export async function endDockerSuite(engine: ITestEngine | undefined, server: Server | undefined): Promise<void> {
+  try {
+    if (engine) expect(await taskcellContainers(engine.docker)).toEqual([]);
+  } finally {
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    await engine?.close();
+  }
 }
 
 /** The mocked image of Girder Worker's docker mode tests (`test/test:latest`): it shows how it was called. */
