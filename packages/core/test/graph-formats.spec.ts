@@ -17,6 +17,7 @@ import {
 } from '@taskcell/core';
 import type { GraphNodeId, IGraph } from '@taskcell/core';
 import { SHARED, loadCases, rawPath } from '../../../test/conformance/harness';
+import { thrown } from './helpers';
 
 const runner = createRunner();
 const TEXT_FORMATS = ['networkx.json', 'graphml', 'adjacencylist', 'clique.json'];
@@ -141,15 +142,6 @@ function canonical(g: IGraph, byPosition = false): unknown {
   return { directed: g.directed, multigraph: g.multigraph, graph: g.graph, nodes, edges };
 }
 
-function thrown(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (err) {
-    return err as ValidationError;
-  }
-  throw new Error('expected an error, got none');
-}
-
 describe('graph formats: round trips on the corpora', () => {
   for (const [name, graph] of Object.entries(corpora)) {
     describe(name, () => {
@@ -243,7 +235,7 @@ describe('networkx.json', () => {
     ['{}', undefined, undefined, 'expected a "nodes" list, got none'],
     ['{"nodes": [], "links": [], "directed": "yes"}', undefined, undefined, '"directed" is string "yes", expected true or false'],
   ])('error for %j', (text, line, column, message) => {
-    const err = thrown(() => convert('networkx.json', 'networkx', text));
+    const err = thrown<ValidationError>(() => convert('networkx.json', 'networkx', text));
     expect(err).toBeInstanceOf(ValidationError);
     expect(err.message).toContain(message);
     expect(err.context).toMatchObject({ type: 'graph', format: 'networkx.json', line, column });
@@ -350,7 +342,7 @@ describe('graphml', () => {
       'node attribute "id" would clash',
     ],
   ])('error in %j at line %i, column %i', (text, line, column, message) => {
-    const err = thrown(() => convert('graphml', 'networkx', text));
+    const err = thrown<ValidationError>(() => convert('graphml', 'networkx', text));
     expect(err).toBeInstanceOf(ValidationError);
     expect(err.message).toContain(message);
     expect(err.context).toMatchObject({ type: 'graph', format: 'graphml', line, column });
@@ -376,7 +368,7 @@ describe('adjacencylist', () => {
   });
 
   test('is text only', () => {
-    const err = thrown(() => parseAdjacencyList(42 as unknown as string));
+    const err = thrown<ValidationError>(() => parseAdjacencyList(42 as unknown as string));
     expect(err).toBeInstanceOf(ValidationError);
     expect(err.message).toContain('expected adjacency list text (a string), got number');
   });
@@ -423,7 +415,7 @@ describe('clique.json', () => {
     ['[{"type": "node"}]', undefined, undefined, 'item 0: "_id" is missing, expected {"$oid": "<24 hex digits>"}'],
     ['[{"type": "node", "_id": "a", "data": {"id": 1}}]', undefined, undefined, 'node data has an "id" attribute'],
   ])('error for %j', (text, line, column, message) => {
-    const err = thrown(() => convert('clique.json', 'networkx', text));
+    const err = thrown<ValidationError>(() => convert('clique.json', 'networkx', text));
     expect(err).toBeInstanceOf(ValidationError);
     expect(err.message).toContain(message);
     expect(err.context).toMatchObject({ type: 'graph', format: 'clique.json', line, column });

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRunner, setRunner } from '@taskcell/core';
-import type { IJobEvent, Runner } from '@taskcell/core';
+import type { IJobEvent, Runner, TaskcellError } from '@taskcell/core';
 
 /** A fresh runner with its caches in a temp dir, made the default for `run()`. */
 export function freshRunner(): Runner {
@@ -14,4 +14,14 @@ export function freshRunner(): Runner {
 /** The state events of one job, in order. */
 export function states(events: IJobEvent[], jobId?: string): string[] {
   return events.filter((e) => e.kind === 'state' && e.state && !e.dag && (jobId === undefined || e.jobId === jobId)).map((e) => e.state!);
+}
+
+/** The error `fn` throws (it must throw), typed as the caller expects it. */
+export function thrown<E extends Error = TaskcellError>(fn: () => unknown): E {
+  try {
+    fn();
+  } catch (err) {
+    return err as E;
+  }
+  throw new Error('expected an error, got none');
 }

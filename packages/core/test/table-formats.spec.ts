@@ -9,13 +9,14 @@ import {
   run,
   streamConvert,
 } from '@taskcell/core';
-import type { IRows, TaskcellError } from '@taskcell/core';
+import type { IRows } from '@taskcell/core';
 import { ObjectId } from 'bson';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { isDeepStrictEqual } from 'node:util';
+import { thrown } from './helpers';
 
 const GW = join(__dirname, '..', '..', '..', '..', 'shared', 'girder-worker');
 const DATA = join(GW, 'raw', 'tests', 'data');
@@ -25,16 +26,6 @@ const f = runner.formats;
 const convert = (from: string, to: string, data: unknown) => f.convert('table', from, to, data) as unknown;
 /** Every format of the table type but the column names, which are one-way. */
 const FORMATS = ['rows', 'rows.json', 'objectlist', 'objectlist.json', 'objectlist.bson', 'csv', 'tsv', 'jsonlines'];
-
-/** The error thrown by `fn`, which must throw. */
-function thrown(fn: () => unknown): TaskcellError {
-  try {
-    fn();
-  } catch (err) {
-    return err as TaskcellError;
-  }
-  throw new Error('expected a throw');
-}
 
 /** Run `text` (split into pieces of `size` bytes, so characters and line breaks may be cut) through streamConvert. */
 async function streamed(from: string, to: string, text: string, size: number): Promise<string> {

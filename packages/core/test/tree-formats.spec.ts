@@ -14,6 +14,7 @@ import {
 } from '@taskcell/core';
 import type { INestedTree } from '@taskcell/core';
 import { SHARED, loadCases, rawPath } from '../../../test/conformance/harness';
+import { thrown } from './helpers';
 
 const runner = createRunner();
 const FORMATS = ['nested', 'nested.json', 'newick', 'nexus', 'phyloxml'];
@@ -38,16 +39,6 @@ function nodes(tree: INestedTree): INestedTree[] {
     for (let i = (n.children ?? []).length - 1; i >= 0; i--) todo.push(n.children![i]);
   }
   return out;
-}
-
-/** The error a call throws. */
-function thrown(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (err) {
-    return err as ValidationError;
-  }
-  throw new Error('expected an error, got none');
 }
 
 describe('tree formats: round trips on the corpora', () => {
@@ -184,7 +175,7 @@ describe('newick', () => {
     ['(a,b);(c,d);', 1, 7, "expected end of input after the tree's ';' (one tree per text) at line 1, column 7"],
     ['(a,b)c d;', 1, 8, "expected ';' at line 1, column 8, got 'd'"],
   ])('parse error in %j at line %i, column %i', (text, line, column, message) => {
-    const err = thrown(() => convert('newick', 'nested', text));
+    const err = thrown<ValidationError>(() => convert('newick', 'nested', text));
     expect(err).toBeInstanceOf(ValidationError);
     expect(err.code).toBe('taskcell:validation');
     expect(err.message).toContain('Invalid newick text (type "tree")');
@@ -241,7 +232,7 @@ describe('nexus', () => {
     ['#NEXUS\nBEGIN TAXA; END;', 2, 17, 'expected a TREE statement in a TREES block at line 2, column 17, got end of input'],
     ['#NEXUS\nBEGIN TREES;\n TREE t (a,b);\nEND;', 3, 9, "expected '=' at line 3, column 9, got '(a'"],
   ])('parse error in %j at line %i, column %i', (text, line, column, message) => {
-    const err = thrown(() => convert('nexus', 'nested', text));
+    const err = thrown<ValidationError>(() => convert('nexus', 'nested', text));
     expect(err).toBeInstanceOf(ValidationError);
     expect(err.message).toContain(message);
     expect(err.context).toMatchObject({ type: 'tree', format: 'nexus', line, column });
@@ -289,7 +280,7 @@ describe('phyloxml', () => {
       'expected a branch length (a number), got "x"',
     ],
   ])('error in %j at line %i, column %i', (text, line, column, message) => {
-    const err = thrown(() => convert('phyloxml', 'nested', text));
+    const err = thrown<ValidationError>(() => convert('phyloxml', 'nested', text));
     expect(err).toBeInstanceOf(ValidationError);
     expect(err.message).toContain(message);
     expect(err.context).toMatchObject({ type: 'tree', format: 'phyloxml', line, column });
@@ -302,7 +293,7 @@ describe('nested.json errors', () => {
     ['{\n  "node_data": {"node name": "a",}\n}', 2, 34, 'expected a double-quoted property name at line 2, column 34'],
     ['[1, 2]', undefined, undefined, 'expected a nested tree (an object), got a list'],
   ])('%j', (text, line, column, message) => {
-    const err = thrown(() => convert('nested.json', 'nested', text));
+    const err = thrown<ValidationError>(() => convert('nested.json', 'nested', text));
     expect(err).toBeInstanceOf(ValidationError);
     expect(err.message).toContain(message);
     expect(err.context).toMatchObject({ type: 'tree', format: 'nested.json', line, column });
