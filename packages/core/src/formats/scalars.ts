@@ -1,6 +1,7 @@
 import type { IDisposable } from '../events';
 import type { FormatRegistry, Validator } from './registry';
 import { pythonJson } from './python-json';
+import { describeKind } from './describe';
 
 /**
  * The scalar and list types of Girder Worker (boolean, integer, number, string and their lists),
@@ -10,13 +11,13 @@ import { pythonJson } from './python-json';
  */
 export function registerScalarFormats(registry: FormatRegistry): IDisposable[] {
   const d: IDisposable[] = [];
-  const isString: Validator = (v) => typeof v === 'string' || `expected a string, got ${Private.kind(v)}`;
+  const isString: Validator = (v) => typeof v === 'string' || `expected a string, got ${describeKind(v)}`;
   const isNumber = (v: unknown) => typeof v === 'number' || typeof v === 'boolean';
   const isInteger = (v: unknown) => (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'boolean';
   const scalars: Array<[string, Validator]> = [
-    ['boolean', (v) => typeof v === 'boolean' || `expected a boolean, got ${Private.kind(v)}`],
-    ['integer', (v) => isInteger(v) || `expected an integer, got ${Private.kind(v)}`],
-    ['number', (v) => isNumber(v) || `expected a number, got ${Private.kind(v)}`],
+    ['boolean', (v) => typeof v === 'boolean' || `expected a boolean, got ${describeKind(v)}`],
+    ['integer', (v) => isInteger(v) || `expected an integer, got ${describeKind(v)}`],
+    ['number', (v) => isNumber(v) || `expected a number, got ${describeKind(v)}`],
   ];
   const lists: Array<[string, (v: unknown) => boolean, string]> = [
     ['integer_list', isInteger, 'an integer'],
@@ -35,9 +36,9 @@ export function registerScalarFormats(registry: FormatRegistry): IDisposable[] {
   }
   for (const [type, element, what] of lists) {
     const validate: Validator = (v) => {
-      if (!Array.isArray(v)) return `expected a list, got ${Private.kind(v)}`;
+      if (!Array.isArray(v)) return `expected a list, got ${describeKind(v)}`;
       const bad = v.findIndex((e) => !element(e));
-      return bad < 0 || `element ${bad} is ${Private.kind(v[bad])}, expected ${what}`;
+      return bad < 0 || `element ${bad} is ${describeKind(v[bad])}, expected ${what}`;
     };
     d.push(registry.registerType({ name: type, nativeFormat: type }));
     d.push(registry.registerFormat({ type, format: type, validate }));
@@ -58,12 +59,4 @@ export function registerScalarFormats(registry: FormatRegistry): IDisposable[] {
   d.push(registry.registerType({ name: 'python', nativeFormat: 'object' }));
   d.push(registry.registerFormat({ type: 'python', format: 'object', validate: () => true }));
   return d;
-}
-
-namespace Private {
-  export function kind(v: unknown): string {
-    if (v === null) return 'null';
-    if (Array.isArray(v)) return 'a list';
-    return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)?.slice(0, 40)}`;
-  }
 }

@@ -16,19 +16,20 @@ import { pythonJson } from '../python-json';
 import { parseJsonText, shapeError } from '../tree/text-errors';
 import { GraphBuilder, assertGraph, networkxEdges, nodeAttributes } from './graph';
 import type { GraphNodeId, IGraph } from './graph';
+import { describeKind, isPlainObject } from '../describe';
 
 /** Read Clique JSON text into a directed graph. */
 export function parseCliqueJson(text: string): IGraph {
   const docs = parseJsonText(text, 'graph', 'clique.json');
   const fail = (message: string) => shapeError('graph', 'clique.json', message);
-  if (!Array.isArray(docs)) throw fail(`expected a list of node and link documents, got ${Private.kind(docs)}`);
+  if (!Array.isArray(docs)) throw fail(`expected a list of node and link documents, got ${describeKind(docs)}`);
   const nodes: Array<[GraphNodeId, Record<string, unknown>]> = [];
   const links: Array<[GraphNodeId, GraphNodeId, Record<string, unknown>]> = [];
   docs.forEach((doc: unknown, i) => {
-    if (!Private.isObject(doc)) throw fail(`item ${i} is ${Private.kind(doc)}, expected a document (an object)`);
+    if (!isPlainObject(doc)) throw fail(`item ${i} is ${describeKind(doc)}, expected a document (an object)`);
     if (doc.type !== 'node' && doc.type !== 'link') return;
     const data = doc.data ?? {};
-    if (!Private.isObject(data)) throw fail(`item ${i}: "data" is ${Private.kind(data)}, expected an object`);
+    if (!isPlainObject(data)) throw fail(`item ${i}: "data" is ${describeKind(data)}, expected an object`);
     if (doc.type === 'node') {
       if ('id' in data) throw fail(`item ${i}: node data has an "id" attribute, which would clash with the node id`);
       nodes.push([Private.oid(doc._id, i, '_id', fail), data]);
@@ -81,20 +82,10 @@ export function writeCliqueJson(graph: IGraph): string {
 }
 
 namespace Private {
-  export function isObject(v: unknown): v is Record<string, unknown> {
-    return typeof v === 'object' && v !== null && !Array.isArray(v);
-  }
-
-  export function kind(v: unknown): string {
-    if (v === null) return 'null';
-    if (Array.isArray(v)) return 'a list';
-    return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)?.slice(0, 40)}`;
-  }
-
   /** The id in `{$oid: "..."}` (or a bare string or number id). */
   export function oid(v: unknown, i: number, field: string, fail: (m: string) => Error): GraphNodeId {
-    const id = isObject(v) ? v.$oid : v;
+    const id = isPlainObject(v) ? v.$oid : v;
     if (typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id))) return id;
-    throw fail(`item ${i}: "${field}" is ${v === undefined ? 'missing' : kind(v)}, expected {"$oid": "<24 hex digits>"}`);
+    throw fail(`item ${i}: "${field}" is ${v === undefined ? 'missing' : describeKind(v)}, expected {"$oid": "<24 hex digits>"}`);
   }
 }

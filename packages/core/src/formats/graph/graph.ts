@@ -20,6 +20,7 @@
  * iterates them, which every writer follows so the text matches what networkx wrote.
  */
 import { ValidationError } from '../../errors';
+import { describeKind, isNodeId, isPlainObject } from '../describe';
 
 /** A node id. */
 export type GraphNodeId = string | number;
@@ -172,21 +173,21 @@ export namespace GraphBuilder {
  * not a node id`).
  */
 export function validateGraph(value: unknown): true | string {
-  if (!Private.isObject(value)) return `expected a graph object {directed, multigraph, graph, nodes, edges}, got ${Private.kind(value)}`;
+  if (!isPlainObject(value)) return `expected a graph object {directed, multigraph, graph, nodes, edges}, got ${describeKind(value)}`;
   const g = value as Record<string, unknown>;
   for (const f of ['directed', 'multigraph'] as const) {
-    if (typeof g[f] !== 'boolean') return `${f} is ${g[f] === undefined ? 'missing' : Private.kind(g[f])}, expected a boolean`;
+    if (typeof g[f] !== 'boolean') return `${f} is ${g[f] === undefined ? 'missing' : describeKind(g[f])}, expected a boolean`;
   }
-  if (!Private.isObject(g.graph))
-    return `graph is ${g.graph === undefined ? 'missing' : Private.kind(g.graph)}, expected an object of graph attributes`;
-  if (!Array.isArray(g.nodes)) return `nodes is ${g.nodes === undefined ? 'missing' : Private.kind(g.nodes)}, expected a list of nodes`;
-  if (!Array.isArray(g.edges)) return `edges is ${g.edges === undefined ? 'missing' : Private.kind(g.edges)}, expected a list of edges`;
+  if (!isPlainObject(g.graph))
+    return `graph is ${g.graph === undefined ? 'missing' : describeKind(g.graph)}, expected an object of graph attributes`;
+  if (!Array.isArray(g.nodes)) return `nodes is ${g.nodes === undefined ? 'missing' : describeKind(g.nodes)}, expected a list of nodes`;
+  if (!Array.isArray(g.edges)) return `edges is ${g.edges === undefined ? 'missing' : describeKind(g.edges)}, expected a list of edges`;
   const ids = new Set<GraphNodeId>();
   for (let i = 0; i < g.nodes.length; i++) {
     const n: unknown = g.nodes[i];
-    if (!Private.isObject(n)) return `nodes[${i}] is ${Private.kind(n)}, expected a node object {id, ...attrs}`;
+    if (!isPlainObject(n)) return `nodes[${i}] is ${describeKind(n)}, expected a node object {id, ...attrs}`;
     const id = (n as Record<string, unknown>).id;
-    if (!Private.isId(id)) return `nodes[${i}].id is ${id === undefined ? 'missing' : Private.kind(id)}, expected a string or a number`;
+    if (!isNodeId(id)) return `nodes[${i}].id is ${id === undefined ? 'missing' : describeKind(id)}, expected a string or a number`;
     if (ids.has(id)) return `nodes[${i}].id ${JSON.stringify(id)} is used by an earlier node`;
     ids.add(id);
   }
@@ -195,15 +196,15 @@ export function validateGraph(value: unknown): true | string {
   const pairs = new Map<GraphNodeId, Map<GraphNodeId, Array<{ i: number; key: unknown }>>>();
   for (let i = 0; i < g.edges.length; i++) {
     const e: unknown = g.edges[i];
-    if (!Private.isObject(e)) return `edges[${i}] is ${Private.kind(e)}, expected an edge object {source, target, ...attrs}`;
+    if (!isPlainObject(e)) return `edges[${i}] is ${describeKind(e)}, expected an edge object {source, target, ...attrs}`;
     const edge = e as Record<string, unknown>;
     for (const end of ['source', 'target'] as const) {
       const v = edge[end];
-      if (!Private.isId(v)) return `edges[${i}].${end} is ${v === undefined ? 'missing' : Private.kind(v)}, expected a node id`;
+      if (!isNodeId(v)) return `edges[${i}].${end} is ${v === undefined ? 'missing' : describeKind(v)}, expected a node id`;
       if (!ids.has(v)) return `edges[${i}].${end} ${JSON.stringify(v)} is not the id of any node`;
     }
     const key = multigraph ? edge.key : undefined;
-    if (key !== undefined && !Private.isId(key)) return `edges[${i}].key is ${Private.kind(key)}, expected a string or a number`;
+    if (key !== undefined && !isNodeId(key)) return `edges[${i}].key is ${describeKind(key)}, expected a string or a number`;
     const [a, b] = [edge.source as GraphNodeId, edge.target as GraphNodeId];
     const earlier = pairs.get(a)?.get(b) ?? [];
     if (!multigraph && earlier.length) {
@@ -262,20 +263,6 @@ export function nodeAttributes(node: IGraphNode): Record<string, unknown> {
 }
 
 namespace Private {
-  export function isObject(v: unknown): v is Record<string, unknown> {
-    return typeof v === 'object' && v !== null && !Array.isArray(v);
-  }
-
-  export function isId(v: unknown): v is GraphNodeId {
-    return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
-  }
-
-  export function kind(v: unknown): string {
-    if (v === null) return 'null';
-    if (Array.isArray(v)) return 'a list';
-    return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)?.slice(0, 40)}`;
-  }
-
   export function without(o: object, keys: string[]): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(o)) if (!keys.includes(k)) out[k] = v;

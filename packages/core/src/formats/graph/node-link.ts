@@ -17,6 +17,7 @@ import { pythonJson } from '../python-json';
 import { parseJsonText, shapeError } from '../tree/text-errors';
 import { GraphBuilder, assertGraph, networkxEdges, nodeAttributes } from './graph';
 import type { GraphNodeId, IGraph } from './graph';
+import { describeKind, isNodeId, isPlainObject } from '../describe';
 
 /** Read node-link JSON text (either dialect) into a graph. */
 export function parseNodeLinkJson(text: string): IGraph {
@@ -26,31 +27,31 @@ export function parseNodeLinkJson(text: string): IGraph {
 /** Read node-link data already parsed from JSON (either dialect) into a graph. */
 export function nodeLinkToGraph(data: unknown): IGraph {
   const fail = (message: string) => shapeError('graph', 'networkx.json', message);
-  if (!Private.isObject(data))
-    throw fail(`expected a node-link object {directed, multigraph, graph, nodes, links}, got ${Private.kind(data)}`);
+  if (!isPlainObject(data))
+    throw fail(`expected a node-link object {directed, multigraph, graph, nodes, links}, got ${describeKind(data)}`);
   const directed = Private.flag(data, 'directed', false, fail);
   const multigraph = Private.flag(data, 'multigraph', true, fail);
   const attrs = data.graph ?? {};
-  if (!Private.isObject(attrs)) throw fail(`"graph" is ${Private.kind(attrs)}, expected an object of graph attributes`);
+  if (!isPlainObject(attrs)) throw fail(`"graph" is ${describeKind(attrs)}, expected an object of graph attributes`);
   const nodes = data.nodes;
-  if (!Array.isArray(nodes)) throw fail(`expected a "nodes" list, got ${nodes === undefined ? 'none' : Private.kind(nodes)}`);
+  if (!Array.isArray(nodes)) throw fail(`expected a "nodes" list, got ${nodes === undefined ? 'none' : describeKind(nodes)}`);
   const linksName = data.links !== undefined || data.edges === undefined ? 'links' : 'edges';
   const links = data[linksName];
-  if (!Array.isArray(links)) throw fail(`expected a "links" (or "edges") list, got ${links === undefined ? 'none' : Private.kind(links)}`);
+  if (!Array.isArray(links)) throw fail(`expected a "links" (or "edges") list, got ${links === undefined ? 'none' : describeKind(links)}`);
 
   const builder = new GraphBuilder({ directed, multigraph, graph: attrs });
   const ids: GraphNodeId[] = [];
   const known = new Set<unknown>();
   nodes.forEach((n: unknown, i) => {
-    if (!Private.isObject(n)) throw fail(`nodes[${i}] is ${Private.kind(n)}, expected an object`);
+    if (!isPlainObject(n)) throw fail(`nodes[${i}] is ${describeKind(n)}, expected an object`);
     const id = 'id' in n ? n.id : i;
-    if (!Private.isId(id)) throw fail(`nodes[${i}].id is ${Private.kind(id)}, expected a string or a number`);
+    if (!isNodeId(id)) throw fail(`nodes[${i}].id is ${describeKind(id)}, expected a string or a number`);
     ids.push(id);
     known.add(id);
     builder.addNode(id, n);
   });
   const ends: Array<[unknown, unknown]> = links.map((l: unknown, i) => {
-    if (!Private.isObject(l)) throw fail(`${linksName}[${i}] is ${Private.kind(l)}, expected an object`);
+    if (!isPlainObject(l)) throw fail(`${linksName}[${i}] is ${describeKind(l)}, expected an object`);
     for (const end of ['source', 'target']) if (!(end in l)) throw fail(`${linksName}[${i}] has no "${end}"`);
     return [l.source, l.target];
   });
@@ -72,8 +73,7 @@ export function nodeLinkToGraph(data: unknown): IGraph {
   const resolve = (v: unknown): GraphNodeId => (byId ? (v as GraphNodeId) : ids[v as number]);
   links.forEach((l: Record<string, unknown>, i) => {
     const key = multigraph && l.key !== undefined ? l.key : undefined;
-    if (key !== undefined && !Private.isId(key))
-      throw fail(`${linksName}[${i}].key is ${Private.kind(key)}, expected a string or a number`);
+    if (key !== undefined && !isNodeId(key)) throw fail(`${linksName}[${i}].key is ${describeKind(key)}, expected a string or a number`);
     builder.addEdge(resolve(ends[i][0]), resolve(ends[i][1]), l, key);
   });
   return builder.build();
@@ -90,26 +90,12 @@ export function writeNodeLinkJson(graph: IGraph): string {
 }
 
 namespace Private {
-  export function isObject(v: unknown): v is Record<string, unknown> {
-    return typeof v === 'object' && v !== null && !Array.isArray(v);
-  }
-
-  export function isId(v: unknown): v is GraphNodeId {
-    return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
-  }
-
-  export function kind(v: unknown): string {
-    if (v === null) return 'null';
-    if (Array.isArray(v)) return 'a list';
-    return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)?.slice(0, 40)}`;
-  }
-
   /** A boolean field, `fallback` when absent (networkx reads it for truth, so 0/1 count too). */
   export function flag(data: Record<string, unknown>, name: string, fallback: boolean, fail: (m: string) => Error): boolean {
     const v = data[name];
     if (v === undefined) return fallback;
     if (typeof v === 'boolean') return v;
     if (v === 0 || v === 1) return v === 1;
-    throw fail(`"${name}" is ${kind(v)}, expected true or false`);
+    throw fail(`"${name}" is ${describeKind(v)}, expected true or false`);
   }
 }

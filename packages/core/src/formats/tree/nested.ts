@@ -12,6 +12,7 @@
 import type { INestedTree } from '../../types';
 import { pythonJson } from '../python-json';
 import { parseJsonText, shapeError } from './text-errors';
+import { describeKind, isPlainObject } from '../describe';
 
 /** The node field holding a node's name. */
 export const NODE_NAME = 'node name';
@@ -26,7 +27,7 @@ export const EDGE_WEIGHT = 'weight';
  * (`children[1].children[0].edge_data is a list, expected an object`).
  */
 export function validateNestedTree(value: unknown): true | string {
-  if (!Private.isObject(value)) return `expected a nested tree (an object), got ${Private.kind(value)}`;
+  if (!isPlainObject(value)) return `expected a nested tree (an object), got ${describeKind(value)}`;
   const nodes: object[] = [value];
   const parent: number[] = [-1];
   const slot: number[] = [-1];
@@ -34,17 +35,17 @@ export function validateNestedTree(value: unknown): true | string {
   for (let k = 0; k < nodes.length; k++) {
     const node = nodes[k] as Record<string, unknown>;
     const nodeData = node.node_data;
-    if (nodeData !== undefined && !Private.isObject(nodeData))
-      return `${Private.path(parent, slot, k)}node_data is ${Private.kind(nodeData)}, expected an object`;
+    if (nodeData !== undefined && !isPlainObject(nodeData))
+      return `${Private.path(parent, slot, k)}node_data is ${describeKind(nodeData)}, expected an object`;
     const edgeData = node.edge_data;
-    if (edgeData !== undefined && !Private.isObject(edgeData))
-      return `${Private.path(parent, slot, k)}edge_data is ${Private.kind(edgeData)}, expected an object`;
+    if (edgeData !== undefined && !isPlainObject(edgeData))
+      return `${Private.path(parent, slot, k)}edge_data is ${describeKind(edgeData)}, expected an object`;
     const children = node.children;
     if (children === undefined) continue;
-    if (!Array.isArray(children)) return `${Private.path(parent, slot, k)}children is ${Private.kind(children)}, expected a list of nodes`;
+    if (!Array.isArray(children)) return `${Private.path(parent, slot, k)}children is ${describeKind(children)}, expected a list of nodes`;
     for (let i = 0; i < children.length; i++) {
       const c: unknown = children[i];
-      if (!Private.isObject(c)) return `${Private.path(parent, slot, k)}children[${i}] is ${Private.kind(c)}, expected a node (an object)`;
+      if (!isPlainObject(c)) return `${Private.path(parent, slot, k)}children[${i}] is ${describeKind(c)}, expected a node (an object)`;
       if (seen.has(c))
         return `${Private.path(parent, slot, k)}children[${i}] appears twice in the tree (a tree has no shared or cyclic nodes)`;
       seen.add(c);
@@ -137,16 +138,6 @@ export function parseNestedJson(text: string): INestedTree {
 }
 
 namespace Private {
-  export function isObject(v: unknown): v is Record<string, unknown> {
-    return typeof v === 'object' && v !== null && !Array.isArray(v);
-  }
-
-  export function kind(v: unknown): string {
-    if (v === null) return 'null';
-    if (Array.isArray(v)) return 'a list';
-    return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)?.slice(0, 40)}`;
-  }
-
   /** `children[1].children[0].` for node k, from the parent and slot arrays of the walk. */
   export function path(parent: number[], slot: number[], k: number): string {
     const steps: string[] = [];
