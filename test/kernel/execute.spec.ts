@@ -79,6 +79,19 @@ describe('execute', () => {
     expect(ue.bad.status).toBe('error');
   });
 
+  it('types prompt() in every cell, lets a cell declare its own, and names cell frames in tracebacks', async () => {
+    for (let i = 0; i < 3; i++) await k.execute(`const step${i}: number = ${i};`);
+    const typed = await k.execute('const answer: number = prompt("n?");');
+    expect(String(typed.reply.content.evalue)).toContain("is not assignable to type 'number'");
+    const kind = await k.execute('typeof prompt');
+    expect(of(kind.iopub, 'execute_result')[0].content.data).toMatchObject({ 'text/plain': "'function'" });
+    await k.execute('const prompt = (q: string) => `asked: ${q}`;');
+    const own = await k.execute('prompt("x")');
+    expect(of(own.iopub, 'execute_result')[0].content.data).toMatchObject({ 'text/plain': "'asked: x'" });
+    const failed = await k.execute('const fail = () => { throw new Error("here"); };\nfail()');
+    expect(failed.reply.content.traceback).toEqual(expect.arrayContaining([expect.stringMatching(/^\s+at fail \(cell:\d+:\d+\)$/)]));
+  });
+
   it('supports top-level await and keeps declarations across cells', async () => {
     await k.execute('const later = await new Promise<number>((r) => setTimeout(() => r(7), 10));');
     const { iopub } = await k.execute('later * 6');

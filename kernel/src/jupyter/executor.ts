@@ -37,13 +37,12 @@ export class Executor {
   private readonly cellRequire: NodeJS.Require;
   private interruptCurrent: ((err: Error) => void) | undefined;
   private unpatch: (() => void) | undefined;
-  private cellCount = 0;
   private closed = false;
 
   constructor(private readonly options: Executor.IOptions) {
     this.locals = Private.createLocals();
-    // The compiler resolves globals declared beside earlier cells to `exports.<name>`, so they live among the locals.
-    this.locals.prompt = prompt;
+    // What the compiler knows from the kernel's ambient declarations (Private.GLOBALS) is defined here.
+    (globalThis as Record<string, unknown>).prompt = prompt;
     this.cellRequire = createCellRequire(options.cwd);
     (globalThis as Record<symbol, unknown>)[Private.CELL] = { exports: this.locals, require: this.cellRequire };
   }
@@ -63,7 +62,7 @@ export class Executor {
    * and whatever the cell throws. With `ephemeral`, declarations are not kept (user expressions).
    */
   async execute(src: string, ephemeral = false): Promise<ICellResult> {
-    const converted = this.conv().convert(Private.GLOBALS + this.prevDecl, src);
+    const converted = this.conv().convert(this.prevDecl, src);
     if (converted.diagnostics.length > 0) throw Private.compileError(converted.diagnostics);
     if (!converted.output) {
       if (!ephemeral) this.prevDecl = converted.declOutput ?? '';
@@ -76,7 +75,8 @@ export class Executor {
     if (!ephemeral) this.prevDecl = converted.declOutput ?? '';
     let ret: unknown;
     try {
-      ret = vm.runInThisContext(wrapped, { breakOnSigint: true, filename: `cell${++this.cellCount}` });
+      // One name for every cell: V8 then reuses its compiled code when a cell's text runs again.
+      ret = vm.runInThisContext(wrapped, { breakOnSigint: true, filename: 'cell' });
     } catch (err) {
       if (!Private.isSigintError(err)) throw err;
       this.options.onSigint?.();
@@ -110,13 +110,13 @@ export class Executor {
 
   /** Completions at `pos` (a UTF-16 offset). */
   complete(src: string, pos: number): ICompletion {
-    const info = this.conv().complete(Private.GLOBALS + this.prevDecl, src, pos);
+    const info = this.conv().complete(this.prevDecl, src, pos);
     return { start: info.start, end: info.end, candidates: info.candidates };
   }
 
   /** The type and documentation of what is at `pos`, as text, or undefined. */
   inspect(src: string, pos: number): string | undefined {
-    const info = this.conv().inspect(Private.GLOBALS + this.prevDecl, src, pos);
+    const info = this.conv().inspect(this.prevDecl, src, pos);
     if (!info) return undefined;
     const { printQuickInfo } = require('tslab/dist/inspect') as typeof import('tslab/dist/inspect');
     const text = printQuickInfo(info);
@@ -138,7 +138,6 @@ export class Executor {
   reset(): void {
     this.prevDecl = '';
     for (const k of Object.keys(this.locals)) delete this.locals[k];
-    this.locals.prompt = prompt;
   }
 
   /** Release the compiler. Idempotent. */
@@ -159,6 +158,8 @@ export class Executor {
       this.unpatch = patchTypeResolution(ts, this.options.cwd);
       const { createConverter } = require('tslab/dist/converter') as typeof import('tslab/dist/converter');
       this.converter = createConverter({ isJS: false, isBrowser: false });
+      // A file of the program that never changes, so each cell's declarations stay the cells' own.
+      this.converter.addModule(Private.GLOBALS_MODULE, Private.GLOBALS);
     }
     return this.converter;
   }
@@ -179,11 +180,12 @@ namespace Private {
   export const CELL_KEY = 'taskcell.cell';
 
   /**
-   * What the kernel defines for every cell, declared like an earlier cell's variable (so the
-   * compiler reads it from the locals). It leads every cell's declarations because the compiler
-   * does not carry it over; a module-level declaration is cheaper to check than `declare global`.
+   * What the kernel defines for every cell, declared once in a module of the compiled program
+   * (as the browser's `prompt`); the Executor defines it on `globalThis`.
    */
-  export const GLOBALS = 'declare const prompt: (message?: string, defaultValue?: string) => string | null;\n';
+  export const GLOBALS = 'declare global {\n  function prompt(message?: string, defaultValue?: string): string | null;\n}\nexport {};\n';
+  /** The name of that module (a file beside the notebook's cells that exists only in the compiler). */
+  export const GLOBALS_MODULE = '__taskcell_globals__';
   export const CELL = Symbol.for(CELL_KEY);
 
   /** Cell locals: TypeScript's `export` becomes defineProperty, which must stay rewritable across cells. */
