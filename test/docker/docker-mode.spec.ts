@@ -7,9 +7,10 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import type { Server as NetServer, Socket } from 'node:net';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { CanceledError, TimeoutError, createRunner, parseTask } from '@taskcell/core';
 import type { IJobEvent, Runner } from '@taskcell/core';
@@ -258,3 +259,52 @@ test('the gc policy keeps containers after the run; collection removes old ones 
   expect(tags).not.toContain('tc-gc/victim:1');
   expect(tags).toEqual(expect.arrayContaining(['tc-gc/keep:1', BUSYBOX, 'test/test:latest', 'girder/girder_worker_test:ng']));
 });
+
+test('run as a user other than root, a job whose container left root-owned directories ends and leaves no temp directory', () => {
+  // The job runs in a child process as `nobody`; the test's own engine lets that user in.
+  const socket = engine.host.replace(/^unix:\/\//, '');
+  chmodSync(dirname(socket), 0o711);
+  chmodSync(socket, 0o666);
+  const home = mkdtempSync(join(tmpdir(), 'tc-nonroot-'));
+  chmodSync(home, 0o777);
+  const root = join(__dirname, '..', '..');
+  const script = join(home, 'run.cjs');
+  writeFileSync(
+    script,
+    `const { readdirSync } = require('node:fs');
+const { createRunner, parseTask } = require(${JSON.stringify(join(root, 'packages/core/lib/index.js'))});
+const { createDockerMode } = require(${JSON.stringify(join(root, 'packages/docker/lib/index.js'))});
+const home = ${JSON.stringify(home)};
+const runner = createRunner({ cacheDir: home + '/cache' });
+runner.modes.register(createDockerMode());
+const task = parseTask({
+  mode: 'docker',
+  docker_image: ${JSON.stringify(BUSYBOX)},
+  container_args: ['sh', '-c', 'mkdir -p /mnt/girder_worker/data/out/deep && echo x > /mnt/girder_worker/data/out/deep/f && echo done'],
+  outputs: [{ id: '_stdout', type: 'string', format: 'text' }],
+});
+const logs = [];
+runner.execute(task, {}, { cache: false, onEvent: (e) => e.log && logs.push(e.log.line) }).then(
+  (r) => {
+    console.log(JSON.stringify({ uid: process.getuid(), stdout: r.data._stdout, left: readdirSync(home).filter((n) => n.startsWith('taskcell-')), logs }));
+    process.exit(0);
+  },
+  (err) => {
+    console.log(JSON.stringify({ error: String(err) }));
+    process.exit(1);
+  },
+);
+`,
+  );
+  const child = spawnSync(process.execPath, [script], {
+    uid: 65534,
+    gid: 65534,
+    env: { PATH: process.env.PATH, DOCKER_HOST: engine.host, TMPDIR: home },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  expect(child.stderr).toBe('');
+  const report = JSON.parse(child.stdout) as { uid: number; stdout: string; left: string[]; logs: string[] };
+  expect(report).toMatchObject({ uid: 65534, stdout: 'done\n', left: [] });
+  expect(report.logs.filter((l) => l.includes('could not'))).toEqual([]);
+}, 90_000);

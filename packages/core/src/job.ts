@@ -193,11 +193,19 @@ export class Job implements ITaskContext {
     this.emit(Object.assign(this.event(kind), fields));
   }
 
-  /** Remove the temp directory, if one was made. */
+  /**
+   * Remove the temp directory, if one was made. Never throws: a directory this process may not
+   * empty (files a container wrote as another user) is left, and the job's log says so.
+   */
   cleanup(): void {
-    if (this._tempdir === undefined) return;
-    rmSync(this._tempdir, { recursive: true, force: true });
+    const dir = this._tempdir;
+    if (dir === undefined) return;
     this._tempdir = undefined;
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch (err) {
+      this.writeLog('stderr', `taskcell: could not remove the job's temp directory ${dir}: ${(err as Error).message}\n`);
+    }
   }
 
   private event(kind: IJobEvent['kind']): IJobEvent {

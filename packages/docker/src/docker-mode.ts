@@ -1,9 +1,9 @@
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { rename } from 'node:fs/promises';
+import { lstat, readdir, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 import { MissingOutputError } from '@taskcell/core';
-import type { IBinding, IMode, IPortSpec, ITaskSpec, Runner } from '@taskcell/core';
+import type { IBinding, IMode, IPortSpec, ITaskSpec, Job, Runner } from '@taskcell/core';
 import { dockerClient } from './client';
 import { dockerRun } from './docker-run';
 import { DATA_VOLUME, expandArgs, toContainerPath } from './expand';
@@ -84,8 +84,9 @@ export function createDockerMode(options: DockerMode.IOptions = {}): IMode {
           files.set(port.id, captured);
         } else files.set(port.id, host);
       }
+      const docker = client();
       const result = await dockerRun({
-        docker: client(),
+        docker,
         image: spec.image,
         pull: spec.pull,
         args,
@@ -100,13 +101,12 @@ export function createDockerMode(options: DockerMode.IOptions = {}): IMode {
         job,
         capture: task.outputs.some((p) => p.id === '_stdout' || p.id === '_stderr'),
         stopTimeout: options.stopTimeout,
-      }).finally(() => {
+      }).finally(async () => {
         if (options.gc && Date.now() - lastGc > (options.gc.interval ?? 600) * 1000) {
           lastGc = Date.now();
-          collectGarbage(client(), options.gc).catch((err: unknown) =>
-            job.writeLog('stderr', `taskcell: docker gc failed: ${String(err)}`),
-          );
+          collectGarbage(docker, options.gc).catch((err: unknown) => job.writeLog('stderr', `taskcell: docker gc failed: ${String(err)}`));
         }
+        await Private.handBackData(docker, spec.image, tempdir, job);
       });
       const out: Record<string, unknown> = {};
       for (const port of task.outputs) {
@@ -153,6 +153,42 @@ export namespace DockerMode {
 
 namespace Private {
   const specs = new WeakMap<ITaskSpec, IDockerTaskSpec>();
+
+  /**
+   * A container that ran as root can leave directories in the data directory that this process
+   * (not root) may not empty, so the job's temp directory could not be removed. When one is there,
+   * run `chmod -R a+rwX` over the data directory in a container of the same image, as Girder Worker
+   * does with busybox. A failure is logged; the job's results stand.
+   */
+  export async function handBackData(docker: Docker, image: string, tempdir: string, job: Job): Promise<void> {
+    const uid = process.getuid?.();
+    if (uid === undefined || uid === 0 || !(await foreignDirectory(tempdir, uid))) return;
+    try {
+      await dockerRun({
+        docker,
+        image,
+        pull: false,
+        entrypoint: ['chmod'],
+        args: ['-R', 'a+rwX', DATA_VOLUME],
+        volumes: [new BindMountVolume(tempdir, DATA_VOLUME, 'rw')],
+        capture: false,
+      });
+    } catch (err) {
+      job.writeLog('stderr', `taskcell: could not make what the container wrote in ${tempdir} removable: ${(err as Error).message}\n`);
+    }
+  }
+
+  /** True when a directory under `dir` (at any depth) belongs to another user than `uid`. */
+  async function foreignDirectory(dir: string, uid: number): Promise<boolean> {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const path = join(dir, e.name);
+      const st = await lstat(path).catch(() => undefined);
+      if (st && (st.uid !== uid || (await foreignDirectory(path, uid)))) return true;
+    }
+    return false;
+  }
 
   export function spec(task: ITaskSpec): IDockerTaskSpec {
     let s = specs.get(task);
