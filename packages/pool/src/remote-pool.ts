@@ -274,7 +274,7 @@ export class RemotePool implements IWorkerPool {
    * not waiting for its result here is ignored.
    */
   cancel(jobId: string, reason: TaskcellError): void {
-    if (this.pending.has(jobId)) void this.cancelJob(jobId, reason).catch(() => undefined);
+    void this.cancelJob(jobId, reason).catch(() => undefined);
   }
 
   private async cancelJob(jobId: string, reason: TaskcellError): Promise<void> {
