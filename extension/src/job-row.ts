@@ -1,4 +1,5 @@
 import type { IArtifactRef } from '@taskcell/core';
+import { formatElapsed as sharedFormatElapsed, formatProgress, progressPercent } from '@taskcell/display';
 import { DagView } from './dag-view';
 import { FINAL_STATES } from './model';
 import type { IJobRecord, TasksModel } from './model';
@@ -103,12 +104,12 @@ export class JobRow {
     this.tick();
     const p = r.progress;
     const final = FINAL_STATES.has(r.state);
-    if (p && p.total > 0) {
-      const pct = Math.max(0, Math.min(100, (100 * p.current) / p.total));
+    const pct = progressPercent(p);
+    if (p && pct !== undefined) {
       this.barEl.style.width = `${pct}%`;
       this.progressEl.dataset.value = String(Math.round(pct));
       this.progressEl.classList.remove('tc-mod-indeterminate');
-      this.progressTextEl.textContent = `${p.current}/${p.total}${p.message ? ` ${p.message}` : ''}`;
+      this.progressTextEl.textContent = formatProgress(p);
     } else {
       this.barEl.style.width = final && r.state === 'SUCCESS' ? '100%' : '0%';
       this.progressEl.classList.toggle('tc-mod-indeterminate', !final && r.state !== 'INACTIVE' && r.state !== 'QUEUED' && !r.lost);
@@ -244,12 +245,6 @@ export namespace JobRow {
     now: () => number;
   }
 
-  /** `850 ms`, `12.3 s`, `4 min 05 s`. */
-  export function formatElapsed(ms: number): string {
-    if (!Number.isFinite(ms) || ms < 0) return '';
-    if (ms < 1000) return `${Math.round(ms)} ms`;
-    if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-    const s = Math.round(ms / 1000);
-    return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
-  }
+  /** `850 ms`, `12.3 s`, `4 min 05 s` (the format every job view shares). */
+  export const formatElapsed = sharedFormatElapsed;
 }

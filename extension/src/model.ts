@@ -1,55 +1,12 @@
-import type { IArtifactRef, IJobEvent, IJobPlace, IProgress } from '@taskcell/core';
+import type { IJobEvent } from '@taskcell/core';
+import { FINAL_STATES, createJobRecord, foldJobEvent } from '@taskcell/display';
+import type { IJobRecord } from '@taskcell/display';
 import { Signal } from '@lumino/signaling';
 import type { ISignal } from '@lumino/signaling';
 
-/** The states after which a job changes no more. */
-export const FINAL_STATES: ReadonlySet<string> = new Set(['SUCCESS', 'ERROR', 'CANCELED']);
-
-/** One log line of a job. */
-export interface ILogLine {
-  stream: 'stdout' | 'stderr' | 'log';
-  line: string;
-}
-
-/** One output a job produced: its port and a short preview. */
-export interface IJobOutput {
-  port: string;
-  type: string;
-  format: string;
-  preview?: string;
-}
-
-/** Everything the panel knows about one job, folded from its events. */
-export interface IJobRecord {
-  jobId: string;
-  /** The workflow job this job is a step of. */
-  parentId?: string;
-  step?: string;
-  task?: string;
-  state: string;
-  /** Every state the job went through, with when (milliseconds since the epoch). */
-  history: Array<{ state: string; time: number }>;
-  progress?: IProgress;
-  /** Milliseconds since the epoch of the first event seen. */
-  started: number;
-  /** Milliseconds since the epoch of the last event seen. */
-  updated: number;
-  /** Set when the job reached a final state. */
-  elapsed?: number;
-  place?: IJobPlace;
-  logs: ILogLine[];
-  outputs: IJobOutput[];
-  artifacts: IArtifactRef[];
-  /** Workflows: the steps and edges of the DAG. */
-  dag?: { steps: string[]; edges: Array<[string, string]> };
-  /** Workflows: the job id of each step seen so far. */
-  stepJobs: Record<string, string>;
-  error?: string;
-  /** The notebook whose kernel ran the job. */
-  source?: string;
-  /** True when the kernel no longer knows the job although it never reported a final state. */
-  lost?: boolean;
-}
+// The record and its fold live in @taskcell/display, shared with the kernel's job cards.
+export { FINAL_STATES } from '@taskcell/display';
+export type { IJobOutput, IJobRecord, ILogLine } from '@taskcell/display';
 
 /**
  * The jobs the Tasks panel shows: events from any number of kernels fold into one record per job;
@@ -110,18 +67,7 @@ export class TasksModel {
   apply(event: IJobEvent, source?: string): void {
     let r = this.records.get(event.jobId);
     if (!r) {
-      r = {
-        jobId: event.jobId,
-        state: 'INACTIVE',
-        history: [],
-        started: event.time ?? this.now(),
-        updated: event.time ?? this.now(),
-        logs: [],
-        outputs: [],
-        artifacts: [],
-        stepJobs: {},
-        ...(source !== undefined ? { source } : {}),
-      };
+      r = createJobRecord(event.jobId, event.time ?? this.now(), source !== undefined ? { source } : {});
       this.records.set(r.jobId, r);
       if (event.parentId === undefined) {
         this.order.push(r.jobId);
@@ -135,27 +81,9 @@ export class TasksModel {
       if (parent && event.step !== undefined) parent.stepJobs[event.step] = r.jobId;
       this.mark(event.parentId);
     }
-    if (event.step !== undefined) r.step = event.step;
-    if (event.task !== undefined) r.task = event.task;
-    if (event.time !== undefined) r.updated = event.time;
-    if (event.state !== undefined && (!FINAL_STATES.has(r.state) || event.kind === 'state')) {
-      if (r.parentId !== undefined && r.state !== event.state) this.mark(r.parentId);
-      if (r.state !== event.state || r.history.length === 0) r.history.push({ state: event.state, time: event.time ?? this.now() });
-      r.state = event.state;
-      r.lost = false;
-    }
-    if (event.progress) r.progress = event.progress;
-    if (event.place) r.place = event.place;
-    if (event.elapsed !== undefined) r.elapsed = event.elapsed;
-    if (event.error) r.error = `${event.error.code}: ${event.error.message}`;
-    if (event.log) {
-      r.logs.push({ stream: event.log.stream, line: event.log.line });
-      if (r.logs.length > this.maxLogLines) r.logs.splice(0, r.logs.length - this.maxLogLines);
-    }
-    if (event.artifact) r.artifacts.push(event.artifact);
-    if (event.output) r.outputs.push(event.output);
+    const stateChanged = foldJobEvent(r, event, { maxLogLines: this.maxLogLines, now: this.now() });
+    if (stateChanged && r.parentId !== undefined) this.mark(r.parentId);
     if (event.dag) {
-      r.dag = event.dag;
       // Steps that reported before the DAG arrived.
       for (const other of this.records.values()) {
         if (other.parentId === r.jobId && other.step !== undefined) r.stepJobs[other.step] = other.jobId;

@@ -1,4 +1,3 @@
-import { inspect } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import {
   MIME,
@@ -16,11 +15,10 @@ import type { IGraph, IImageOptions, IMimeBundle, ImageData, IVegaLiteSpec, Tabl
 import type { INestedTree } from '@taskcell/core';
 import { DISPLAY_SINK } from './jupyter/output';
 import type { IDisplaySink } from './jupyter/output';
+import { inspectValue, parseTypeSpec, typedBundle } from './typed-bundle';
+import { pendingRunOf } from './pending-run';
 
-/** The text form the kernel gives values (Node's inspect, as the REPL shows them). */
-export function inspectValue(value: unknown): string {
-  return inspect(value, { depth: 4, colors: false, maxArrayLength: 100, breakLength: 100 });
-}
+export { inspectValue } from './typed-bundle';
 
 /** The MIME bundle of any value, with Node's inspect as the text form. */
 export function bundleOf(value: unknown): IMimeBundle {
@@ -35,8 +33,12 @@ export interface IShown {
 
 /** The `display` function with its helpers. */
 export interface IDisplay {
-  /** Show any value in the cell's output: its own `Symbol.for("Jupyter.display")` bundle, a table, or its text. */
-  (value: unknown): void;
+  /**
+   * Show any value in the cell's output: its own `Symbol.for("Jupyter.display")` bundle (a run's
+   * result shows its job card), a table, or its text; a pending run shows its live card. With a
+   * type, the value is rendered as that type and format: `display(text, "tree:newick")`.
+   */
+  (value: unknown, type?: string): void;
   /** Show HTML (with a text fallback). */
   html(html: string): void;
   /** Show Markdown. */
@@ -92,7 +94,11 @@ namespace Private {
   }
 
   export function makeDisplay(state: { id: string; shown: boolean } | undefined): IDisplay {
-    const d = ((value: unknown) => show(bundleOf(value), {}, state)) as IDisplay;
+    const d = ((value: unknown, type?: string) => {
+      const pending = type === undefined && !state ? pendingRunOf(value) : undefined;
+      if (pending) return pending.show();
+      show(type === undefined ? bundleOf(value) : typedBundle(value, parseTypeSpec(type)), {}, state);
+    }) as IDisplay;
     d.html = (s) => show(htmlBundle(s), {}, state);
     d.markdown = (s) => show(markdownBundle(s), {}, state);
     d.table = (t) => show(tableBundle(t), {}, state);

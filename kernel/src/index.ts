@@ -6,6 +6,9 @@ import './builtins';
 
 export * from '@taskcell/core';
 export { registerTaskcellBuiltins } from './builtins';
+// Shadows core's run: the same run, with job cards in the notebook.
+export { run, config } from './run';
+export type { IKernelRunOptions, ITaskcellConfig } from './run';
 export { display, newDisplay, bundleOf, inspectValue } from './display';
 export type { IDisplay, IDisplayHandle } from './display';
 export { prompt, password } from './prompt';

@@ -13,6 +13,7 @@ import {
 import type { IJobView, KernelCommMessage } from '@taskcell/display';
 import type { CommManager } from './comms';
 import type { OutputRouter } from './output';
+import { isCardedJob } from '../pending-run';
 
 /**
  * Connects jobs to the frontend: the `taskcell` comm target streams every JobEvent and takes
@@ -78,7 +79,8 @@ export class JobBridge implements IDisposable {
     const top = event.parentId === undefined;
     let entry = this.inline.get(top ? event.jobId : (event.parentId as string));
     if (!entry) {
-      if (!top || this.comms.hasOpen(COMM_TARGET)) return;
+      // Jobs of the notebook's run() show its live card (or none, by the caller's choice).
+      if (!top || this.comms.hasOpen(COMM_TARGET) || isCardedJob(event.jobId)) return;
       entry = { view: createJobView(event.jobId, event.task), parent: this.output.parent, shown: false, last: 0 };
       const e = entry;
       e.timer = setTimeout(() => this.render(e, true), this.options.inlineDelay ?? 250);

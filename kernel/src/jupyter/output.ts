@@ -10,6 +10,8 @@ export interface IDisplaySink {
   display(data: IMimeBundle, metadata: Record<string, unknown>, displayId?: string, update?: boolean): void;
   /** Clear the cell's output; with `wait`, when the next output arrives. */
   clear(wait: boolean): void;
+  /** A sink that keeps sending to the cell running now, also once it has ended (live displays). */
+  bound?(): IDisplaySink;
 }
 
 /** The global slot the display API reads, so every copy of `taskcell` in the process finds the kernel. */
@@ -84,12 +86,32 @@ export class OutputRouter implements IDisplaySink {
   }
 
   display(data: IMimeBundle, metadata: Record<string, unknown>, displayId?: string, update = false): void {
-    const transient = displayId ? { display_id: displayId } : {};
-    this.publish(update ? 'update_display_data' : 'display_data', { data, metadata, transient });
+    this.displayUnder(this.parent, data, metadata, displayId, update);
   }
 
   clear(wait: boolean): void {
     this.publish('clear_output', { wait });
+  }
+
+  bound(): IDisplaySink {
+    const parent = this.parent;
+    const sink: IDisplaySink = {
+      display: (data, metadata, displayId, update = false) => this.displayUnder(parent, data, metadata, displayId, update),
+      clear: (wait) => this.publish('clear_output', { wait }, parent),
+      bound: () => sink,
+    };
+    return sink;
+  }
+
+  private displayUnder(
+    parent: IMessage | undefined,
+    data: IMimeBundle,
+    metadata: Record<string, unknown>,
+    displayId: string | undefined,
+    update: boolean,
+  ): void {
+    const transient = displayId ? { display_id: displayId } : {};
+    this.publish(update ? 'update_display_data' : 'display_data', { data, metadata, transient }, parent);
   }
 }
 

@@ -2,6 +2,7 @@ import { TaskcellError } from '@taskcell/core/lib/errors';
 import { core } from './core';
 import { MIME } from '@taskcell/display';
 import { bundleOf } from '../display';
+import { pendingRunOf } from '../pending-run';
 import { InterruptedError } from './errors';
 import type { Executor } from './executor';
 import { History } from './history';
@@ -152,7 +153,10 @@ export class KernelProtocol {
       }
       const result = await this.options.executor.execute(code);
       let plain: string | undefined;
-      if (result.hasValue && result.value !== undefined) {
+      const pending = result.hasValue && !silent ? pendingRunOf(result.value) : undefined;
+      // A run not awaited shows its live card, updated in place until the job ends, instead of `Promise { <pending> }`.
+      if (pending) pending.show();
+      else if (result.hasValue && result.value !== undefined) {
         const data = bundleOf(result.value);
         plain = String(data[MIME.plain]);
         if (!silent) out.publish('execute_result', { execution_count: count, data, metadata: {} }, msg);

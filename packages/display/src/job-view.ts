@@ -1,76 +1,281 @@
-import type { IJobEvent, IProgress } from '@taskcell/core';
+import type { IArtifactRef, IJobEvent, IJobPlace, IProgress } from '@taskcell/core';
 import { escapeHtml } from './html';
 import { MIME } from './mime';
 import type { IMimeBundle } from './mime';
 
-/** What the inline job display shows: the latest of a job's events, folded together. */
-export interface IJobView {
+/** The states after which a job changes no more. */
+export const FINAL_STATES: ReadonlySet<string> = new Set(['SUCCESS', 'ERROR', 'CANCELED']);
+
+/** True when `state` is final (SUCCESS, ERROR or CANCELED). */
+export function isFinalState(state: string | undefined): boolean {
+  return state !== undefined && FINAL_STATES.has(state);
+}
+
+/** Progress as a percentage clamped to 0..100, or undefined when there is no total to measure against. */
+export function progressPercent(progress: IProgress | undefined): number | undefined {
+  if (!progress || !(progress.total > 0) || !Number.isFinite(progress.current)) return undefined;
+  return Math.max(0, Math.min(100, (100 * progress.current) / progress.total));
+}
+
+/** Progress as text: `3/10 reading`, or the message alone, or ''. */
+export function formatProgress(progress: IProgress | undefined): string {
+  if (!progress) return '';
+  const count = progress.total > 0 ? `${progress.current}/${progress.total}` : '';
+  return [count, progress.message ?? ''].filter(Boolean).join(' ');
+}
+
+/** A duration as people read it: `850 ms`, `12.3 s`, `4 min 05 s`; '' for a negative or unknown one. */
+export function formatElapsed(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+}
+
+/** Where a job ran, in a word: in-process, threads, remote or docker. */
+export function formatPlace(place: IJobPlace | undefined): string {
+  if (!place) return '';
+  const kind = place.kind === 'thread' ? 'threads' : place.kind === 'container' ? 'docker' : place.kind;
+  return place.name ? `${kind} ${place.name}` : kind;
+}
+
+/** One log line of a job. */
+export interface ILogLine {
+  stream: 'stdout' | 'stderr' | 'log';
+  line: string;
+}
+
+/** One output a job reported while it ran: its port and a short preview. */
+export interface IJobOutput {
+  port: string;
+  type: string;
+  format: string;
+  preview?: string;
+}
+
+/** Everything known about one job, folded from its events by `foldJobEvent`. */
+export interface IJobRecord {
   jobId: string;
+  /** The workflow job this job is a step of. */
+  parentId?: string;
+  step?: string;
   task?: string;
   state: string;
+  /** Every state the job went through, with when (milliseconds since the epoch). */
+  history: Array<{ state: string; time: number }>;
   progress?: IProgress;
-  /** The last few log lines. */
-  logs: string[];
+  /** Milliseconds since the epoch of the first event seen. */
+  started: number;
+  /** Milliseconds since the epoch of the last event seen. */
+  updated: number;
+  /** Set when the job reached a final state. */
   elapsed?: number;
+  place?: IJobPlace;
+  /** Whether the result came from the result cache (set by the job's cache event). */
+  cached?: boolean;
+  logs: ILogLine[];
+  outputs: IJobOutput[];
+  artifacts: IArtifactRef[];
+  /** Workflows: the steps and edges of the DAG. */
+  dag?: { steps: string[]; edges: Array<[string, string]> };
+  /** Workflows: the job id of each step seen so far. */
+  stepJobs: Record<string, string>;
   error?: string;
-  /** Workflows: each step's latest state. */
+  /** The notebook whose kernel ran the job. */
+  source?: string;
+  /** True when the kernel no longer knows the job although it never reported a final state. */
+  lost?: boolean;
+}
+
+/** A fresh record of a job first seen at `time`. */
+export function createJobRecord(jobId: string, time: number, fields: Partial<IJobRecord> = {}): IJobRecord {
+  return {
+    jobId,
+    state: 'INACTIVE',
+    history: [],
+    started: time,
+    updated: time,
+    logs: [],
+    outputs: [],
+    artifacts: [],
+    stepJobs: {},
+    ...fields,
+  };
+}
+
+/** Options of `foldJobEvent`. */
+export interface IFoldOptions {
+  /** Log lines kept (default 200): the oldest go first. */
+  maxLogLines?: number;
+  /** The time of an event that carries none. */
+  now?: number;
+}
+
+/**
+ * Fold one of a job's own events into its record, in place: the one place where the kernel's job
+ * cards and the extension's Tasks panel turn events into what they show. Returns true when the
+ * state changed. A state reported by a non-state event (progress, log) after a final state is
+ * ignored: a late progress event does not bring a finished job back.
+ */
+export function foldJobEvent(r: IJobRecord, event: IJobEvent, options: IFoldOptions = {}): boolean {
+  const time = event.time ?? options.now ?? Date.now();
+  let changed = false;
+  if (event.step !== undefined) r.step = event.step;
+  if (event.task !== undefined) r.task = event.task;
+  r.updated = time;
+  if (event.state !== undefined && (!isFinalState(r.state) || event.kind === 'state')) {
+    changed = r.state !== event.state;
+    if (changed || r.history.length === 0) r.history.push({ state: event.state, time });
+    r.state = event.state;
+    r.lost = false;
+  }
+  if (event.progress) r.progress = event.progress;
+  if (event.place) r.place = event.place;
+  if (event.elapsed !== undefined) r.elapsed = event.elapsed;
+  if (event.cache) r.cached = event.cache.hit;
+  if (event.error) r.error = `${event.error.code}: ${event.error.message}`;
+  if (event.log) {
+    r.logs.push({ stream: event.log.stream, line: event.log.line });
+    const max = options.maxLogLines ?? 200;
+    if (r.logs.length > max) r.logs.splice(0, r.logs.length - max);
+  }
+  if (event.artifact) r.artifacts.push(event.artifact);
+  if (event.output) r.outputs.push(event.output);
+  if (event.dag) r.dag = event.dag;
+  return changed;
+}
+
+/** A job as a cell shows it: its record, and for a workflow each step's latest state. */
+export interface IJobView extends IJobRecord {
+  /** Workflows: each step's latest state, by step name. */
   steps: Record<string, string>;
 }
 
-/** How many log lines the inline display keeps. */
-export const JOB_VIEW_LOG_LINES = 5;
-
-/** A fresh view of a job. */
-export function createJobView(jobId: string, task?: string): IJobView {
-  return { jobId, task, state: 'INACTIVE', logs: [], steps: {} };
+/** One output of a finished job, rendered by its port's declared type and format. */
+export interface IRenderedOutput {
+  port: string;
+  type: string;
+  format: string;
+  /** The output's MIME bundle (always with text/plain). */
+  data: IMimeBundle;
+  metadata?: Record<string, unknown>;
 }
 
-/** Fold one event into a view (in place); steps of a workflow update its step table. */
+/** What `application/vnd.taskcell.job+json` carries: a job view, where it ran, and once it ended its outputs. */
+export interface IJobCard extends IJobView {
+  /** Where the job ran, in a word (in-process, threads, remote, docker, python); else from `place`. */
+  where?: string;
+  /** The outputs, rendered by their declared type, once the job succeeded. */
+  results?: IRenderedOutput[];
+}
+
+/** How many log lines a job card keeps. */
+export const JOB_VIEW_LOG_LINES = 5;
+
+/** How many steps a card's text and HTML fallbacks list by name (the rest are counted). */
+export const JOB_VIEW_STEP_LINES = 20;
+
+/** A fresh view of a job. */
+export function createJobView(jobId: string, task?: string, time = Date.now()): IJobView {
+  return { ...createJobRecord(jobId, time, task !== undefined ? { task } : {}), steps: {} };
+}
+
+/**
+ * Fold one event into a view (in place): the job's own events through `foldJobEvent`, and the
+ * state events of a workflow's steps into its step table.
+ */
 export function applyJobEvent(view: IJobView, event: IJobEvent): IJobView {
   if (event.jobId !== view.jobId) {
-    if (event.step && event.state) view.steps[event.step] = event.state;
+    if (event.step !== undefined && event.state !== undefined && (event.kind === 'state' || !isFinalState(view.steps[event.step])))
+      view.steps[event.step] = event.state;
     return view;
   }
-  if (event.task) view.task = event.task;
-  if (event.state) view.state = event.state;
-  if (event.progress) view.progress = event.progress;
-  if (event.log) view.logs = [...view.logs, event.log.line].slice(-JOB_VIEW_LOG_LINES);
-  if (event.elapsed !== undefined) view.elapsed = event.elapsed;
-  if (event.error) view.error = `${event.error.code}: ${event.error.message}`;
+  foldJobEvent(view, event, { maxLogLines: JOB_VIEW_LOG_LINES });
   if (event.dag) for (const s of event.dag.steps) view.steps[s] ??= 'INACTIVE';
   return view;
 }
 
 /** True when the view's state is final. */
 export function isFinalJobView(view: IJobView): boolean {
-  return view.state === 'SUCCESS' || view.state === 'ERROR' || view.state === 'CANCELED';
+  return isFinalState(view.state);
 }
 
-/** A job's inline display: `application/vnd.taskcell.job+json`, an HTML progress bar and a text line. */
-export function jobViewBundle(view: IJobView): IMimeBundle {
-  const name = view.task ?? view.jobId;
-  const p = view.progress;
-  const pct = p && p.total > 0 ? Math.max(0, Math.min(100, Math.round((100 * p.current) / p.total))) : undefined;
-  const when = view.elapsed !== undefined ? ` in ${view.elapsed} ms` : '';
-  const progressText = p ? ` ${p.current}/${p.total}${p.message ? ` ${p.message}` : ''}` : '';
-  const steps = Object.entries(view.steps);
-  const text = [`${name} [${view.state}]${progressText}${when}`];
-  for (const [s, st] of steps) text.push(`  ${s}: ${st}`);
-  if (view.error) text.push(`  ${view.error}`);
-  for (const l of view.logs) text.push(`  | ${l}`);
+/**
+ * A job card: `application/vnd.taskcell.job+json` (the card with its outputs' own bundles) and
+ * HTML and text fallbacks that show the same: name, state, where, duration, cache hit, progress,
+ * steps, error, log tail and each output's own fallback.
+ */
+export function jobViewBundle(card: IJobCard): IMimeBundle {
+  const name = card.task ?? card.jobId;
+  const final = isFinalState(card.state);
+  const pct = progressPercent(card.progress);
+  const where = card.where ?? formatPlace(card.place);
+  const facts = [where, formatElapsed(card.elapsed), card.cached ? 'cached' : ''].filter(Boolean);
+  const progress = formatProgress(card.progress);
+  const steps = Object.entries(card.steps ?? {});
+  const shownSteps = steps.slice(0, JOB_VIEW_STEP_LINES);
+  const moreSteps = Private.moreSteps(steps.slice(JOB_VIEW_STEP_LINES));
+  const logs = card.logs.map((l) => l.line);
+  const results = card.results ?? [];
+
+  const text = [`${name} [${card.state}]${progress ? ` ${progress}` : ''}${facts.length ? ` (${facts.join(', ')})` : ''}`];
+  for (const [s, st] of shownSteps) text.push(`  ${s}: ${st}`);
+  if (moreSteps) text.push(`  ${moreSteps}`);
+  if (card.error) text.push(`  ${card.error}`);
+  for (const l of logs) text.push(`  | ${l}`);
+  for (const o of results) text.push(`${o.port} (${o.type}:${o.format}):`, Private.indent(String(o.data[MIME.plain] ?? '')));
+
   const bar =
     pct !== undefined
-      ? `<progress max="100" value="${pct}"></progress> ${pct}%${p?.message ? ` ${escapeHtml(p.message)}` : ''}`
-      : isFinalJobView(view)
+      ? `<progress max="100" value="${Math.round(pct)}"></progress> ${Math.round(pct)}%${card.progress?.message ? ` ${escapeHtml(card.progress.message)}` : ''}`
+      : final
         ? ''
         : '<progress></progress>';
   const html = [
-    `<div class="tc-job tc-job-${view.state.toLowerCase()}">`,
-    `<b>${escapeHtml(name)}</b> <code>${escapeHtml(view.state)}</code>${escapeHtml(when)} ${bar}`,
-    steps.length ? `<ul>${steps.map(([s, st]) => `<li>${escapeHtml(s)}: <code>${escapeHtml(st)}</code></li>`).join('')}</ul>` : '',
-    view.error ? `<pre class="tc-job-error">${escapeHtml(view.error)}</pre>` : '',
-    view.logs.length ? `<pre class="tc-job-log">${escapeHtml(view.logs.join('\n'))}</pre>` : '',
+    `<div class="tc-job tc-job-${escapeHtml(card.state.toLowerCase())}">`,
+    `<b>${escapeHtml(name)}</b> <code>${escapeHtml(card.state)}</code>${facts.length ? ` ${escapeHtml(facts.join(' · '))}` : ''} ${bar}`,
+    shownSteps.length || moreSteps
+      ? `<ul>${shownSteps.map(([s, st]) => `<li>${escapeHtml(s)}: <code>${escapeHtml(st)}</code></li>`).join('')}${moreSteps ? `<li>${escapeHtml(moreSteps)}</li>` : ''}</ul>`
+      : '',
+    card.error ? `<pre class="tc-job-error">${escapeHtml(card.error)}</pre>` : '',
+    logs.length ? `<pre class="tc-job-log">${escapeHtml(logs.join('\n'))}</pre>` : '',
+    results
+      .map((o) => `<div class="tc-job-output"><h4>${escapeHtml(`${o.port} (${o.type}:${o.format})`)}</h4>${Private.html(o.data)}</div>`)
+      .join(''),
     '</div>',
   ].join('');
-  return { [MIME.job]: { ...view }, [MIME.html]: html, [MIME.plain]: text.join('\n') };
+  return { [MIME.job]: Private.payload(card), [MIME.html]: html, [MIME.plain]: text.join('\n') };
+}
+
+namespace Private {
+  /** The JSON of a card: the record without its state history and run-time previews, which a cell does not show. */
+  export function payload(card: IJobCard): IJobCard {
+    return { ...card, history: [], outputs: [] };
+  }
+
+  export function indent(text: string): string {
+    return text
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n');
+  }
+
+  /** An output's HTML fallback: its HTML, an image, or its text. */
+  export function html(data: IMimeBundle): string {
+    if (typeof data[MIME.html] === 'string') return data[MIME.html] as string;
+    for (const mime of [MIME.png, MIME.jpeg, MIME.gif]) {
+      if (typeof data[mime] === 'string')
+        return `<img src="data:${mime};base64,${data[mime] as string}" alt="${escapeHtml(String(data[MIME.plain] ?? ''))}">`;
+    }
+    return `<pre>${escapeHtml(String(data[MIME.plain] ?? ''))}</pre>`;
+  }
+
+  /** `and 980 more: 975 SUCCESS, 5 RUNNING`, or ''. */
+  export function moreSteps(rest: Array<[string, string]>): string {
+    if (!rest.length) return '';
+    const counts = new Map<string, number>();
+    for (const [, st] of rest) counts.set(st, (counts.get(st) ?? 0) + 1);
+    return `and ${rest.length} more: ${[...counts].map(([st, n]) => `${n} ${st}`).join(', ')}`;
+  }
 }

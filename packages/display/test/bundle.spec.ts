@@ -67,7 +67,7 @@ describe('job view', () => {
     applyJobEvent(view, { v: 1, kind: 'progress', jobId: 'j1', time: 2, progress: { current: 1, total: 4, message: 'reading' } });
     expect(jobViewBundle(view)[MIME.html]).toContain('<progress max="100" value="25"></progress> 25% reading');
     applyJobEvent(view, { v: 1, kind: 'state', jobId: 'j1', time: 3, state: 'SUCCESS', elapsed: 12 });
-    expect(jobViewBundle(view)[MIME.plain]).toBe('count [SUCCESS] 1/4 reading in 12 ms');
+    expect(jobViewBundle(view)[MIME.plain]).toBe('count [SUCCESS] 1/4 reading (12 ms)');
   });
 });
 
