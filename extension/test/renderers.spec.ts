@@ -4,7 +4,7 @@
 import './dom-setup';
 import { Widget } from '@lumino/widgets';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
-import { MIME, createJobView, applyJobEvent, tableBundle, treeBundle } from '@taskcell/display';
+import { MIME, createJobView, applyJobEvent, imageBundle, tableBundle, textBundle, treeBundle } from '@taskcell/display';
 import { GraphRenderer, JobViewRenderer, TableRenderer, TreeRenderer } from '@taskcell/jupyterlab';
 import { ev } from './events';
 
@@ -111,6 +111,34 @@ describe('JobViewRenderer', () => {
     expect(r.node.dataset.state).toBe('SUCCESS');
     expect(r.node.querySelector('.tc-job-elapsed')!.textContent).toBe('2.5 s');
     expect([...r.node.querySelectorAll('.tc-job-steps li')].map((li) => li.textContent)).toEqual(['SUCCESS a', 'INACTIVE b']);
+  });
+});
+
+describe('JobViewRenderer with outputs', () => {
+  it("renders a finished card's outputs with the table and tree renderers, an image and text, once", async () => {
+    const r = new JobViewRenderer({ mimeType: MIME.job });
+    const view = { ...createJobView('j', 'typed'), state: 'SUCCESS', elapsed: 40, where: 'threads', cached: true };
+    const results = [
+      { port: 't', type: 'table', format: 'csv', data: tableBundle([{ a: 1 }]) },
+      { port: 'tr', type: 'tree', format: 'newick', data: treeBundle({ node_data: { 'node name': 'R' }, children: [] }) },
+      { port: 'img', type: 'image', format: 'png', data: imageBundle(new Uint8Array([0x89, 0x50, 0x4e, 0x47])) },
+      { port: 'n', type: 'number', format: 'number', data: textBundle('42') },
+    ];
+    await r.renderModel(mimeModel({ [MIME.job]: { ...view, results } }));
+    Widget.attach(r, document.body);
+    const sections = [...r.node.querySelectorAll('.tc-JobViewRenderer-output')];
+    expect(sections.map((s) => s.querySelector('.tc-job-output-port')?.textContent)).toEqual(['t', 'tr', 'img', 'n']);
+    expect(sections[0].querySelector('.tc-TableRenderer')).not.toBeNull();
+    expect(sections[1].querySelector('.tc-tree-label')?.textContent).toBe('R');
+    expect((sections[2].querySelector('img') as HTMLImageElement).src).toMatch(/^data:image\/png;base64,iVBORw/);
+    expect(sections[3].querySelector('pre')?.textContent).toBe('42');
+    expect(r.node.querySelector('.tc-job-place')?.textContent).toBe('threads');
+    expect((r.node.querySelector('.tc-job-cached') as HTMLElement).hidden).toBe(false);
+    const table = sections[0].querySelector('.tc-TableRenderer');
+    await r.renderModel(mimeModel({ [MIME.job]: { ...view, results } }));
+    expect(r.node.querySelector('.tc-TableRenderer')).toBe(table);
+    Widget.detach(r);
+    r.dispose();
   });
 });
 

@@ -1,60 +1,109 @@
-import { Widget } from '@lumino/widgets';
+import { PanelLayout, Widget } from '@lumino/widgets';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
-import type { IJobView } from '@taskcell/display';
-import { JobRow } from '../job-row';
+import { MIME, formatElapsed, formatPlace, formatProgress, progressPercent, summarizeSteps } from '@taskcell/display';
+import type { IJobCard, IRenderedOutput } from '@taskcell/display';
+import { GraphRenderer } from './graph';
+import { TableRenderer } from './table';
+import { TreeRenderer } from './tree';
 
 /**
- * Renders `application/vnd.taskcell.job+json`, the kernel's inline job display. The kernel updates
- * the display in place (`update_display_data`); each update re-renders into the same elements, so
- * the progress bar moves rather than flickers.
+ * Renders `application/vnd.taskcell.job+json`: a job card (state, name, where it ran, duration,
+ * cache hit, progress, a workflow's steps, error and log tail) and, once the job ended well, each
+ * output by its type's renderer (table, tree, graph) or as an image or text. The kernel updates a
+ * live card in place (`update_display_data`); each update re-renders into the same elements, so
+ * the progress bar moves rather than flickers, and outputs are built once.
  */
 export class JobViewRenderer extends Widget implements IRenderMime.IRenderer {
   constructor(options: JobViewRenderer.IOptions) {
     super();
     this.mimeType = options.mimeType;
     this.addClass('tc-JobViewRenderer');
-    this.node.innerHTML =
-      '<div class="tc-job-summary"><span class="tc-state"></span><span class="tc-job-name"></span><span class="tc-job-elapsed"></span></div>' +
+    const layout = new PanelLayout();
+    this.layout = layout;
+    this.header = new Widget();
+    this.header.addClass('tc-JobViewRenderer-header');
+    this.header.node.innerHTML =
+      '<div class="tc-job-summary"><span class="tc-state"></span><span class="tc-job-name"></span><span class="tc-job-place"></span>' +
+      '<span class="tc-job-elapsed"></span><span class="tc-job-cached" title="Served from the result cache">cached</span></div>' +
       '<div class="tc-progress"><div class="tc-progress-track"><div class="tc-progress-bar"></div></div><span class="tc-progress-text"></span></div>' +
       '<ul class="tc-job-steps"></ul><pre class="tc-job-error"></pre><pre class="tc-log"></pre>';
+    layout.addWidget(this.header);
   }
 
   /** The MIME type this renderer draws. */
   readonly mimeType: string;
 
-  /** Render (or update) a model's job view. */
-  renderModel(model: IRenderMime.IMimeModel): Promise<void> {
-    const v = model.data[this.mimeType] as unknown as IJobView;
-    const q = (sel: string): HTMLElement => this.node.querySelector(sel) as HTMLElement;
-    const state = String(v?.state ?? 'INACTIVE');
+  /** Render (or update) a model's job card. */
+  async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    const v = (model.data[this.mimeType] ?? {}) as unknown as Partial<IJobCard>;
+    const q = (sel: string): HTMLElement => this.header.node.querySelector(sel) as HTMLElement;
+    const state = String(v.state ?? 'INACTIVE');
     const stateEl = q('.tc-state');
     stateEl.textContent = state;
     stateEl.className = `tc-state tc-state-${state.toLowerCase()}`;
     this.node.dataset.state = state;
-    q('.tc-job-name').textContent = v?.task ?? v?.jobId ?? '';
-    q('.tc-job-elapsed').textContent = v?.elapsed !== undefined ? JobRow.formatElapsed(v.elapsed) : '';
-    const p = v?.progress;
-    const pct = p && p.total > 0 ? Math.max(0, Math.min(100, (100 * p.current) / p.total)) : state === 'SUCCESS' ? 100 : 0;
+    q('.tc-job-name').textContent = v.task ?? v.jobId ?? '';
+    q('.tc-job-place').textContent = v.where ?? formatPlace(v.place);
+    q('.tc-job-elapsed').textContent = formatElapsed(v.elapsed);
+    q('.tc-job-cached').hidden = !v.cached;
+    const pct = progressPercent(v.progress) ?? (state === 'SUCCESS' ? 100 : 0);
+    const final = state === 'SUCCESS' || state === 'ERROR' || state === 'CANCELED';
+    q('.tc-progress').hidden = final && !v.progress;
     q('.tc-progress-bar').style.width = `${pct}%`;
     q('.tc-progress').dataset.value = String(Math.round(pct));
-    q('.tc-progress-text').textContent = p ? `${p.current}/${p.total}${p.message ? ` ${p.message}` : ''}` : '';
+    q('.tc-progress-text').textContent = formatProgress(v.progress);
     const steps = q('.tc-job-steps');
     steps.textContent = '';
-    for (const [name, st] of Object.entries(v?.steps ?? {})) {
+    const { shown, more } = summarizeSteps(v.steps ?? {}, JobViewRenderer.STEP_ITEMS);
+    for (const [name, st] of shown) {
       const li = steps.appendChild(document.createElement('li'));
       const badge = li.appendChild(document.createElement('span'));
       badge.className = `tc-state tc-state-${String(st).toLowerCase()}`;
       badge.textContent = String(st);
       li.appendChild(document.createTextNode(` ${name}`));
     }
+    if (more) steps.appendChild(document.createElement('li')).textContent = more;
     const err = q('.tc-job-error');
-    err.textContent = v?.error ?? '';
-    err.hidden = !v?.error;
+    err.textContent = v.error ?? '';
+    err.hidden = !v.error;
+    const logs = (v.logs ?? []).map((l) => (typeof l === 'string' ? l : l.line));
     const log = q('.tc-log');
-    log.textContent = (v?.logs ?? []).join('\n');
-    log.hidden = !(v?.logs ?? []).length;
-    return Promise.resolve();
+    log.textContent = logs.join('\n');
+    log.hidden = !logs.length;
+    await this.renderOutputs(v.results ?? [], model);
   }
+
+  private async renderOutputs(results: IRenderedOutput[], model: IRenderMime.IMimeModel): Promise<void> {
+    const key = results.length ? JSON.stringify(results) : '';
+    if (key === this.outputsKey) return;
+    this.outputsKey = key;
+    for (const w of this.outputs) w.dispose();
+    this.outputs = [];
+    const layout = this.layout as PanelLayout;
+    const pending: Array<Promise<void>> = [];
+    for (const o of results) {
+      const section = new Widget();
+      section.addClass('tc-JobViewRenderer-output');
+      const sectionLayout = new PanelLayout();
+      section.layout = sectionLayout;
+      const title = new Widget({ node: document.createElement('div') });
+      title.addClass('tc-job-output-title');
+      title.node.innerHTML = '<span class="tc-job-output-port"></span><span class="tc-job-output-type"></span>';
+      (title.node.firstChild as HTMLElement).textContent = o.port;
+      (title.node.lastChild as HTMLElement).textContent = `${o.type}:${o.format}`;
+      sectionLayout.addWidget(title);
+      const body = Private.outputWidget(o);
+      sectionLayout.addWidget(body.widget);
+      if (body.mimeType) pending.push(body.widget.renderModel(Private.model(o.data, body.mimeType, model)));
+      layout.addWidget(section);
+      this.outputs.push(section);
+    }
+    await Promise.all(pending);
+  }
+
+  private readonly header: Widget;
+  private outputs: Widget[] = [];
+  private outputsKey = '';
 }
 
 /** The JobViewRenderer's options. */
@@ -62,5 +111,45 @@ export namespace JobViewRenderer {
   /** How a job view renderer is made. */
   export interface IOptions {
     mimeType: string;
+  }
+
+  /** How many of a workflow's steps the card lists by name; the rest are counted by state. */
+  export const STEP_ITEMS = 50;
+}
+
+namespace Private {
+  type RendererWidget = Widget & IRenderMime.IRenderer;
+
+  /** The widget an output renders in: a taskcell renderer for its type, else an image or its text. */
+  export function outputWidget(
+    o: IRenderedOutput,
+  ): { widget: RendererWidget; mimeType?: string } | { widget: Widget; mimeType?: undefined } {
+    const d = o.data;
+    if (MIME.table in d) return { widget: new TableRenderer({ mimeType: MIME.table }), mimeType: MIME.table };
+    if (MIME.tree in d) return { widget: new TreeRenderer({ mimeType: MIME.tree }), mimeType: MIME.tree };
+    if (MIME.graph in d) return { widget: new GraphRenderer({ mimeType: MIME.graph }), mimeType: MIME.graph };
+    for (const mime of [MIME.png, MIME.jpeg, MIME.gif]) {
+      if (typeof d[mime] === 'string') {
+        const img = document.createElement('img');
+        img.className = 'tc-job-output-image';
+        img.src = `data:${mime};base64,${d[mime] as string}`;
+        img.alt = String(d[MIME.plain] ?? o.port);
+        return { widget: new Widget({ node: img }) };
+      }
+    }
+    const pre = document.createElement('pre');
+    pre.className = 'tc-job-output-text';
+    pre.textContent = String(d[MIME.plain] ?? '');
+    return { widget: new Widget({ node: pre }) };
+  }
+
+  /** A MIME model of one output's bundle, for a nested renderer. */
+  export function model(data: Record<string, unknown>, mimeType: string, outer: IRenderMime.IMimeModel): IRenderMime.IMimeModel {
+    return {
+      trusted: outer.trusted,
+      data: { [mimeType]: data[mimeType] } as IRenderMime.IMimeModel['data'],
+      metadata: {},
+      setData: () => undefined,
+    };
   }
 }

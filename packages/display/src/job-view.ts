@@ -176,6 +176,19 @@ export const JOB_VIEW_LOG_LINES = 5;
 /** How many steps a card's text and HTML fallbacks list by name (the rest are counted). */
 export const JOB_VIEW_STEP_LINES = 20;
 
+/** A workflow's steps to list by name (the first `limit`), and the rest counted by state (`and 980 more: 975 SUCCESS, 5 RUNNING`, or ''). */
+export function summarizeSteps(
+  steps: Record<string, string>,
+  limit = JOB_VIEW_STEP_LINES,
+): { shown: Array<[string, string]>; more: string } {
+  const all = Object.entries(steps);
+  const rest = all.slice(limit);
+  if (!rest.length) return { shown: all, more: '' };
+  const counts = new Map<string, number>();
+  for (const [, st] of rest) counts.set(st, (counts.get(st) ?? 0) + 1);
+  return { shown: all.slice(0, limit), more: `and ${rest.length} more: ${[...counts].map(([st, n]) => `${n} ${st}`).join(', ')}` };
+}
+
 /** A fresh view of a job. */
 export function createJobView(jobId: string, task?: string, time = Date.now()): IJobView {
   return { ...createJobRecord(jobId, time, task !== undefined ? { task } : {}), steps: {} };
@@ -213,9 +226,7 @@ export function jobViewBundle(card: IJobCard): IMimeBundle {
   const where = card.where ?? formatPlace(card.place);
   const facts = [where, formatElapsed(card.elapsed), card.cached ? 'cached' : ''].filter(Boolean);
   const progress = formatProgress(card.progress);
-  const steps = Object.entries(card.steps ?? {});
-  const shownSteps = steps.slice(0, JOB_VIEW_STEP_LINES);
-  const moreSteps = Private.moreSteps(steps.slice(JOB_VIEW_STEP_LINES));
+  const { shown: shownSteps, more: moreSteps } = summarizeSteps(card.steps ?? {});
   const logs = card.logs.map((l) => l.line);
   const results = card.results ?? [];
 
@@ -269,13 +280,5 @@ namespace Private {
         return `<img src="data:${mime};base64,${data[mime] as string}" alt="${escapeHtml(String(data[MIME.plain] ?? ''))}">`;
     }
     return `<pre>${escapeHtml(String(data[MIME.plain] ?? ''))}</pre>`;
-  }
-
-  /** `and 980 more: 975 SUCCESS, 5 RUNNING`, or ''. */
-  export function moreSteps(rest: Array<[string, string]>): string {
-    if (!rest.length) return '';
-    const counts = new Map<string, number>();
-    for (const [, st] of rest) counts.set(st, (counts.get(st) ?? 0) + 1);
-    return `and ${rest.length} more: ${[...counts].map(([st, n]) => `${n} ${st}`).join(', ')}`;
   }
 }
