@@ -7,20 +7,15 @@
 // run (taskcell against itself, --aa) the kernel started first came out about 3% slower.
 // Usage: node bench/kernel.bench.mjs [--runs N] [--starts N] [--warm N] [--aa]
 //   --aa: the peer is a second taskcell kernel, so the ratios show the bench's own bias and spread.
-import { spawn } from 'node:child_process';
-import { createHmac, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
+import { KernelBenchClient } from './kernel-client.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'kernel', 'package.json'));
-const zmq = require('zeromq');
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '60' },
@@ -39,99 +34,10 @@ const kernels = {
 };
 if (values.aa) kernels.tslab = kernels.taskcell;
 const peer = values.aa ? 'taskcell (A/A)' : 'tslab';
-
-class Client {
+class Client extends KernelBenchClient {
   constructor(name) {
-    this.name = name;
-    this.key = randomUUID();
-    this.session = randomUUID();
-    this.dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
-    this.shell = new zmq.Dealer({ routingId: this.session, linger: 0 });
-    this.pending = new Map();
+    super(name, kernels[name]);
   }
-
-  async start() {
-    // TCP on free loopback ports: tslab builds every endpoint as transport://ip:port.
-    const [shell, iopub, stdin, control, hb] = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
-    const file = join(this.dir, 'connection.json');
-    const conn = {
-      transport: 'tcp',
-      ip: '127.0.0.1',
-      key: this.key,
-      signature_scheme: 'hmac-sha256',
-      shell_port: shell,
-      iopub_port: iopub,
-      stdin_port: stdin,
-      control_port: control,
-      hb_port: hb,
-    };
-    writeFileSync(file, JSON.stringify(conn));
-    this.shell.connect(`tcp://127.0.0.1:${shell}`);
-    void this.pump();
-    const [cmd, ...args] = kernels[this.name](file);
-    const t0 = performance.now();
-    this.proc = spawn(cmd, args, { cwd: this.dir, stdio: 'ignore' });
-    await this.request('kernel_info_request', {});
-    return performance.now() - t0;
-  }
-
-  async request(type, content) {
-    const id = randomUUID();
-    const header = { msg_id: id, msg_type: type, session: this.session, username: 'bench', date: new Date().toISOString(), version: '5.3' };
-    const parts = [header, {}, {}, content].map((p) => Buffer.from(JSON.stringify(p)));
-    const sig = createHmac('sha256', this.key).update(Buffer.concat(parts)).digest('hex');
-    const reply = new Promise((resolve) => this.pending.set(id, resolve));
-    await this.shell.send(['<IDS|MSG>', sig, ...parts]);
-    return reply;
-  }
-
-  async execute(code) {
-    const t0 = performance.now();
-    const reply = await this.request('execute_request', {
-      code,
-      silent: false,
-      store_history: true,
-      user_expressions: {},
-      allow_stdin: false,
-      stop_on_error: true,
-    });
-    const ms = performance.now() - t0;
-    if (reply.status !== 'ok') throw new Error(`${this.name}: ${code} -> ${JSON.stringify(reply)}`);
-    return ms;
-  }
-
-  async pump() {
-    try {
-      for await (const frames of this.shell) {
-        const at = frames.findIndex((f) => f.toString() === '<IDS|MSG>');
-        const parent = JSON.parse(frames[at + 3].toString());
-        const content = JSON.parse(frames[at + 5].toString());
-        this.pending.get(parent.msg_id)?.(content);
-        this.pending.delete(parent.msg_id);
-      }
-    } catch {
-      // closed
-    }
-  }
-
-  async close() {
-    const exited = new Promise((r) => this.proc.once('exit', r));
-    this.proc.kill('SIGKILL');
-    await exited;
-    this.shell.close();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

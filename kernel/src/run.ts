@@ -20,10 +20,12 @@ export interface ITaskcellConfig {
    * `run(t, inputs, { card: false })`.
    */
   liveCards: boolean;
+  /** Milliseconds a run must take before its live card shows (default 250): quick runs leave no card behind. */
+  liveCardDelay: number;
 }
 
 /** Settings of the notebook API: `config.liveCards = false` turns live job cards off for every run. */
-export const config: ITaskcellConfig = { liveCards: true };
+export const config: ITaskcellConfig = { liveCards: true, liveCardDelay: 250 };
 
 /** `run`'s options in a notebook: core's, and `card: false` to run without a live card. */
 export interface IKernelRunOptions extends IRunOptions {
@@ -55,7 +57,10 @@ export function run<T extends Parameters<typeof coreRun>[0]>(
   const sink = Private.sink();
   const jobId = runOptions.jobId ?? randomUUID();
   const info: IRunInfo = { jobId, spec, where: placeOf(spec, runOptions.on) };
-  const live = sink && cardOption !== false && config.liveCards ? new LiveCard(sink.bound?.() ?? sink, info) : undefined;
+  const live =
+    sink && cardOption !== false && config.liveCards
+      ? new LiveCard(sink.bound?.() ?? sink, info, { showDelay: config.liveCardDelay })
+      : undefined;
   const onEvent = runOptions.onEvent;
   const carded = cardedJobs();
   carded.add(jobId);
@@ -77,7 +82,12 @@ export function run<T extends Parameters<typeof coreRun>[0]>(
       throw err;
     },
   ) as ReturnType<typeof coreRun<T>>;
-  if (live) Object.defineProperty(promise, PENDING_RUN, { value: { show: () => live.showAsValue() } satisfies IPendingRun });
+  const show = (): void => {
+    // The card shows how the run ends, a failure too: the rejection is handled there.
+    promise.catch(() => undefined);
+    live?.showAsValue();
+  };
+  if (live) Object.defineProperty(promise, PENDING_RUN, { value: { show } satisfies IPendingRun });
   return promise;
 }
 

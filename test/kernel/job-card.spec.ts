@@ -21,7 +21,7 @@ describe('job cards', () => {
     await k.start();
     const setup = await k.execute(
       [
-        'import { task, run, display, config, getRunner } from "taskcell";',
+        'import { task, workflow, run, display, config, getRunner } from "taskcell";',
         'const pixels = { width: 2, height: 2, channels: 4 as const, data: new Uint8Array(16).fill(200) };',
         'const png = getRunner().formats.convert("image", "pil", "png", pixels) as Uint8Array;',
         'const typed = task({ name: "typed", inputs: { n: "number" }, outputs: { t: "table:csv", tr: "tree:newick", g: "graph:adjacencylist", img: "image:png", n2: "number" } },',
@@ -64,6 +64,26 @@ describe('job cards', () => {
     expect(String(data['text/plain'])).toMatch(/^typed \[SUCCESS\] \(in-process, \d+ ms\)/);
   });
 
+  it("shows a workflow's steps and outputs on its card, and display(result) shows the card", async () => {
+    const { reply, iopub } = await k.execute(
+      [
+        'const up = task({ name: "up", inputs: { text: "string" }, outputs: { upper: "string" } }, ({ text }) => text.toUpperCase());',
+        'const tab = task({ name: "tab", inputs: { upper: "string" }, outputs: { rows: "table:csv" } }, ({ upper }) => "word\\n" + upper.split(" ").join("\\n") + "\\n");',
+        'const words = workflow("words").step("up", up).step("tab", tab).connect("up.upper", "tab.upper");',
+        'const wr = await run(words, { text: "a b" }, { cache: false, card: false });',
+        'display(wr);',
+      ].join('\n'),
+    );
+    expect([reply.content.status, reply.content.evalue]).toEqual(['ok', undefined]);
+    const shown = cards(iopub, 'display_data');
+    expect(shown).toHaveLength(1);
+    const c = card(shown[0]) as ReturnType<typeof card> & { steps: Record<string, string> };
+    expect(c).toMatchObject({ state: 'SUCCESS', task: 'words', steps: { up: 'SUCCESS', tab: 'SUCCESS' } });
+    expect(c.results?.map((o) => o.port)).toEqual(['rows']);
+    expect(c.results?.[0].data['application/vnd.taskcell.table+json']).toEqual({ fields: ['word'], rows: [{ word: 'A' }, { word: 'B' }] });
+    expect(String((shown[0].content.data as Record<string, unknown>)['text/plain'])).toContain('  up: SUCCESS\n  tab: SUCCESS');
+  });
+
   it('displays a value by an explicit type and format', async () => {
     const { iopub } = await k.execute('display("((A,B)C,D)E;", "tree:newick"); display("a,b\\n1,2\\n", "table:csv")');
     const [tree, table] = of(iopub, 'display_data').map((m) => m.content.data as Record<string, unknown>);
@@ -98,6 +118,20 @@ describe('job cards', () => {
     expect(results[0].data['application/vnd.taskcell.table+json']).toEqual({ fields: ['x'], rows: [{ x: 1200 }] });
     const progress = k.received.filter((m) => m.header.msg_type === 'update_display_data' && displayId(m) === id && card(m).progress);
     expect(progress.length).toBeGreaterThan(0);
+  });
+
+  it('ends a pending run that fails with its error on the card', async () => {
+    const { reply, iopub } = await k.execute(
+      'run(task({ name: "fails", cache: false, inputs: {}, outputs: {} }, async () => { await new Promise((r) => setTimeout(r, 300)); throw new Error("no data"); }), {})',
+    );
+    expect(reply.content.status).toBe('ok');
+    const id = displayId(cards(iopub, 'display_data')[0]);
+    const last = await k.waitFor((m) => m.header.msg_type === 'update_display_data' && displayId(m) === id && card(m).state === 'ERROR');
+    expect((card(last) as { error?: string }).error).toContain('no data');
+    expect(card(last).results).toBeUndefined();
+    // The card reports the failure; it is not reported again as an unhandled rejection.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(k.received.filter((m) => m.header.msg_type === 'stream' && String(m.content.text).includes('no data'))).toHaveLength(0);
   });
 
   it('shows a live card while a run is awaited, unless turned off per run or globally', async () => {

@@ -76,7 +76,8 @@ export namespace GraphRenderer {
     const linkData = links
       .filter((l) => index.has(String(l.source)) && index.has(String(l.target)))
       .map((l) => ({ source: index.get(String(l.source)), target: index.get(String(l.target)), attrs: { ...l } }));
-    const size = Math.max(240, Math.min(640, 120 + 30 * Math.sqrt(nodes.length) * 8));
+    // About 40 px a node along each side: small graphs stay small, large ones stop at 640 px.
+    const size = Math.max(240, Math.min(640, 160 + 40 * Math.sqrt(nodes.length)));
     return {
       $schema: 'https://vega.github.io/schema/vega/v5.json',
       width: size,

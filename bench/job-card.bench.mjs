@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// Live job card benchmark: the wall time of a 1,000-step workflow run by `await run(...)` in a
+// taskcell kernel, with the live card (shown at once, then updated in place at most every 100 ms) against the same run with `{ card: false }`, in one kernel, cells alternating.
+// An A/A pair (no card against no card) in the same run shows the bench's own spread.
+// The client subscribes to IOPub and decodes every message, as a frontend does.
+// Usage: node bench/job-card.bench.mjs [--runs N] [--steps N] [--warm N]
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { KernelBenchClient } from './kernel-client.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '20' },
+    steps: { type: 'string', default: '1000' },
+    warm: { type: 'string', default: '3' },
+  },
+});
+const RUNS = Number(values.runs);
+const STEPS = Number(values.steps);
+const WARM = Number(values.warm);
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** The median of `xs` with a 95% interval from order statistics. */
+function medianInterval(xs) {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const n = sorted.length;
+  const half = (1.96 * Math.sqrt(n)) / 2;
+  return {
+    median: median(sorted),
+    lo: sorted[Math.max(0, Math.floor(n / 2 - half))],
+    hi: sorted[Math.min(n - 1, Math.ceil(n / 2 + half))],
+  };
+}
+
+const kernel = (file) => [process.execPath, join(root, 'kernel', 'bin', 'taskcell.js'), 'kernel', '--connection-file', file];
+const c = new KernelBenchClient('taskcell', kernel, { iopub: true });
+await c.start();
+// A chain of STEPS trivial steps: every step waits for the one before, so the workflow emits its
+// events one step at a time for the whole run, as a long pipeline does.
+await c.execute(
+  [
+    'import { task, workflow, run, config } from "taskcell";',
+    // The card shows at once, so every run pays for showing and updating it.
+    'config.liveCardDelay = 0;',
+    'const inc = task({ name: "inc", inputs: { n: "number" }, outputs: { n: "number" } }, ({ n }) => n + 1);',
+    'let chain: any = workflow("chain");',
+    `for (let i = 0; i < ${STEPS}; i++) { chain = chain.step("s" + i, inc); if (i > 0) chain = chain.connect("s" + (i - 1) + ".n", "s" + i + ".n"); }`,
+  ].join('\n'),
+);
+const cell = (options) => `(await run(chain, { n: 0 }, { cache: false${options} })).state`;
+const variants = { card: cell(''), 'no card': cell(', card: false'), 'no card (A/A)': cell(', card: false') };
+for (let i = 0; i < WARM; i++) for (const code of Object.values(variants)) await c.execute(code);
+
+const times = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+const ratios = { card: [], aa: [] };
+const messages = Object.fromEntries(Object.keys(variants).map((k) => [k, 0]));
+const names = Object.keys(variants);
+for (let i = 0; i < RUNS; i++) {
+  // Each round runs the three cells in a rotating order, so none is always first.
+  const order = names.map((_, j) => names[(i + j) % names.length]);
+  const ms = {};
+  for (const name of order) {
+    const before = c.iopubCount;
+    ms[name] = await c.execute(variants[name]);
+    // IOPub messages of this cell that arrived by its reply (the live card's updates among them).
+    messages[name] += c.iopubCount - before;
+  }
+  for (const name of names) times[name].push(ms[name]);
+  ratios.card.push(ms.card / ms['no card']);
+  ratios.aa.push(ms['no card (A/A)'] / ms['no card']);
+}
+await c.close();
+
+console.log(`node ${process.version}, a ${STEPS}-step workflow, ${RUNS} runs of each cell after ${WARM} warm-up rounds (medians)\n`);
+console.log(`${'cell'.padEnd(16)}${'wall ms'.padStart(10)}${'IOPub msgs/run'.padStart(16)}`);
+for (const name of names)
+  console.log(`${name.padEnd(16)}${median(times[name]).toFixed(1).padStart(10)}${(messages[name] / RUNS).toFixed(1).padStart(16)}`);
+const card = medianInterval(ratios.card);
+const aa = medianInterval(ratios.aa);
+console.log(
+  `\ncard / no card          ${card.median.toFixed(3)}   (median of paired ratios; 95% interval ${card.lo.toFixed(3)}-${card.hi.toFixed(3)})`,
+);
+console.log(`no card (A/A) / no card ${aa.median.toFixed(3)}   (95% interval ${aa.lo.toFixed(3)}-${aa.hi.toFixed(3)})`);
+process.exit(0);

@@ -1,0 +1,186 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+/**
+ * A run's result in real JupyterLab with the taskcell kernel, in Debian's Chromium driven by
+ * playwright-core: the cell shows a job card whose outputs render by their declared types (a table
+ * from CSV, a tree from Newick, a graph and a PNG image). Screenshots of the card in the light and
+ * dark themes go to test-results/.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM_ARGS, ROOT, checkVenv, startLab } from './jupyterlab';
+import type { ILab } from './jupyterlab';
+
+const RESULTS = join(ROOT, 'test-results');
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- the page's `window.jupyterapp` is JupyterLab's untyped global */
+type AnyWindow = { jupyterapp: any };
+
+const CELLS = [
+  [
+    'import { task, run, getRunner } from "taskcell";',
+    '// A 96x64 gradient with a disc, as PNG bytes.',
+    'const w = 96, h = 64;',
+    'const rgba = new Uint8Array(w * h * 4);',
+    'for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {',
+    '  const i = 4 * (y * w + x), inside = (x - 60) ** 2 + (y - 30) ** 2 < 300;',
+    '  rgba.set(inside ? [240, 180, 40, 255] : [30 + x * 2, 80 + y, 200 - x, 255], i);',
+    '}',
+    'const png = getRunner().formats.convert("image", "pil", "png", { width: w, height: h, channels: 4 as const, data: rgba }) as Uint8Array;',
+    'const survey = task({',
+    '  name: "survey",',
+    '  inputs: { n: "number" },',
+    '  outputs: { counts: "table:csv", phylogeny: "tree:newick", contacts: "graph:adjacencylist", map: "image:png", total: "number" },',
+    '}, ({ n }) => ({',
+    '  counts: "species,count,site\\nwren,12,north\\nrobin,7,south\\nheron,3,lake\\n",',
+    '  phylogeny: "((wren:1,robin:2)passerines:3,heron:4)birds;",',
+    '  contacts: "wren robin\\nrobin heron\\nheron wren\\nheron egret\\n",',
+    '  map: png,',
+    '  total: n,',
+    '}));',
+  ].join('\n'),
+  'await run(survey, { n: 22 }, { cache: false })',
+];
+
+describe('job card in JupyterLab', () => {
+  let lab: ILab;
+  let context: BrowserContext;
+  let page: Page;
+  let root: string;
+  let profile: string;
+  const browserLog: string[] = [];
+  let passed = false;
+
+  beforeAll(async () => {
+    checkVenv();
+    mkdirSync(RESULTS, { recursive: true });
+    root = mkdtempSync(join(tmpdir(), 'taskcell-e2e-card-'));
+    const notebook = {
+      cells: CELLS.map((source) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source })),
+      metadata: {
+        kernelspec: { display_name: 'TypeScript (taskcell)', language: 'typescript', name: 'taskcell' },
+        language_info: { name: 'typescript' },
+      },
+      nbformat: 4,
+      nbformat_minor: 5,
+    };
+    writeFileSync(join(root, 'card.ipynb'), JSON.stringify(notebook));
+    lab = await startLab(root);
+    profile = mkdtempSync(join(tmpdir(), 'taskcell-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1200, height: 1100 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(60_000);
+    page.on('pageerror', (err) => browserLog.push(`page error: ${err.message}`));
+    page.on('console', (msg) => browserLog.push(`${msg.type()}: ${msg.text()}`));
+  }, 120_000);
+
+  afterEach(async () => {
+    if (!passed) {
+      await page?.screenshot({ path: join(RESULTS, 'job-card-failure.png') }).catch(() => undefined);
+      console.log(
+        `--- browser console (last 40) ---\n${browserLog.slice(-40).join('\n')}` +
+          `\n--- jupyter lab log (last 60 lines) ---\n${lab?.log.join('').split('\n').slice(-60).join('\n')}`,
+      );
+    }
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await lab?.stop();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    if (root) rmSync(root, { recursive: true, force: true });
+  }, 60_000);
+
+  async function runCell(index: number): Promise<void> {
+    await page.evaluate((i) => {
+      const app = (window as unknown as AnyWindow).jupyterapp;
+      app.shell.currentWidget.content.activeCellIndex = i;
+      void app.commands.execute('notebook:run-cell');
+    }, index);
+    await page.waitForFunction(
+      (i) => {
+        const w = (window as unknown as AnyWindow).jupyterapp.shell.currentWidget;
+        return w.content.widgets[i].model.executionCount !== null && w.sessionContext.session.kernel.status === 'idle';
+      },
+      index,
+      { timeout: 90_000, polling: 100 },
+    );
+  }
+
+  it('renders a run result as a card with a table, a tree from Newick, a graph and an image, in light and dark themes', async () => {
+    await page.goto(`${lab.url}/lab/tree/card.ipynb?token=${lab.token}`);
+    await page.waitForFunction(
+      () => {
+        const w = (window as unknown as AnyWindow).jupyterapp?.shell?.currentWidget;
+        const kernel = w?.sessionContext?.session?.kernel;
+        return kernel?.name === 'taskcell' && kernel.status === 'idle' && w.content?.widgets?.length > 0;
+      },
+      null,
+      { timeout: 90_000, polling: 250 },
+    );
+    await runCell(0);
+    await runCell(1);
+
+    const card = page.locator('.jp-Cell').nth(1).locator('.tc-JobViewRenderer');
+    await card.waitFor();
+    expect(await card.getAttribute('data-state')).toBe('SUCCESS');
+    await expect(card.locator('.tc-job-name').textContent()).resolves.toBe('survey');
+    await expect(card.locator('.tc-job-place').textContent()).resolves.toBe('in-process');
+    const ports = await card.locator('.tc-job-output-port').allTextContents();
+    expect(ports).toEqual(['counts', 'phylogeny', 'contacts', 'map', 'total']);
+    const sections = card.locator('.tc-JobViewRenderer-output');
+    // The table from CSV, with its header and rows.
+    const table = sections.nth(0).locator('.tc-TableRenderer');
+    await expect(table.locator('.tc-table-th').allTextContents()).resolves.toEqual(expect.arrayContaining(['species', 'count', 'site']));
+    await expect(table.locator('.tc-table-count').textContent()).resolves.toMatch(/^3 rows × 3 columns$/);
+    // The tree from Newick, nested.
+    await expect(sections.nth(1).locator('.tc-tree-label').allTextContents()).resolves.toEqual([
+      'birds',
+      'passerines',
+      'wren',
+      'robin',
+      'heron',
+    ]);
+    // The graph, drawn by Vega as SVG with one symbol per node.
+    const graph = sections.nth(2).locator('.tc-GraphRenderer svg.marks');
+    await graph.waitFor();
+    await expect(graph.locator('.mark-symbol path').count()).resolves.toBe(4);
+    // The PNG image, decoded by the browser at its size.
+    const size = await sections
+      .nth(3)
+      .locator('img')
+      .evaluate((img: HTMLImageElement) => (img.complete ? [img.naturalWidth, img.naturalHeight] : []));
+    expect(size).toEqual([96, 64]);
+    await expect(sections.nth(4).locator('pre').textContent()).resolves.toBe('22');
+
+    await card.scrollIntoViewIfNeeded();
+    await page.waitForTimeout(300);
+    await card.screenshot({ path: join(RESULTS, 'job-card-light.png') });
+    await page.evaluate(async () => {
+      await (window as unknown as AnyWindow).jupyterapp.commands.execute('apputils:change-theme', { theme: 'JupyterLab Dark' });
+    });
+    await page.waitForFunction(
+      () => {
+        const el = document.querySelector('.tc-JobViewRenderer') as Element;
+        const [r, g, b] = (getComputedStyle(el).backgroundColor.match(/\d+/g) ?? []).map(Number);
+        return document.body.dataset.jpThemeLight === 'false' && r + g + b < 200;
+      },
+      null,
+      { timeout: 30_000 },
+    );
+    // The text of the card follows the theme too.
+    const [r, g, b] = await card.evaluate((el) => (getComputedStyle(el).color.match(/\d+/g) ?? []).map(Number));
+    expect(r + g + b).toBeGreaterThan(400);
+    await page.waitForTimeout(500);
+    await card.screenshot({ path: join(RESULTS, 'job-card-dark.png') });
+    passed = true;
+  }, 300_000);
+});
