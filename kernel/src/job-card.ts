@@ -25,8 +25,8 @@ export function placeOf(spec: ITaskSpec, on: string | undefined): string {
   return mode ?? 'in-process';
 }
 
-/** The card of a run that ended well: state, where, duration, cache hit, steps, and each output rendered by its declared type. */
-export function resultCard(result: IResult, info: IRunInfo, view?: IJobView): IJobCard {
+/** The card of a run that ended well: state, where, duration, cache hit, steps, and (unless told not to) each output rendered by its declared type. */
+export function resultCard(result: IResult, info: IRunInfo, view?: IJobView, withOutputs = true): IJobCard {
   const card: IJobCard = { ...(view ?? createJobView(result.jobId, result.task)), where: info.where };
   card.task = result.task ?? info.spec.name ?? card.task;
   card.state = 'SUCCESS';
@@ -34,7 +34,7 @@ export function resultCard(result: IResult, info: IRunInfo, view?: IJobView): IJ
   card.cached = result.cached;
   card.progress = undefined;
   for (const step of Object.keys(result.steps ?? {})) if (!isFinalState(card.steps[step])) card.steps[step] = 'SUCCESS';
-  card.results = info.spec.outputs.map((port) => Private.output(port.id, port.type, port.format, result.outputs[port.id]));
+  if (withOutputs) card.results = info.spec.outputs.map((port) => Private.output(port.id, port.type, port.format, result.outputs[port.id]));
   return card;
 }
 
@@ -67,21 +67,25 @@ export class LiveCard {
     this.displayId = `taskcell-job-${info.jobId}`;
     this.view = createJobView(info.jobId, info.spec.name);
     for (const step of info.spec.steps ?? []) this.view.steps[step.name] = 'INACTIVE';
-    this.timer = setTimeout(() => this.render(), options.showDelay ?? 250);
-    this.timer.unref?.();
+    const delay = options.showDelay ?? 250;
+    if (delay <= 0) this.render();
+    else {
+      this.timer = setTimeout(() => this.render(), delay);
+      this.timer.unref?.();
+    }
   }
 
-  /** Fold a job event in; the card is redrawn when the throttle allows. */
+  /**
+   * Take a job event. Events wait in a queue and are folded in when the card is drawn (at most
+   * every `updateInterval` ms): a workflow's steps send thousands of events, and a run that ends
+   * between two draws never pays for folding them.
+   */
   readonly onEvent = (event: IJobEvent): void => {
     if (this.ended) return;
-    applyJobEvent(this.view, event);
+    this.queue.push(event);
     if (this.shown && !this.timer) {
-      const wait = this.last + (this.options.updateInterval ?? 100) - Date.now();
-      if (wait <= 0) this.render();
-      else {
-        this.timer = setTimeout(() => this.render(), wait);
-        this.timer.unref?.();
-      }
+      this.timer = setTimeout(() => this.render(), Math.max(0, this.last + (this.options.updateInterval ?? 100) - Date.now()));
+      this.timer.unref?.();
     }
   };
 
@@ -91,21 +95,28 @@ export class LiveCard {
     this.render();
   }
 
-  /** The run succeeded. */
+  /** The run succeeded: its steps all ended well, so only the job's own events are still to fold. */
   succeed(result: IResult): void {
-    this.end(resultCard(result, this.info, this.view));
+    this.fold((e) => e.jobId === this.view.jobId);
+    this.end(() => resultCard(result, this.info, this.view, this.asValue));
   }
 
   /** The run failed or was cancelled. */
   fail(err: unknown): void {
+    this.fold();
     const code = (err as { code?: unknown })?.code;
-    const canceled = code === 'taskcell:canceled';
-    const state = canceled ? 'CANCELED' : 'ERROR';
+    const state = code === 'taskcell:canceled' ? 'CANCELED' : 'ERROR';
     const message = err instanceof Error ? err.message : String(err);
-    this.end({ ...this.view, state, error: this.view.error ?? (typeof code === 'string' ? `${code}: ${message}` : message) });
+    const error = this.view.error ?? (typeof code === 'string' ? `${code}: ${message}` : message);
+    this.end(() => ({ ...this.view, where: this.info.where, state, error }));
   }
 
-  private end(card: IJobCard): void {
+  private fold(which?: (event: IJobEvent) => boolean): void {
+    for (const e of this.queue) if (!which || which(e)) applyJobEvent(this.view, e);
+    this.queue = [];
+  }
+
+  private end(card: () => IJobCard): void {
     if (this.ended) return;
     this.ended = true;
     this.final = card;
@@ -115,9 +126,9 @@ export class LiveCard {
 
   private render(): void {
     this.clearTimer();
-    const card: IJobCard = this.final ?? { ...this.view, where: this.info.where };
-    const bundle = jobViewBundle(this.asValue || !this.final ? card : { ...card, results: undefined });
-    this.sink.display(bundle, {}, this.displayId, this.shown);
+    this.fold();
+    const card: IJobCard = this.final ? this.final() : { ...this.view, where: this.info.where };
+    this.sink.display(jobViewBundle(card), {}, this.displayId, this.shown);
     this.shown = true;
     this.last = Date.now();
   }
@@ -132,14 +143,15 @@ export class LiveCard {
   private asValue = false;
   private last = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private final: IJobCard | undefined;
+  private final: (() => IJobCard) | undefined;
+  private queue: IJobEvent[] = [];
 }
 
 /** The LiveCard's options. */
 export namespace LiveCard {
   /** Timing of a live card. */
   export interface IOptions {
-    /** Milliseconds a run must take before its card shows (default 250): quick runs leave no card behind. */
+    /** Milliseconds a run must take before its card shows (default 250; 0 shows it at once): quick runs leave no card behind. */
     showDelay?: number;
     /** Minimum milliseconds between two updates (default 100), so a workflow of many steps is not slowed. */
     updateInterval?: number;

@@ -1,6 +1,6 @@
 import { PanelLayout, Widget } from '@lumino/widgets';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
-import { MIME, formatElapsed, formatPlace, formatProgress, progressPercent, summarizeSteps } from '@taskcell/display';
+import { MIME, formatElapsed, formatPlace, formatProgress, progressPercent } from '@taskcell/display';
 import type { IJobCard, IRenderedOutput } from '@taskcell/display';
 import { GraphRenderer } from './graph';
 import { TableRenderer } from './table';
@@ -54,15 +54,15 @@ export class JobViewRenderer extends Widget implements IRenderMime.IRenderer {
     q('.tc-progress-text').textContent = formatProgress(v.progress);
     const steps = q('.tc-job-steps');
     steps.textContent = '';
-    const { shown, more } = summarizeSteps(v.steps ?? {}, JobViewRenderer.STEP_ITEMS);
-    for (const [name, st] of shown) {
+    // The kernel lists the first steps by name and counts the rest (`moreSteps`).
+    for (const [name, st] of Object.entries(v.steps ?? {})) {
       const li = steps.appendChild(document.createElement('li'));
       const badge = li.appendChild(document.createElement('span'));
       badge.className = `tc-state tc-state-${String(st).toLowerCase()}`;
       badge.textContent = String(st);
       li.appendChild(document.createTextNode(` ${name}`));
     }
-    if (more) steps.appendChild(document.createElement('li')).textContent = more;
+    if (v.moreSteps) steps.appendChild(document.createElement('li')).textContent = v.moreSteps;
     const err = q('.tc-job-error');
     err.textContent = v.error ?? '';
     err.hidden = !v.error;
@@ -112,9 +112,6 @@ export namespace JobViewRenderer {
   export interface IOptions {
     mimeType: string;
   }
-
-  /** How many of a workflow's steps the card lists by name; the rest are counted by state. */
-  export const STEP_ITEMS = 50;
 }
 
 namespace Private {

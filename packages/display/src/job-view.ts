@@ -168,6 +168,8 @@ export interface IJobCard extends IJobView {
   where?: string;
   /** The outputs, rendered by their declared type, once the job succeeded. */
   results?: IRenderedOutput[];
+  /** In a card's JSON: the steps past those `steps` lists, counted by state (`and 980 more: 975 SUCCESS, 5 RUNNING`). */
+  moreSteps?: string;
 }
 
 /** How many log lines a job card keeps. */
@@ -181,12 +183,20 @@ export function summarizeSteps(
   steps: Record<string, string>,
   limit = JOB_VIEW_STEP_LINES,
 ): { shown: Array<[string, string]>; more: string } {
-  const all = Object.entries(steps);
-  const rest = all.slice(limit);
-  if (!rest.length) return { shown: all, more: '' };
+  // One pass without intermediate arrays: a live card summarizes a thousand steps on every draw.
+  const shown: Array<[string, string]> = [];
   const counts = new Map<string, number>();
-  for (const [, st] of rest) counts.set(st, (counts.get(st) ?? 0) + 1);
-  return { shown: all.slice(0, limit), more: `and ${rest.length} more: ${[...counts].map(([st, n]) => `${n} ${st}`).join(', ')}` };
+  let rest = 0;
+  for (const name in steps) {
+    const state = steps[name];
+    if (shown.length < limit) shown.push([name, state]);
+    else {
+      rest++;
+      counts.set(state, (counts.get(state) ?? 0) + 1);
+    }
+  }
+  const more = rest ? `and ${rest} more: ${[...counts].map(([st, n]) => `${n} ${st}`).join(', ')}` : '';
+  return { shown, more };
 }
 
 /** A fresh view of a job. */
@@ -200,8 +210,8 @@ export function createJobView(jobId: string, task?: string, time = Date.now()): 
  */
 export function applyJobEvent(view: IJobView, event: IJobEvent): IJobView {
   if (event.jobId !== view.jobId) {
-    if (event.step !== undefined && event.state !== undefined && (event.kind === 'state' || !isFinalState(view.steps[event.step])))
-      view.steps[event.step] = event.state;
+    // Only a step's state events move its state (this runs for every event of every step: keep it short).
+    if (event.kind === 'state' && event.step !== undefined && event.state !== undefined) view.steps[event.step] = event.state;
     return view;
   }
   foldJobEvent(view, event, { maxLogLines: JOB_VIEW_LOG_LINES });
@@ -226,7 +236,8 @@ export function jobViewBundle(card: IJobCard): IMimeBundle {
   const where = card.where ?? formatPlace(card.place);
   const facts = [where, formatElapsed(card.elapsed), card.cached ? 'cached' : ''].filter(Boolean);
   const progress = formatProgress(card.progress);
-  const { shown: shownSteps, more: moreSteps } = summarizeSteps(card.steps ?? {});
+  const summary = summarizeSteps(card.steps ?? {});
+  const { shown: shownSteps, more: moreSteps } = summary;
   const logs = card.logs.map((l) => l.line);
   const results = card.results ?? [];
 
@@ -256,13 +267,17 @@ export function jobViewBundle(card: IJobCard): IMimeBundle {
       .join(''),
     '</div>',
   ].join('');
-  return { [MIME.job]: Private.payload(card), [MIME.html]: html, [MIME.plain]: text.join('\n') };
+  return { [MIME.job]: Private.payload(card, summary), [MIME.html]: html, [MIME.plain]: text.join('\n') };
 }
 
 namespace Private {
-  /** The JSON of a card: the record without its state history and run-time previews, which a cell does not show. */
-  export function payload(card: IJobCard): IJobCard {
-    return { ...card, history: [], outputs: [] };
+  /**
+   * The JSON of a card: without the state history and run-time previews, which a card does not
+   * show, and with the steps it lists by name (the rest counted in `moreSteps`), so a workflow of
+   * a thousand steps costs its live card no more than one of fifty.
+   */
+  export function payload(card: IJobCard, steps: { shown: Array<[string, string]>; more: string }): IJobCard {
+    return { ...card, history: [], outputs: [], steps: Object.fromEntries(steps.shown), ...(steps.more ? { moreSteps: steps.more } : {}) };
   }
 
   export function indent(text: string): string {

@@ -110,8 +110,14 @@ describe('job cards', () => {
   it('list at most twenty steps by name in the fallbacks and count the rest by state', () => {
     const view = createJobView('w', 'many');
     for (let i = 0; i < 1000; i++) view.steps[`s${i}`] = i < 990 ? 'SUCCESS' : 'RUNNING';
-    const text = String(jobViewBundle(view)[MIME.plain]).split('\n');
+    const bundle = jobViewBundle(view);
+    const text = String(bundle[MIME.plain]).split('\n');
     expect(text).toHaveLength(22);
     expect(text[21]).toBe('  and 980 more: 970 SUCCESS, 10 RUNNING');
+    // The card's JSON too: a live card of a thousand steps stays small.
+    const json = bundle[MIME.job] as IJobCard;
+    expect(Object.keys(json.steps)).toHaveLength(20);
+    expect(json.moreSteps).toBe('and 980 more: 970 SUCCESS, 10 RUNNING');
+    expect(JSON.stringify(json).length).toBeLessThan(2000);
   });
 });
