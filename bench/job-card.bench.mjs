@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // Live job card benchmark: the wall time of a 1,000-step workflow run by `await run(...)` in a
-// taskcell kernel, with the live card (shown at once, then updated in place at most every 100 ms) against the same run with `{ card: false }`, in one kernel, cells alternating.
-// An A/A pair (no card against no card) in the same run shows the bench's own spread.
-// The client subscribes to IOPub and decodes every message, as a frontend does.
-// Usage: node bench/job-card.bench.mjs [--runs N] [--steps N] [--warm N]
+// taskcell kernel with the live card against the same run with `{ card: false }`, in one kernel,
+// cells in rotating order. Two card cells: one shows the card at once (`config.liveCardDelay = 0`,
+// then updates at most every 100 ms: the whole cost of a shown card), one with the default delay
+// (250 ms: a run that ends sooner shows no card, but pays for following its events). An A/A cell
+// (no card against no card) shows the bench's own spread. The client subscribes to IOPub and
+// decodes every message, as a frontend does. Each step adds one; `--work US` makes each step also
+// spin for that many microseconds (0: trivial steps, the worst case for the card's share).
+// Usage: node bench/job-card.bench.mjs [--runs N] [--steps N] [--warm N] [--work US]
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -15,11 +19,13 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '20' },
     steps: { type: 'string', default: '1000' },
     warm: { type: 'string', default: '3' },
+    work: { type: 'string', default: '0' },
   },
 });
 const RUNS = Number(values.runs);
 const STEPS = Number(values.steps);
 const WARM = Number(values.warm);
+const WORK = Number(values.work);
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /** The median of `xs` with a 95% interval from order statistics. */
@@ -42,19 +48,22 @@ await c.start();
 await c.execute(
   [
     'import { task, workflow, run, config } from "taskcell";',
-    // The card shows at once, so every run pays for showing and updating it.
-    'config.liveCardDelay = 0;',
-    'const inc = task({ name: "inc", inputs: { n: "number" }, outputs: { n: "number" } }, ({ n }) => n + 1);',
+    `const inc = task({ name: "inc", inputs: { n: "number" }, outputs: { n: "number" } }, ({ n }) => { const end = performance.now() + ${WORK / 1000}; while (performance.now() < end); return n + 1; });`,
     'let chain: any = workflow("chain");',
     `for (let i = 0; i < ${STEPS}; i++) { chain = chain.step("s" + i, inc); if (i > 0) chain = chain.connect("s" + (i - 1) + ".n", "s" + i + ".n"); }`,
   ].join('\n'),
 );
-const cell = (options) => `(await run(chain, { n: 0 }, { cache: false${options} })).state`;
-const variants = { card: cell(''), 'no card': cell(', card: false'), 'no card (A/A)': cell(', card: false') };
+const cell = (delay, options) => `config.liveCardDelay = ${delay}; (await run(chain, { n: 0 }, { cache: false${options} })).state`;
+const variants = {
+  'card (shown)': cell(0, ''),
+  'card (default)': cell(250, ''),
+  'no card': cell(250, ', card: false'),
+  'no card (A/A)': cell(250, ', card: false'),
+};
 for (let i = 0; i < WARM; i++) for (const code of Object.values(variants)) await c.execute(code);
 
 const times = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
-const ratios = { card: [], aa: [] };
+const ratios = { shown: [], default: [], aa: [] };
 const messages = Object.fromEntries(Object.keys(variants).map((k) => [k, 0]));
 const names = Object.keys(variants);
 for (let i = 0; i < RUNS; i++) {
@@ -68,19 +77,25 @@ for (let i = 0; i < RUNS; i++) {
     messages[name] += c.iopubCount - before;
   }
   for (const name of names) times[name].push(ms[name]);
-  ratios.card.push(ms.card / ms['no card']);
+  ratios.shown.push(ms['card (shown)'] / ms['no card']);
+  ratios.default.push(ms['card (default)'] / ms['no card']);
   ratios.aa.push(ms['no card (A/A)'] / ms['no card']);
 }
 await c.close();
 
-console.log(`node ${process.version}, a ${STEPS}-step workflow, ${RUNS} runs of each cell after ${WARM} warm-up rounds (medians)\n`);
-console.log(`${'cell'.padEnd(16)}${'wall ms'.padStart(10)}${'IOPub msgs/run'.padStart(16)}`);
-for (const name of names)
-  console.log(`${name.padEnd(16)}${median(times[name]).toFixed(1).padStart(10)}${(messages[name] / RUNS).toFixed(1).padStart(16)}`);
-const card = medianInterval(ratios.card);
-const aa = medianInterval(ratios.aa);
 console.log(
-  `\ncard / no card          ${card.median.toFixed(3)}   (median of paired ratios; 95% interval ${card.lo.toFixed(3)}-${card.hi.toFixed(3)})`,
+  `node ${process.version}, a ${STEPS}-step workflow (${WORK} µs of work a step), ${RUNS} runs of each cell after ${WARM} warm-up rounds (medians)\n`,
 );
-console.log(`no card (A/A) / no card ${aa.median.toFixed(3)}   (95% interval ${aa.lo.toFixed(3)}-${aa.hi.toFixed(3)})`);
+console.log(`${'cell'.padEnd(18)}${'wall ms'.padStart(10)}${'IOPub msgs/run'.padStart(16)}`);
+for (const name of names)
+  console.log(`${name.padEnd(18)}${median(times[name]).toFixed(1).padStart(10)}${(messages[name] / RUNS).toFixed(1).padStart(16)}`);
+console.log('');
+for (const [label, xs] of [
+  ['card (shown) / no card', ratios.shown],
+  ['card (default) / no card', ratios.default],
+  ['no card (A/A) / no card', ratios.aa],
+]) {
+  const r = medianInterval(xs);
+  console.log(`${label.padEnd(28)}${r.median.toFixed(3)}   (median of paired ratios; 95% interval ${r.lo.toFixed(3)}-${r.hi.toFixed(3)})`);
+}
 process.exit(0);
