@@ -11,7 +11,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { KernelBenchClient } from './kernel-client.mjs';
+import { KernelBenchClient, median, medianInterval } from './kernel-client.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -26,19 +26,6 @@ const RUNS = Number(values.runs);
 const STEPS = Number(values.steps);
 const WARM = Number(values.warm);
 const WORK = Number(values.work);
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-/** The median of `xs` with a 95% interval from order statistics. */
-function medianInterval(xs) {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const n = sorted.length;
-  const half = (1.96 * Math.sqrt(n)) / 2;
-  return {
-    median: median(sorted),
-    lo: sorted[Math.max(0, Math.floor(n / 2 - half))],
-    hi: sorted[Math.min(n - 1, Math.ceil(n / 2 + half))],
-  };
-}
 
 const kernel = (file) => [process.execPath, join(root, 'kernel', 'bin', 'taskcell.js'), 'kernel', '--connection-file', file];
 const c = new KernelBenchClient('taskcell', kernel, { iopub: true });

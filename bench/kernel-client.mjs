@@ -130,3 +130,16 @@ export function freePort() {
     });
   });
 }
+
+/** The median of `xs`. */
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** The median of `xs` with a 95% interval from order statistics (no assumption about the distribution). */
+export function medianInterval(xs) {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const n = sorted.length;
+  const half = (1.96 * Math.sqrt(n)) / 2;
+  const lo = sorted[Math.max(0, Math.floor(n / 2 - half))];
+  const hi = sorted[Math.min(n - 1, Math.ceil(n / 2 + half))];
+  return { median: median(sorted), lo, hi };
+}

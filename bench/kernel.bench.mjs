@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
-import { KernelBenchClient } from './kernel-client.mjs';
+import { KernelBenchClient, median, medianInterval } from './kernel-client.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'kernel', 'package.json'));
@@ -39,8 +39,6 @@ class Client extends KernelBenchClient {
     super(name, kernels[name]);
   }
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Start-up figures of one kernel: `STARTS` fresh starts, each followed by a first `1+1`. */
 async function measureStarts(name) {
@@ -98,15 +96,6 @@ const rows = [
   ['round trip of 1+1', 'add'],
   ['round trip of a typed const', 'typed'],
 ];
-/** The median of `xs` with a 95% interval from order statistics (no assumption about the distribution). */
-function medianInterval(xs) {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const n = sorted.length;
-  const half = (1.96 * Math.sqrt(n)) / 2;
-  const lo = sorted[Math.max(0, Math.floor(n / 2 - half))];
-  const hi = sorted[Math.min(n - 1, Math.ceil(n / 2 + half))];
-  return { median: median(sorted), lo, hi };
-}
 console.log(`node ${process.version}, ${STARTS} starts, ${RUNS} runs per cell in two sessions (medians, ms)\n`);
 console.log(`${'measure'.padEnd(36)}${'taskcell'.padStart(10)}${peer.padStart(16)}${'ratio'.padStart(8)}`);
 for (const [label, key] of rows) {

@@ -77,13 +77,14 @@ export function newDisplay(): IDisplayHandle {
   return fn;
 }
 
-namespace Private {
-  export function sink(): IDisplaySink | undefined {
-    return (globalThis as Record<symbol, unknown>)[DISPLAY_SINK] as IDisplaySink | undefined;
-  }
+/** Where displays go: the kernel's sink, or none outside a kernel. */
+export function displaySink(): IDisplaySink | undefined {
+  return (globalThis as Record<symbol, unknown>)[DISPLAY_SINK] as IDisplaySink | undefined;
+}
 
+namespace Private {
   export function show(data: IMimeBundle, metadata: Record<string, unknown>, state: { id: string; shown: boolean } | undefined): void {
-    const s = sink();
+    const s = displaySink();
     if (!s) {
       process.stdout.write(`${String(data[MIME.plain] ?? '')}\n`);
       return;
@@ -107,7 +108,7 @@ namespace Private {
     d.image = (img, options = {}) => show(imageBundle(img, options), imageMetadata(options), state);
     d.vega = (spec) => show(vegaBundle(spec), {}, state);
     d.bundle = (data, metadata = {}) => show({ [MIME.plain]: '', ...data }, metadata, state);
-    d.clear = (options = {}) => sink()?.clear(options.wait ?? false);
+    d.clear = (options = {}) => displaySink()?.clear(options.wait ?? false);
     return d;
   }
 }

@@ -6,8 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { run as coreRun, isBinding, toSpec } from '@taskcell/core';
 import type { IRunOptions, IResult } from '@taskcell/core';
-import { DISPLAY_SINK } from './jupyter/output';
-import type { IDisplaySink } from './jupyter/output';
+import { displaySink } from './display';
 import { LiveCard, attachResultCard, placeOf } from './job-card';
 import type { IRunInfo } from './job-card';
 import { PENDING_RUN, cardedJobs } from './pending-run';
@@ -54,7 +53,7 @@ export function run<T extends Parameters<typeof coreRun>[0]>(
   }
   const { outputs, options: opts } = Private.split(outputsOrOptions, options);
   const { card: cardOption, ...runOptions } = opts;
-  const sink = Private.sink();
+  const sink = displaySink();
   const jobId = runOptions.jobId ?? randomUUID();
   const info: IRunInfo = { jobId, spec, where: placeOf(spec, runOptions.on) };
   const live =
@@ -92,10 +91,6 @@ export function run<T extends Parameters<typeof coreRun>[0]>(
 }
 
 namespace Private {
-  export function sink(): IDisplaySink | undefined {
-    return (globalThis as Record<symbol, unknown>)[DISPLAY_SINK] as IDisplaySink | undefined;
-  }
-
   /**
    * Girder Worker's `run(task, inputs, outputs, options)` or `run(task, inputs, options)`: the
    * third argument is options when it has `card`, or when it is not made of output bindings (the
