@@ -3,7 +3,7 @@
  * throttled) and the card of a finished run's result, whose outputs render by their ports'
  * declared types. Both are `application/vnd.taskcell.job+json` bundles from @taskcell/display.
  */
-import { DISPLAY_SYMBOL, applyJobEvent, createJobView, isFinalState, jobViewBundle, textBundle } from '@taskcell/display';
+import { DISPLAY_SYMBOL, JobEventQueue, createJobView, isFinalState, jobViewBundle, textBundle } from '@taskcell/display';
 import type { IJobCard, IJobView, IMimeBundle, IRenderedOutput } from '@taskcell/display';
 import type { IBinding, IJobEvent, IResult, ITaskSpec } from '@taskcell/core';
 import type { IDisplaySink } from './jupyter/output';
@@ -76,13 +76,13 @@ export class LiveCard {
   }
 
   /**
-   * Take a job event. Events wait in a queue and are folded in when the card is drawn (at most
-   * every `updateInterval` ms): a workflow's steps send thousands of events, and a run that ends
-   * between two draws never pays for folding them.
+   * Take a job event. Events wait in a queue (of a step, only its latest state) and are folded in
+   * when the card is drawn (at most every `updateInterval` ms): a workflow's steps send thousands
+   * of events, and a run that ends between two draws never pays for folding them.
    */
   readonly onEvent = (event: IJobEvent): void => {
     if (this.ended) return;
-    this.queue.push(event);
+    this.queue.push(this.view, event);
     if (this.shown && !this.timer) {
       this.timer = setTimeout(() => this.render(), Math.max(0, this.last + (this.options.updateInterval ?? 100) - Date.now()));
       this.timer.unref?.();
@@ -97,23 +97,18 @@ export class LiveCard {
 
   /** The run succeeded: its steps all ended well, so only the job's own events are still to fold. */
   succeed(result: IResult): void {
-    this.fold((e) => e.jobId === this.view.jobId);
+    this.queue.foldInto(this.view, true);
     this.end(() => resultCard(result, this.info, this.view, this.asValue));
   }
 
   /** The run failed or was cancelled. */
   fail(err: unknown): void {
-    this.fold();
+    this.queue.foldInto(this.view);
     const code = (err as { code?: unknown })?.code;
     const state = code === 'taskcell:canceled' ? 'CANCELED' : 'ERROR';
     const message = err instanceof Error ? err.message : String(err);
     const error = this.view.error ?? (typeof code === 'string' ? `${code}: ${message}` : message);
     this.end(() => ({ ...this.view, where: this.info.where, state, error }));
-  }
-
-  private fold(which?: (event: IJobEvent) => boolean): void {
-    for (const e of this.queue) if (!which || which(e)) applyJobEvent(this.view, e);
-    this.queue = [];
   }
 
   private end(card: () => IJobCard): void {
@@ -126,7 +121,7 @@ export class LiveCard {
 
   private render(): void {
     this.clearTimer();
-    this.fold();
+    this.queue.foldInto(this.view);
     const card: IJobCard = this.final ? this.final() : { ...this.view, where: this.info.where };
     this.sink.display(jobViewBundle(card), {}, this.displayId, this.shown);
     this.shown = true;
@@ -144,7 +139,7 @@ export class LiveCard {
   private last = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private final: (() => IJobCard) | undefined;
-  private queue: IJobEvent[] = [];
+  private readonly queue = new JobEventQueue();
 }
 
 /** The LiveCard's options. */

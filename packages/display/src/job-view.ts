@@ -210,13 +210,46 @@ export function createJobView(jobId: string, task?: string, time = Date.now()): 
  */
 export function applyJobEvent(view: IJobView, event: IJobEvent): IJobView {
   if (event.jobId !== view.jobId) {
-    // Only a step's state events move its state (this runs for every event of every step: keep it short).
-    if (event.kind === 'state' && event.step !== undefined && event.state !== undefined) view.steps[event.step] = event.state;
+    const step = stepState(event);
+    if (step) view.steps[step[0]] = step[1];
     return view;
   }
   foldJobEvent(view, event, { maxLogLines: JOB_VIEW_LOG_LINES });
   if (event.dag) for (const s of event.dag.steps) view.steps[s] ??= 'INACTIVE';
   return view;
+}
+
+/** A workflow step's new state from one of its events: only a step's state events move it. */
+export function stepState(event: IJobEvent): [step: string, state: string] | undefined {
+  return event.kind === 'state' && event.step !== undefined && event.state !== undefined ? [event.step, event.state] : undefined;
+}
+
+/**
+ * The events of a job waiting to be folded into its view, for a view drawn less often than events
+ * come (a live card): the job's own events in order, and of its steps only the latest state, so a
+ * workflow of a thousand steps keeps a thousand short strings rather than every event it sent.
+ */
+export class JobEventQueue {
+  /** Take one event of the job or of its steps. */
+  push(view: IJobView, event: IJobEvent): void {
+    if (event.jobId === view.jobId) this.own.push(event);
+    else {
+      const step = stepState(event);
+      if (step) this.steps.set(step[0], step[1]);
+    }
+  }
+
+  /** Fold what waits into the view (in place) and empty the queue; with `ownOnly`, the steps' states are dropped. */
+  foldInto(view: IJobView, ownOnly = false): IJobView {
+    for (const e of this.own) applyJobEvent(view, e);
+    if (!ownOnly) for (const [step, state] of this.steps) view.steps[step] = state;
+    this.own = [];
+    this.steps.clear();
+    return view;
+  }
+
+  private own: IJobEvent[] = [];
+  private readonly steps = new Map<string, string>();
 }
 
 /** True when the view's state is final. */

@@ -1,5 +1,6 @@
 import type { IJobEvent } from '@taskcell/core';
 import {
+  JobEventQueue,
   MIME,
   applyJobEvent,
   createJobRecord,
@@ -62,6 +63,32 @@ describe('the job-event fold', () => {
     applyJobEvent(view, ev('b1', { parentId: 'w', step: 'b', state: 'RUNNING' }));
     expect(view.steps).toEqual({ a: 'SUCCESS', b: 'RUNNING' });
     expect(view.state).toBe('RUNNING');
+  });
+});
+
+describe('the job-event queue', () => {
+  it('folds into a view what applyJobEvent folds, keeping of each step only its latest state', () => {
+    const events = [
+      ev('w', { state: 'RUNNING', dag: { steps: ['a', 'b', 'c'], edges: [] } }),
+      ev('a1', { parentId: 'w', step: 'a', state: 'RUNNING' }),
+      ev('a1', { parentId: 'w', step: 'a', kind: 'output', output: { port: 'x', type: 'number', format: 'number' } }),
+      ev('a1', { parentId: 'w', step: 'a', state: 'SUCCESS' }),
+      ev('b1', { parentId: 'w', step: 'b', state: 'RUNNING' }),
+      ev('w', { kind: 'progress', progress: { current: 1, total: 3 } }),
+    ];
+    const direct = createJobView('w', 'flow', 0);
+    for (const e of events) applyJobEvent(direct, e);
+    const queued = createJobView('w', 'flow', 0);
+    const queue = new JobEventQueue();
+    for (const e of events) queue.push(queued, e);
+    expect(queued.state).toBe('INACTIVE');
+    expect(queue.foldInto(queued)).toEqual(direct);
+    expect(queued.steps).toEqual({ a: 'SUCCESS', b: 'RUNNING', c: 'INACTIVE' });
+    // Emptied: folding again changes nothing; with ownOnly the steps' states are dropped.
+    queue.push(queued, ev('c1', { parentId: 'w', step: 'c', state: 'RUNNING' }));
+    queue.push(queued, ev('w', { state: 'SUCCESS', elapsed: 5 }));
+    queue.foldInto(queued, true);
+    expect(queued).toMatchObject({ state: 'SUCCESS', elapsed: 5, steps: { c: 'INACTIVE' } });
   });
 });
 
