@@ -65,8 +65,8 @@ export class LiveCard {
     private readonly options: LiveCard.IOptions = {},
   ) {
     this.displayId = `taskcell-job-${info.jobId}`;
+    // A workflow's steps appear with its first event (the DAG).
     this.view = createJobView(info.jobId, info.spec.name);
-    for (const step of info.spec.steps ?? []) this.view.steps[step.name] = 'INACTIVE';
     const delay = options.showDelay ?? 250;
     if (delay <= 0) this.render();
     else {

@@ -210,8 +210,7 @@ export function createJobView(jobId: string, task?: string, time = Date.now()): 
  */
 export function applyJobEvent(view: IJobView, event: IJobEvent): IJobView {
   if (event.jobId !== view.jobId) {
-    const step = stepState(event);
-    if (step) view.steps[step[0]] = step[1];
+    if (isStepStateEvent(event)) view.steps[event.step] = event.state;
     return view;
   }
   foldJobEvent(view, event, { maxLogLines: JOB_VIEW_LOG_LINES });
@@ -219,9 +218,9 @@ export function applyJobEvent(view: IJobView, event: IJobEvent): IJobView {
   return view;
 }
 
-/** A workflow step's new state from one of its events: only a step's state events move it. */
-export function stepState(event: IJobEvent): [step: string, state: string] | undefined {
-  return event.kind === 'state' && event.step !== undefined && event.state !== undefined ? [event.step, event.state] : undefined;
+/** True for the events that move a workflow step's state: its state events (no allocation: this runs for every event of every step). */
+export function isStepStateEvent(event: IJobEvent): event is IJobEvent & { step: string; state: string } {
+  return event.kind === 'state' && event.step !== undefined && event.state !== undefined;
 }
 
 /**
@@ -233,10 +232,7 @@ export class JobEventQueue {
   /** Take one event of the job or of its steps. */
   push(view: IJobView, event: IJobEvent): void {
     if (event.jobId === view.jobId) this.own.push(event);
-    else {
-      const step = stepState(event);
-      if (step) this.steps.set(step[0], step[1]);
-    }
+    else if (isStepStateEvent(event)) this.steps.set(event.step, event.state);
   }
 
   /** Fold what waits into the view (in place) and empty the queue; with `ownOnly`, the steps' states are dropped. */
