@@ -38,10 +38,10 @@ export function resultCard(result: IResult, info: IRunInfo, view?: IJobView, wit
   return card;
 }
 
-/** Give a run's result its card as its own display (`Symbol.for("Jupyter.display")`, not enumerable), rendered when shown. */
-export function attachResultCard(result: IResult, info: IRunInfo, view?: IJobView): void {
+/** Give a run's result its card as its own display (`Symbol.for("Jupyter.display")`, not enumerable), rendered when shown, from the live card's view if it had one. */
+export function attachResultCard(result: IResult, info: IRunInfo, view?: () => IJobView): void {
   Object.defineProperty(result, DISPLAY_SYMBOL, {
-    value: () => jobViewBundle(resultCard(result, info, view)),
+    value: () => jobViewBundle(resultCard(result, info, view?.())),
     enumerable: false,
     configurable: true,
   });
@@ -95,10 +95,17 @@ export class LiveCard {
     this.render();
   }
 
-  /** The run succeeded: its steps all ended well, so only the job's own events are still to fold. */
+  /**
+   * The run succeeded. Its steps all ended well, so only the job's own events are still to fold,
+   * and only when a card is drawn: a run that ends unseen folds nothing.
+   */
   succeed(result: IResult): void {
-    this.queue.foldInto(this.view, true);
-    this.end(() => resultCard(result, this.info, this.view, this.asValue));
+    this.end(() => resultCard(result, this.info, this.endedView(), this.asValue));
+  }
+
+  /** The view of a run that succeeded: its own events folded in (its steps' states come from its result). */
+  endedView(): IJobView {
+    return this.queue.foldInto(this.view, true);
   }
 
   /** The run failed or was cancelled. */
@@ -121,8 +128,7 @@ export class LiveCard {
 
   private render(): void {
     this.clearTimer();
-    this.queue.foldInto(this.view);
-    const card: IJobCard = this.final ? this.final() : { ...this.view, where: this.info.where };
+    const card: IJobCard = this.final ? this.final() : { ...this.queue.foldInto(this.view), where: this.info.where };
     this.sink.display(jobViewBundle(card), {}, this.displayId, this.shown);
     this.shown = true;
     this.last = Date.now();

@@ -71,7 +71,7 @@ export function run<T extends Parameters<typeof coreRun>[0]>(
   } as IRunOptions).then(
     (result: IResult) => {
       carded.delete(jobId);
-      attachResultCard(result, info, live?.view);
+      attachResultCard(result, info, live && (() => live.endedView()));
       live?.succeed(result);
       return result;
     },
