@@ -1,6 +1,6 @@
 import { PanelLayout, Widget } from '@lumino/widgets';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
-import { MIME, formatElapsed, formatPlace, formatProgress, progressPercent } from '@taskcell/display';
+import { MIME, formatElapsed, formatPlace, formatProgress, isFinalState, progressPercent } from '@taskcell/display';
 import type { IJobCard, IRenderedOutput } from '@taskcell/display';
 import { GraphRenderer } from './graph';
 import { TableRenderer } from './table';
@@ -47,7 +47,7 @@ export class JobViewRenderer extends Widget implements IRenderMime.IRenderer {
     q('.tc-job-elapsed').textContent = formatElapsed(v.elapsed);
     q('.tc-job-cached').hidden = !v.cached;
     const pct = progressPercent(v.progress) ?? (state === 'SUCCESS' ? 100 : 0);
-    const final = state === 'SUCCESS' || state === 'ERROR' || state === 'CANCELED';
+    const final = isFinalState(state);
     q('.tc-progress').hidden = final && !v.progress;
     q('.tc-progress-bar').style.width = `${pct}%`;
     q('.tc-progress').dataset.value = String(Math.round(pct));
