@@ -12,7 +12,7 @@ import {
   treeBundle,
   vegaBundle,
 } from '@taskcell/display';
-import type { IGraph, IImageOptions, IMimeBundle, ImageData, IVegaLiteSpec, TableInput } from '@taskcell/display';
+import type { GraphInput, IImageOptions, IMimeBundle, ImageData, IVegaLiteSpec, TableInput } from '@taskcell/display';
 import type { INestedTree } from '@taskcell/core';
 import { DISPLAY_SINK } from './jupyter/output';
 import type { IDisplaySink } from './jupyter/output';
@@ -45,8 +45,8 @@ export interface IDisplay {
   table(table: TableInput): void;
   /** Show a tree (Girder Worker's nested model). */
   tree(tree: INestedTree): void;
-  /** Show a graph (node-link form). */
-  graph(graph: IGraph): void;
+  /** Show a graph (the `graph` type's value: nodes and edges, as a task returns it). */
+  graph(graph: GraphInput): void;
   /** Show an image (bytes or base64). */
   image(image: ImageData, options?: IImageOptions): void;
   /** Show a Vega-Lite v5 chart. */
