@@ -13,6 +13,7 @@ export * from './runner';
 export * from './api';
 export * from './load';
 export * from './free-variables';
+export * from './task-scope';
 export * from './named-registry';
 export * from './wire';
 export * from './formats/registry';
