@@ -167,6 +167,19 @@ describe('cells: helpers of other cells cross to threads and workers', () => {
     expect(r.pid).toBe(worker.child.pid);
   });
 
+  it('carries a helper declared in the same cell as the task', async () => {
+    const out = await ok(
+      k,
+      [
+        'const twice = (x: number): number => 2 * scale(x);',
+        "const sameCell = task({ inputs: { x: 'number' }, outputs: { y: 'number' } }, ({ x }) => twice(x) + 1);",
+        "const same = await run(sameCell, { x: 2 }, { on: 'threads', cache: false });",
+        'console.log(JSON.stringify(same.data));',
+      ].join('\n'),
+    );
+    expect(printed(out)).toEqual({ y: 13 });
+  });
+
   it('carries the value a constant has when the task is sent, after a cell changed it', async () => {
     await ok(k, 'const FACTOR = 10;');
     expect(await runOn('threads')).toMatchObject({ y: 50, label: 'big:in.csv' });
