@@ -53,7 +53,7 @@ describe('cells: the documented examples compile', () => {
     expect(printed(out)).toEqual({ n: 4 });
   });
 
-  it('passes a graph result to display.graph, takes an image literal without as const, and converts image to image:png in a workflow', async () => {
+  it('passes a graph result to display.graph and an image result to display.image, takes an image literal without as const, and converts image to image:png in a workflow', async () => {
     const x = await k.execute(
       [
         "import { task, workflow, run, display } from 'taskcell';",
@@ -69,12 +69,15 @@ describe('cells: the documented examples compile', () => {
         "const b64 = task({ inputs: { png: 'image:png' }, outputs: { sig: 'string' } },",
         '  ({ png }) => String.fromCharCode(...png.subarray(1, 4)));',
         "const pipeline = workflow().step('paint', paint).step('b64', b64).connect('paint.img', 'b64.png');",
+        'display.image((await run(paint, {}, { cache: false })).data.img);',
         'console.log(JSON.stringify({ sig: (await run(pipeline, {}, { cache: false })).data.sig }));',
       ].join('\n'),
     );
     expect(x.reply.content).toMatchObject({ status: 'ok' });
     expect(printed(stdout(x))).toEqual({ sig: 'PNG' });
     const graph = of(x.iopub, 'display_data')[0].content.data as Record<string, { edges: unknown[] }>;
+    const png = Buffer.from(String((of(x.iopub, 'display_data')[1].content.data as Record<string, unknown>)['image/png']), 'base64');
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
     expect(graph['application/vnd.taskcell.graph+json'].edges).toEqual([
       { source: 0, target: 1 },
       { source: 1, target: 2 },

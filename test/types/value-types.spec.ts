@@ -58,6 +58,10 @@ export function typeChecks(): void {
   display.graph({ nodes: [{ id: 1 }], edges: [] });
   display.tree(t);
   display.table(r);
+  display.image(paint.__outputs.img);
+  display.image(toBase64.__outputs.bytes);
+  // @ts-expect-error display.image takes an image, not a table
+  display.image(r);
   // @ts-expect-error display.graph takes a graph, not a table
   display.graph(r);
   // @ts-expect-error display.table takes a table, not a graph
