@@ -39,11 +39,12 @@ export class Executor {
   private unpatch: (() => void) | undefined;
   private closed = false;
   private importsOf: { decl: string; names: Map<string, { module: string; name: string }> } | undefined;
+  private readonly scope = { lookup: (name: string) => this.lookup(name) };
 
   constructor(private readonly options: Executor.IOptions) {
     this.locals = Private.createLocals();
     // The cells' declarations, for task functions that travel to threads and workers (core's setTaskScope).
-    (globalThis as Record<symbol, unknown>)[Private.TASK_SCOPE] = { lookup: (name: string) => this.lookup(name) };
+    (globalThis as Record<symbol, unknown>)[Private.TASK_SCOPE] = this.scope;
     // What the compiler knows from the kernel's ambient declarations (Private.GLOBALS) is defined here.
     (globalThis as Record<string, unknown>).prompt = prompt;
     this.cellRequire = createCellRequire(options.cwd);
@@ -159,7 +160,7 @@ export class Executor {
     if (this.closed) return;
     this.closed = true;
     const host = globalThis as Record<symbol, unknown>;
-    if ((host[Private.TASK_SCOPE] as { lookup?: unknown } | undefined)?.lookup) host[Private.TASK_SCOPE] = undefined;
+    if (host[Private.TASK_SCOPE] === this.scope) host[Private.TASK_SCOPE] = undefined;
     this.converter?.close();
     this.unpatch?.();
   }
