@@ -53,6 +53,12 @@ export function typeChecks(): void {
   // @ts-expect-error an image needs its pixels
   const noData: IRgbaImage = { width: 1, height: 1, channels: 4 };
 
+  // An image kept in a variable is a valid input, and a table is not.
+  const encode = task({ inputs: { img: 'image' }, outputs: { png: 'image:png' } }, ({ img }) => ({ png: new Uint8Array(img.data.length) }));
+  void run(encode, { img: red });
+  // @ts-expect-error a table is not an image input
+  void run(encode, { img: r });
+
   // A task's graph, tree and table results go to display as they are.
   display.graph(g);
   display.graph({ nodes: [{ id: 1 }], edges: [] });
