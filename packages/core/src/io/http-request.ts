@@ -124,10 +124,19 @@ namespace Private {
   /** The innermost message of an error chain: fetch's `fetch failed` says nothing, its cause does. */
   export function cause(err: unknown): string {
     const parts: string[] = [];
-    for (let e: unknown = err; e instanceof Error && parts.length < 5; e = e.cause) {
-      const code = (e as { code?: unknown }).code;
-      parts.push(typeof code === 'string' && !e.message.includes(code) ? `${e.message} (${code})` : e.message);
+    // Duck-typed: errors from fetch may come from another realm than this module's `Error`.
+    for (
+      let e = err as { message?: unknown; code?: unknown; cause?: unknown } | null;
+      isError(e) && parts.length < 5;
+      e = e.cause as typeof e
+    ) {
+      const message = String(e.message);
+      parts.push(typeof e.code === 'string' && !message.includes(e.code) ? `${message} (${e.code})` : message);
     }
     return parts.length ? parts.join(': ') : String(err);
+  }
+
+  function isError(e: unknown): e is { message: unknown; code?: unknown; cause?: unknown } {
+    return e !== null && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string';
   }
 }
