@@ -14,29 +14,24 @@ const CLI = join(ROOT, 'kernel', 'bin', 'taskcell.js');
 const scratch = mkdtempSync(join(tmpdir(), 'tc-sec-cli-'));
 const taskcell = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: scratch, encoding: 'utf8', timeout: 30_000 });
 
-const incSpec = join(scratch, 'inc.json');
-const listSpec = join(scratch, 'list.json');
-beforeAll(() => {
-  writeFileSync(
-    incSpec,
-    JSON.stringify({
-      mode: 'javascript',
-      script: 'y = x + 1',
-      inputs: [{ id: 'x', type: 'number', format: 'number' }],
-      outputs: [{ id: 'y', type: 'number', format: 'number' }],
-    }),
-  );
-  writeFileSync(
-    listSpec,
-    JSON.stringify({
-      mode: 'javascript',
-      script:
-        "const nodeFs = require('node:fs'); listing = nodeFs.readdirSync(d).sort().map((n) => n + ':' + nodeFs.readdirSync(d + '/' + n).sort().join('+')).join(',')",
-      inputs: [{ id: 'd', type: 'directory', format: 'path' }],
-      outputs: [{ id: 'listing', type: 'string', format: 'text' }],
-    }),
-  );
-});
+/** Write a JavaScript spec with one input and one output (`id:type:format` each); returns its path. */
+function jsSpec(name: string, script: string, input: string, output: string): string {
+  const port = (p: string) => {
+    const [id, type, format] = p.split(':');
+    return { id, type, format };
+  };
+  const path = join(scratch, `${name}.json`);
+  writeFileSync(path, JSON.stringify({ mode: 'javascript', script, inputs: [port(input)], outputs: [port(output)] }));
+  return path;
+}
+
+const incSpec = jsSpec('inc', 'y = x + 1', 'x:number:number', 'y:number:number');
+const listSpec = jsSpec(
+  'list',
+  "const nodeFs = require('node:fs'); listing = nodeFs.readdirSync(d).sort().map((n) => n + ':' + nodeFs.readdirSync(d + '/' + n).sort().join('+')).join(',')",
+  'd:directory:path',
+  'listing:string:text',
+);
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -108,16 +103,7 @@ describe('attack 9: local bindings honour maxSize', () => {
   });
 
   test('taskcell run with a local binding over maxSize fails with the io error', () => {
-    const spec = join(scratch, 'len.json');
-    writeFileSync(
-      spec,
-      JSON.stringify({
-        mode: 'javascript',
-        script: 'n = s.length',
-        inputs: [{ id: 's', type: 'string', format: 'text' }],
-        outputs: [{ id: 'n', type: 'integer', format: 'integer' }],
-      }),
-    );
+    const spec = jsSpec('len', 'n = s.length', 's:string:text', 'n:integer:integer');
     const r = taskcell(['run', spec, '--input', `s={"mode":"local","path":"${big}","maxSize":10}`, '--no-cache']);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/\[taskcell:io\] .*over the binding's maxSize of 10/);

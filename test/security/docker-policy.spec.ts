@@ -209,23 +209,33 @@ describe('attack 7: the Docker policy refuses what gives a container the host', 
   });
 });
 
-describe('attack 7: a SIGKILLed taskcell run leaves nothing behind after the next start', () => {
+describe('attack 7, from the shell', () => {
   const cli = join(ROOT, 'kernel', 'bin', 'taskcell.js');
-  const env = { ...process.env, DOCKER_HOST: engine?.host };
+  const env = () => ({ ...process.env, DOCKER_HOST: engine.host });
+  const taskcell = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { env: env(), encoding: 'utf8', timeout: 60_000 });
+  /** A busybox docker spec file running `args`, with `extra` fields; returns its path. */
+  const specFile = (name: string, args: string[], extra: Record<string, unknown> = {}): string => {
+    const path = join(scratch, `${name}.json`);
+    const outputs = [{ id: '_stdout', type: 'string', format: 'text' }];
+    writeFileSync(path, JSON.stringify({ mode: 'docker', docker_image: BUSYBOX, container_args: args, outputs, ...extra }));
+    return path;
+  };
 
-  test('its container is removed when the next taskcell run starts', async () => {
-    const envNow = { ...env, DOCKER_HOST: engine.host };
-    const specFile = join(scratch, 'sleep.json');
-    writeFileSync(
-      specFile,
-      JSON.stringify({
-        mode: 'docker',
-        docker_image: BUSYBOX,
-        container_args: ['sleep', '300'],
-        outputs: [{ id: '_stdout', type: 'string', format: 'text' }],
-      }),
-    );
-    const child = spawn(process.execPath, [cli, 'run', specFile, '--no-cache'], { env: envNow, stdio: 'ignore' });
+  test('taskcell run refuses a host mount (exit 1, DockerPolicyError) unless --allow-host-access', () => {
+    const spec = specFile('host', ['cat', '/host/etc/hostname'], {
+      docker_run_args: { volumes: { '/etc': { bind: '/host/etc', mode: 'ro' } } },
+    });
+    const refused = taskcell(['run', spec, '--no-cache']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/\[taskcell:docker-policy\] .*host bind mount "\/etc:\/host\/etc:ro"/);
+    const allowed = taskcell(['run', spec, '--no-cache', '--allow-host-access']);
+    expect(allowed.stderr).toBe('');
+    expect(allowed.status).toBe(0);
+    expect(JSON.parse(allowed.stdout)._stdout.data.trim()).toBe(readFileSync('/etc/hostname', 'utf8').trim());
+  }, 90_000);
+
+  test('a SIGKILLed taskcell run leaves nothing behind after the next start', async () => {
+    const child = spawn(process.execPath, [cli, 'run', specFile('sleep', ['sleep', '300']), '--no-cache'], { env: env(), stdio: 'ignore' });
     let mine: Docker.ContainerInfo[] = [];
     for (let i = 0; i < 200 && mine.length === 0; i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -239,17 +249,7 @@ describe('attack 7: a SIGKILLed taskcell run leaves nothing behind after the nex
     await exited;
     // Nobody removed it: it is still there, running.
     expect((await engine.docker.getContainer(mine[0].Id).inspect()).State.Running).toBe(true);
-    const quick = join(scratch, 'quick.json');
-    writeFileSync(
-      quick,
-      JSON.stringify({
-        mode: 'docker',
-        docker_image: BUSYBOX,
-        container_args: ['echo', 'hi'],
-        outputs: [{ id: '_stdout', type: 'string', format: 'text' }],
-      }),
-    );
-    const next = spawnSync(process.execPath, [cli, 'run', quick, '--no-cache'], { env: envNow, encoding: 'utf8', timeout: 60_000 });
+    const next = taskcell(['run', specFile('quick', ['echo', 'hi']), '--no-cache']);
     expect(next.stderr).toBe('');
     expect(next.status).toBe(0);
     expect(await taskcellContainers(engine.docker)).toEqual([]);

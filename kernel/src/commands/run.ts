@@ -3,7 +3,7 @@ import '../builtins';
 import { parseArgs } from 'node:util';
 import { extname, resolve } from 'node:path';
 import { OptionError, getRunner, loadTask, parseTask, run } from '@taskcell/core';
-import { DockerPolicy, removeDeadRunContainersAtStart, setDefaultDockerPolicy } from '@taskcell/docker';
+import { allowHostAccess, removeDeadRunContainersAtStart } from '@taskcell/docker';
 import type { IBinding, IJobEvent, IPortSpec, IRunOptions, ITaskSpec } from '@taskcell/core';
 
 const HELP = `usage: taskcell run SPEC.json [--input ID=JSON | ID=@FILE]... [--output ID=BINDING_JSON]...
@@ -55,7 +55,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw new OptionError(`taskcell run takes one SPEC.json, got ${positionals.length ? positionals.join(' ') : 'none'}\n\n${HELP}`, {});
   }
   const timeout = values.timeout === undefined ? undefined : Private.timeout(values.timeout);
-  if (values['allow-host-access']) setDefaultDockerPolicy(new DockerPolicy({ allowHostAccess: true }));
+  if (values['allow-host-access']) allowHostAccess();
   // Containers of earlier runs that were killed before they could remove them.
   const cleaned = removeDeadRunContainersAtStart();
   const spec = parseTask(await loadTask(positionals[0]));

@@ -3,7 +3,7 @@ import '../builtins';
 import { parseArgs } from 'node:util';
 import { OptionError } from '@taskcell/core';
 import { RemoteWorker } from '@taskcell/pool';
-import { DockerPolicy, removeDeadRunContainersAtStart, setDefaultDockerPolicy } from '@taskcell/docker';
+import { allowHostAccess, removeDeadRunContainersAtStart } from '@taskcell/docker';
 
 const HELP = `usage: taskcell worker --redis URL [--concurrency N] [--queue NAME] [--name NAME]
                        [--grace MS] [--heartbeat MS] [--lock MS] [--stalled MS] [--max-stalled N]
@@ -73,7 +73,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
     if (!Number.isInteger(n) || n < 0) throw new OptionError(`Expected --${flag} to be an integer >= 0, got \`${v}\``, { option: flag });
     options[key] = n;
   }
-  if (values['allow-host-access']) setDefaultDockerPolicy(new DockerPolicy({ allowHostAccess: true }));
+  if (values['allow-host-access']) allowHostAccess();
   await removeDeadRunContainersAtStart();
   const worker = new RemoteWorker(options);
   await worker.start();

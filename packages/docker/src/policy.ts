@@ -152,19 +152,30 @@ export namespace DockerPolicy {
   }
 }
 
+/** The environment variable that turns the default policy's refusals off (`1`), for this process and the threads and processes it starts. */
+export const ALLOW_HOST_ACCESS_ENV = 'TASKCELL_ALLOW_HOST_ACCESS';
+
 /**
  * The policy `dockerRun` applies when it is given none: the one set with `setDefaultDockerPolicy`,
- * else the file named by `TASKCELL_DOCKER_POLICY`, else the defaults.
+ * else the file named by `TASKCELL_DOCKER_POLICY`, else the defaults (with `allowHostAccess` when
+ * `TASKCELL_ALLOW_HOST_ACCESS=1`, which `--allow-host-access` sets so a job's threads see it too).
  */
 export function defaultDockerPolicy(): DockerPolicy {
   if (Private.current) return Private.current;
   const file = process.env.TASKCELL_DOCKER_POLICY;
-  return (Private.current = file ? DockerPolicy.fromFile(file) : new DockerPolicy());
+  if (file) return (Private.current = DockerPolicy.fromFile(file));
+  return new DockerPolicy({ allowHostAccess: process.env[ALLOW_HOST_ACCESS_ENV] === '1' });
 }
 
 /** Set the policy every `dockerRun` without its own applies (`undefined` goes back to the default). */
 export function setDefaultDockerPolicy(policy: DockerPolicy | undefined): void {
   Private.current = policy;
+}
+
+/** `--allow-host-access`: trusted specs for this process and the threads and worker processes it starts. */
+export function allowHostAccess(): void {
+  process.env[ALLOW_HOST_ACCESS_ENV] = '1';
+  setDefaultDockerPolicy(new DockerPolicy({ allowHostAccess: true }));
 }
 
 namespace Private {
