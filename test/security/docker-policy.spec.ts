@@ -1,12 +1,13 @@
 /**
  * Attacks 2, 4 (artifacts) and 7 of the safety issue, against a private Docker engine: a container
  * that makes its output a symbolic link to a host file, an artifact named `../x`, specs asking for
- * the host (a bind of `/`, the engine's socket, `cap_add`, host network), and a SIGKILLed
- * `taskcell run` whose container is removed when the next run starts.
+ * the host (a bind of `/`, the engine's socket, `cap_add`, host network) on the runner and on a
+ * `taskcell worker`, the switch for trusted specs, and containers of dead runs (a SIGKILLed
+ * `taskcell run`) removed when the next run or worker starts.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ContainmentError, createRunner, parseTask } from '@taskcell/core';
 import type { Runner } from '@taskcell/core';
@@ -14,6 +15,9 @@ import { DockerPolicy, DockerPolicyError, createDockerMode } from '@taskcell/doc
 import type Docker from 'dockerode';
 import { buildTestImages, endDockerSuite, startEngine, taskcellContainers } from '../docker/engine';
 import type { ITestEngine } from '../docker/engine';
+import { startRedis } from '../pool/redis';
+import { startWorker } from './worker-process';
+import type { IWorker } from './worker-process';
 
 const BUSYBOX = 'taskcell-test/busybox:latest';
 const ROOT = join(__dirname, '..', '..');
@@ -254,4 +258,47 @@ describe('attack 7, from the shell', () => {
     expect(next.status).toBe(0);
     expect(await taskcellContainers(engine.docker)).toEqual([]);
   }, 90_000);
+
+  test('a worker removes the containers of dead runs when it starts, and refuses hostile specs from the queue', async () => {
+    // A container left by a run whose process is gone: made as dockerRun makes them, labelled with a dead pid.
+    const gone = spawn(process.execPath, ['-e', '0']);
+    await new Promise((r) => gone.once('exit', r));
+    const orphan = await engine.docker.createContainer({
+      Image: BUSYBOX,
+      Cmd: ['sleep', '300'],
+      Labels: {
+        taskcell: 'true',
+        'taskcell.job': 'orphan',
+        'taskcell.run': 'dead-run',
+        'taskcell.pid': String(gone.pid),
+        'taskcell.host': hostname(),
+      },
+      HostConfig: { NetworkMode: 'none' },
+    });
+    await orphan.start();
+    // One of a live process (this one) stays.
+    const alive = await engine.docker.createContainer({
+      Image: BUSYBOX,
+      Cmd: ['sleep', '300'],
+      Labels: { taskcell: 'true', 'taskcell.run': 'live-run', 'taskcell.pid': String(process.pid), 'taskcell.host': hostname() },
+    });
+    const redis = await startRedis();
+    let worker: IWorker | undefined;
+    try {
+      worker = await startWorker(`${redis.url}?queue=docker`, 'docker-worker', env());
+      await expect(orphan.inspect()).rejects.toMatchObject({ statusCode: 404 });
+      expect((await alive.inspect()).Id).toBe(alive.id);
+      const hostile = specFile('worker-host', ['ls', '/sys/class/net'], { network: 'host' });
+      const r = taskcell(['run', hostile, '--on', `${redis.url}?queue=docker`, '--no-cache']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/\[taskcell:docker-policy\] .*NetworkMode "host"/);
+      const ok = taskcell(['run', specFile('worker-ok', ['echo', 'from the worker']), '--on', `${redis.url}?queue=docker`, '--no-cache']);
+      expect(ok.stderr).toBe('');
+      expect(JSON.parse(ok.stdout)._stdout.data).toBe('from the worker\n');
+    } finally {
+      await worker?.stop();
+      await redis.stop();
+      await alive.remove({ force: true });
+    }
+  }, 120_000);
 });

@@ -18,6 +18,8 @@ import type { Blob } from '@taskcell/pool';
 import { ROOT, freePort } from '../pool/redis';
 import { spawnWorker } from '../pool/workers';
 import type { IWorkerProcess } from '../pool/workers';
+import { startWorker } from './worker-process';
+import type { IWorker } from './worker-process';
 
 const CLI = join(ROOT, 'kernel', 'bin', 'taskcell.js');
 const PASSWORD = 'correct horse';
@@ -26,7 +28,7 @@ let redis: ChildProcess;
 let port = 0;
 let tlsPort = 0;
 let worker: IWorkerProcess;
-let tlsWorker: ChildProcess;
+let tlsWorker: IWorker | undefined;
 let runner: Runner;
 let spec = '';
 const queues: Queue[] = [];
@@ -101,11 +103,7 @@ afterAll(async () => {
   await runner?.close();
   await Promise.allSettled(queues.map((q) => q.close()));
   await worker?.stop();
-  if (tlsWorker && tlsWorker.exitCode === null) {
-    const gone = new Promise((r) => tlsWorker.once('exit', r));
-    tlsWorker.kill('SIGTERM');
-    await gone;
-  }
+  await tlsWorker?.stop();
   if (redis?.pid !== undefined && redis.exitCode === null) {
     const gone = new Promise((r) => redis.once('exit', r));
     process.kill(redis.pid, 'SIGTERM');
@@ -122,22 +120,7 @@ test('a Redis with a password refuses whoever does not give it; workers and clie
 });
 
 test('rediss:// URLs reach Redis over TLS, the certificate checked', async () => {
-  tlsWorker = spawn(process.execPath, [CLI, 'worker', '--redis', tlsUrl('tls'), '--name', 'tls-worker'], {
-    cwd: ROOT,
-    env: tlsEnv,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`the TLS worker did not start within 20 s:\n${err}`)), 20_000);
-    tlsWorker.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('taking jobs')) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-  });
+  tlsWorker = await startWorker(tlsUrl('tls'), 'tls-worker', tlsEnv);
   const r = cli(['run', spec, '--input', 'x=1', '--on', tlsUrl('tls'), '--no-cache', '--events'], tlsEnv);
   expect(r.status).toBe(0);
   expect(JSON.parse(r.stdout)).toEqual({ y: { format: 'number', data: 2 } });
