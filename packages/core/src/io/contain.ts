@@ -153,11 +153,6 @@ export class ExtractionTree {
   }
 }
 
-/** True when `path` is `root` or below it (both absolute and normalized). */
-export function isInside(root: string, path: string): boolean {
-  return Private.inside(root, path);
-}
-
 namespace Private {
   /** The most symbolic links followed in one resolution, as Linux's MAXSYMLINKS. */
   const MAX_LINKS = 40;

@@ -82,6 +82,8 @@ export async function httpRequest(url: string, req: IHttpRequest): Promise<IHttp
       } catch (err) {
         throw failure(err, `${method} ${current}${current === url ? '' : ` (redirected from ${url})`}`);
       }
+      // The answer came: the body gets the whole idle time for its first bytes.
+      touch();
       const location = response.headers.get('location');
       if (response.status < 300 || response.status >= 400 || response.status === 304 || location === null) {
         return { response, signal, touch, done, failure };
@@ -112,7 +114,6 @@ export async function httpRequest(url: string, req: IHttpRequest): Promise<IHttp
         body = undefined;
       }
       current = next.href;
-      touch();
     }
   } catch (err) {
     done();
