@@ -13,11 +13,11 @@ import { ContainmentError, createRunner, parseTask } from '@taskcell/core';
 import type { Runner } from '@taskcell/core';
 import { DockerPolicy, DockerPolicyError, createDockerMode } from '@taskcell/docker';
 import type Docker from 'dockerode';
-import { buildTestImages, endDockerSuite, startEngine, taskcellContainers } from '../docker/engine';
+import { buildTestImages, endDockerSuite, recordCreates, startEngine, taskcellContainers } from '../docker/engine';
 import type { ITestEngine } from '../docker/engine';
 import { startRedis } from '../pool/redis';
-import { startWorker } from './worker-process';
-import type { IWorker } from './worker-process';
+import { spawnWorker } from '../pool/workers';
+import type { IWorkerProcess } from '../pool/workers';
 
 const BUSYBOX = 'taskcell-test/busybox:latest';
 const ROOT = join(__dirname, '..', '..');
@@ -26,16 +26,12 @@ const scratch = mkdtempSync(join(tmpdir(), 'tc-sec-docker-'));
 let engine: ITestEngine;
 let runner: Runner;
 let trusted: Runner;
-const creates: Docker.ContainerCreateOptions[] = [];
+let creates: Docker.ContainerCreateOptions[] = [];
 
 beforeAll(async () => {
   engine = await startEngine();
   await buildTestImages(engine.docker);
-  const create = engine.docker.createContainer.bind(engine.docker);
-  jest.spyOn(engine.docker, 'createContainer').mockImplementation((o: Docker.ContainerCreateOptions) => {
-    creates.push(o);
-    return create(o);
-  });
+  creates = recordCreates(engine.docker);
   runner = createRunner({ cacheDir: join(scratch, 'cache') });
   runner.modes.register(createDockerMode({ docker: engine.docker, policy: new DockerPolicy() }));
   trusted = createRunner({ cacheDir: join(scratch, 'trusted-cache') });
@@ -283,9 +279,9 @@ describe('attack 7, from the shell', () => {
       Labels: { taskcell: 'true', 'taskcell.run': 'live-run', 'taskcell.pid': String(process.pid), 'taskcell.host': hostname() },
     });
     const redis = await startRedis();
-    let worker: IWorker | undefined;
+    let worker: IWorkerProcess | undefined;
     try {
-      worker = await startWorker(`${redis.url}?queue=docker`, 'docker-worker', env());
+      worker = await spawnWorker(`${redis.url}?queue=docker`, 'docker-worker', [], env());
       await expect(orphan.inspect()).rejects.toMatchObject({ statusCode: 404 });
       expect((await alive.inspect()).Id).toBe(alive.id);
       const hostile = specFile('worker-host', ['ls', '/sys/class/net'], { network: 'host' });

@@ -18,8 +18,6 @@ import type { Blob } from '@taskcell/pool';
 import { ROOT, freePort } from '../pool/redis';
 import { spawnWorker } from '../pool/workers';
 import type { IWorkerProcess } from '../pool/workers';
-import { startWorker } from './worker-process';
-import type { IWorker } from './worker-process';
 
 const CLI = join(ROOT, 'kernel', 'bin', 'taskcell.js');
 const PASSWORD = 'correct horse';
@@ -28,10 +26,10 @@ let redis: ChildProcess;
 let port = 0;
 let tlsPort = 0;
 let worker: IWorkerProcess;
-let tlsWorker: IWorker | undefined;
+let tlsWorker: IWorkerProcess | undefined;
 let runner: Runner;
 let spec = '';
-const queues: Queue[] = [];
+let queue: Queue | undefined;
 const tlsEnv = { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') };
 const auth = `:${encodeURIComponent(PASSWORD)}@127.0.0.1`;
 const plainUrl = (queue: string) => `redis://${auth}:${port}?queue=${queue}`;
@@ -83,15 +81,10 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 100));
   }
   spec = join(dir, 'inc.json');
+  const number = (id: string) => ({ id, type: 'number', format: 'number' });
   writeFileSync(
     spec,
-    JSON.stringify({
-      name: 'inc',
-      mode: 'javascript',
-      script: 'y = x + 1',
-      inputs: [{ id: 'x', type: 'number', format: 'number' }],
-      outputs: [{ id: 'y', type: 'number', format: 'number' }],
-    }),
+    JSON.stringify({ name: 'inc', mode: 'javascript', script: 'y = x + 1', inputs: [number('x')], outputs: [number('y')] }),
   );
   worker = await spawnWorker(plainUrl('pw'), 'pw-worker');
   runner = createRunner({ cacheDir: join(dir, 'cache') });
@@ -100,10 +93,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await runner?.close();
-  await Promise.allSettled(queues.map((q) => q.close()));
-  await worker?.stop();
-  await tlsWorker?.stop();
+  await Promise.allSettled([runner?.close(), queue?.close(), worker?.stop(), tlsWorker?.stop()]);
   if (redis?.pid !== undefined && redis.exitCode === null) {
     const gone = new Promise((r) => redis.once('exit', r));
     process.kill(redis.pid, 'SIGTERM');
@@ -120,7 +110,7 @@ test('a Redis with a password refuses whoever does not give it; workers and clie
 });
 
 test('rediss:// URLs reach Redis over TLS, the certificate checked', async () => {
-  tlsWorker = await startWorker(tlsUrl('tls'), 'tls-worker', tlsEnv);
+  tlsWorker = await spawnWorker(tlsUrl('tls'), 'tls-worker', [], tlsEnv);
   const r = cli(['run', spec, '--input', 'x=1', '--on', tlsUrl('tls'), '--no-cache', '--events'], tlsEnv);
   expect(r.status).toBe(0);
   expect(JSON.parse(r.stdout)).toEqual({ y: { format: 'number', data: 2 } });
@@ -146,9 +136,8 @@ test('attack 9: an error outcome a worker leaves in Redis has the typed error an
   const err = await run(boom, { x: 3 }, { on: plainUrl('pw'), cache: false, jobId }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(TaskError);
   expect((err as TaskError).message).toBe('RangeError: x is 3, expected at most 0');
-  const q = new Queue('pw', { connection: { host: '127.0.0.1', port, password: PASSWORD, maxRetriesPerRequest: null } });
-  queues.push(q);
-  const job = await BullJob.fromId(q, jobId);
+  queue = new Queue('pw', { connection: { host: '127.0.0.1', port, password: PASSWORD, maxRetriesPerRequest: null } });
+  const job = await BullJob.fromId(queue, jobId);
   const outcome = (await unpackBlob(job!.returnvalue as Blob, 'result')) as { ok: boolean; error: Record<string, unknown> };
   expect(outcome.ok).toBe(false);
   expect(outcome.error).toMatchObject({ code: 'taskcell:task', message: 'RangeError: x is 3, expected at most 0' });
