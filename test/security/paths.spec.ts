@@ -129,9 +129,12 @@ describe('the containment helper', () => {
     symlinkSync('l1/..', join(root, 'l2'));
     symlinkSync('/etc', join(root, 'etc'));
     symlinkSync('a/inside.txt', join(root, 'ok-link'));
+    symlinkSync(join(scratch, 'not-there-yet'), join(root, 'dangling'));
     expect(contain(root, 's/new.txt')).toBe(join(root, 's', 'new.txt'));
+    expect(contain(root, 'l1/x')).toBe(join(root, 'l1', 'x'));
     expect(contain(root, 'ok-link')).toBe(join(root, 'ok-link'));
-    for (const name of ['l2/x', 'etc/passwd', 'l1', '../x', '/etc/passwd', '', 'a/../../x']) {
+    // A link to a file not made yet would be written through, out of the root.
+    for (const name of ['l2/x', 'etc/passwd', 'l1', 'dangling', 'l1/../x', '../x', '/etc/passwd', '', 'a/../../x']) {
       expect(() => contain(root, name)).toThrow(ContainmentError);
     }
   });
