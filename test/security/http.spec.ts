@@ -1,6 +1,7 @@
 /**
- * Attack 8 of the safety issue, against a loopback server: an http input that stops sending is
- * stopped by an idle timeout (default 30 s, set per binding or per fetch cache), and a redirect
+ * Attack 8 of the safety issue, against a loopback server: an http input that stops sending, or
+ * trickles, is stopped by an idle timeout (default 30 s, set per binding or per fetch cache; each
+ * window must move 1 KiB), and a redirect
  * loop, a redirect to `file://` or a refused connection fail with an IoError that says which,
  * instead of fetch's bare `fetch failed`.
  */
@@ -10,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_IDLE_TIMEOUT, FetchCache, IoError, createRunner, task } from '@taskcell/core';
+import { DEFAULT_IDLE_TIMEOUT, FetchCache, IoError, MIN_BYTES_PER_WINDOW, createRunner, task } from '@taskcell/core';
 import type { Runner } from '@taskcell/core';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tc-sec-http-'));
@@ -28,6 +29,13 @@ beforeAll(async () => {
         res.write('x');
         trickles.add(res);
         return;
+      case '/trickle': {
+        // A byte every 50 ms, for ever: never idle, never done.
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        trickles.add(res);
+        const t = setInterval(() => (res.destroyed ? clearInterval(t) : res.write('x')), 50);
+        return;
+      }
       case '/silent':
         // Not even headers.
         trickles.add(res);
@@ -82,9 +90,19 @@ describe('attack 8: http inputs cannot hang a job or hide why they failed', () =
       const err = await fails(runner, { url: `${base}${route}`, idleTimeout: 400, cache });
       expect(Date.now() - started).toBeLessThan(5000);
       expect(err).toBeInstanceOf(IoError);
-      expect((err as IoError).message).toMatch(/sent nothing for 400 ms, over the idle timeout of 400 ms/);
+      const what = route === '/silent' ? 'sent nothing for 400 ms' : 'moved only 1 bytes in 400 ms, under 1024 bytes';
+      expect((err as IoError).message).toBe(`GET ${base}${route} ${what}, over the idle timeout of 400 ms`);
       expect((err as IoError).context).toMatchObject({ port: 'f', idleTimeout: 400 });
     }
+  });
+
+  test('a trickle (a byte every 50 ms) is stopped as well: a window must move 1 KiB', async () => {
+    const started = Date.now();
+    const err = await fails(runner, { url: `${base}/trickle`, idleTimeout: 600, cache: false });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(err).toBeInstanceOf(IoError);
+    expect((err as IoError).message).toMatch(/moved only \d+ bytes in 600 ms, under 1024 bytes, over the idle timeout of 600 ms/);
+    expect(MIN_BYTES_PER_WINDOW).toBe(1024);
   });
 
   test("the fetch cache's idleTimeout is the default for every binding", async () => {

@@ -157,7 +157,7 @@ export class FetchCache {
     const limit = req.maxSize;
     const counter = new Transform({
       transform: (chunk: Buffer, _enc, cb) => {
-        answer.touch();
+        answer.touch(chunk.length);
         size += chunk.length;
         this.stats.bytesDownloaded += chunk.length;
         if (limit !== undefined && size > limit) {

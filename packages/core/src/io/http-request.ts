@@ -1,8 +1,14 @@
 import { IoError } from '../errors';
 import type { IErrorContext } from '../errors';
 
-/** Milliseconds an http transfer may go without a byte before it is stopped, unless told otherwise. */
+/** Milliseconds an http transfer may go without progress before it is stopped, unless told otherwise. */
 export const DEFAULT_IDLE_TIMEOUT = 30_000;
+
+/**
+ * Bytes a transfer must move in each idle-timeout window to count as moving (curl's low-speed
+ * limit): a server that trickles a byte a second is as stuck as one that sends nothing.
+ */
+export const MIN_BYTES_PER_WINDOW = 1024;
 
 /** How many redirects a request follows, as browsers and fetch do. */
 const MAX_REDIRECTS = 20;
@@ -14,7 +20,10 @@ export interface IHttpRequest {
   body?: RequestInit['body'];
   /** Cancels the request and its body. */
   signal?: AbortSignal;
-  /** Milliseconds without a byte (waiting for the answer or within its body) before the transfer fails; 0 turns it off. */
+  /**
+   * Milliseconds the transfer may go without progress (no answer yet, or fewer than
+   * `MIN_BYTES_PER_WINDOW` bytes of body sent or received) before it fails; 0 turns it off.
+   */
   idleTimeout?: number;
   /** Port and url, for errors. */
   context?: IErrorContext;
@@ -25,8 +34,8 @@ export interface IHttpAnswer {
   response: Response;
   /** The signal that stops the body: the caller's, or the idle timer's. */
   signal: AbortSignal;
-  /** A chunk came: restart the idle timer. */
-  touch(): void;
+  /** A chunk of `bytes` came: it counts towards the window's progress. */
+  touch(bytes: number): void;
   /** The body was read (or dropped): stop the idle timer. */
   done(): void;
   /** The error to report for a body that broke: the idle timeout when it fired, else `err` wrapped. */
@@ -36,8 +45,9 @@ export interface IHttpAnswer {
 /**
  * `fetch` with the limits an input from outside needs: redirects followed here, one by one, so a loop
  * (`/a -> /b -> /a`), too many of them, or one to something other than http(s) (`file:///etc/passwd`)
- * fails with an IoError that says so; a transfer idle for `idleTimeout` ms (30 s by default) is
- * stopped with an IoError naming the limit; any other failure keeps its real cause (`ECONNREFUSED`,
+ * fails with an IoError that says so; a transfer that makes no progress for `idleTimeout` ms (30 s
+ * by default: no answer, or under `MIN_BYTES_PER_WINDOW` bytes moved, as a trickle) is stopped with
+ * an IoError naming the limit; any other failure keeps its real cause (`ECONNREFUSED`,
  * a DNS error) in the message instead of fetch's bare `fetch failed`.
  */
 export async function httpRequest(url: string, req: IHttpRequest): Promise<IHttpAnswer> {
@@ -47,17 +57,25 @@ export async function httpRequest(url: string, req: IHttpRequest): Promise<IHttp
   const where = { ...(req.context ?? {}), url };
   let handle: NodeJS.Timeout | undefined;
   let timedOut: IoError | undefined;
-  const touch = () => {
+  let moved = 0;
+  /** Start a new window: the answer came, or enough bytes moved in this one. */
+  const progress = () => {
     if (idle <= 0) return;
-    if (handle) handle.refresh();
-    else
-      handle = setTimeout(() => {
-        timedOut = new IoError(`${req.method} ${url} sent nothing for ${idle} ms, over the idle timeout of ${idle} ms`, {
-          ...where,
-          idleTimeout: idle,
-        });
-        timer.abort(timedOut);
-      }, idle);
+    moved = 0;
+    if (handle) {
+      handle.refresh();
+      return;
+    }
+    handle = setTimeout(() => {
+      const what =
+        moved === 0 ? `sent nothing for ${idle} ms` : `moved only ${moved} bytes in ${idle} ms, under ${MIN_BYTES_PER_WINDOW} bytes`;
+      timedOut = new IoError(`${req.method} ${url} ${what}, over the idle timeout of ${idle} ms`, { ...where, idleTimeout: idle, moved });
+      timer.abort(timedOut);
+    }, idle);
+  };
+  const touch = (bytes: number) => {
+    moved += bytes;
+    if (moved >= MIN_BYTES_PER_WINDOW) progress();
   };
   const done = () => {
     if (handle) clearTimeout(handle);
@@ -68,11 +86,12 @@ export async function httpRequest(url: string, req: IHttpRequest): Promise<IHttp
     if (err instanceof IoError) return err;
     return new IoError(`${what} failed: ${Private.cause(err)}`, where, { cause: err });
   };
-  touch();
+  progress();
   const seen = new Set<string>();
   let current = url;
   let method = req.method;
-  let body = req.body;
+  // An upload counts as progress too, so a large body is not cut off while it is sent.
+  let body = req.body instanceof ReadableStream ? req.body.pipeThrough(Private.counting(touch)) : req.body;
   try {
     for (let hop = 0; ; hop++) {
       seen.add(current);
@@ -82,8 +101,8 @@ export async function httpRequest(url: string, req: IHttpRequest): Promise<IHttp
       } catch (err) {
         throw failure(err, `${method} ${current}${current === url ? '' : ` (redirected from ${url})`}`);
       }
-      // The answer came: the body gets the whole idle time for its first bytes.
-      touch();
+      // The answer came: the body gets a whole window for its first bytes.
+      progress();
       const location = response.headers.get('location');
       if (response.status < 300 || response.status >= 400 || response.status === 304 || location === null) {
         return { response, signal, touch, done, failure };
@@ -122,6 +141,16 @@ export async function httpRequest(url: string, req: IHttpRequest): Promise<IHttp
 }
 
 namespace Private {
+  /** A pass-through stream that reports the size of every chunk. */
+  export function counting(touch: (bytes: number) => void): TransformStream<Uint8Array, Uint8Array> {
+    return new TransformStream({
+      transform(chunk, controller) {
+        touch(chunk.byteLength);
+        controller.enqueue(chunk);
+      },
+    });
+  }
+
   /** The innermost message of an error chain: fetch's `fetch failed` says nothing, its cause does. */
   export function cause(err: unknown): string {
     const parts: string[] = [];
