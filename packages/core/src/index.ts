@@ -53,6 +53,8 @@ export * from './io/files';
 export * from './io/inline';
 export * from './io/local';
 export * from './io/http';
+export * from './io/http-request';
+export * from './io/contain';
 export * from './cache/fetch-cache';
 export * from './cache/result-cache';
 export * from './cache/hash';
