@@ -147,8 +147,10 @@ describe('GraphRenderer.spec', () => {
     const spec = GraphRenderer.spec(
       {
         directed: true,
+        multigraph: false,
+        graph: {},
         nodes: [{ id: 'x', kind: 'input' }, { id: 'y' }],
-        links: [
+        edges: [
           { source: 'x', target: 'y', weight: 3 },
           { source: 'x', target: 'gone' },
         ],

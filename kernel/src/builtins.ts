@@ -22,6 +22,7 @@ export function registerTaskcellBuiltins(runner: Runner): void {
   runner.modes.register(lazyDockerMode);
   runner.registerPool('threads', () => new (pool().ThreadPool)({ cacheDir: runner.cacheDir }));
   runner.registerPool('redis', (on) => new (pool().RemotePool)({ url: on }));
+  runner.registerPool('rediss', (on) => new (pool().RemotePool)({ url: on }));
 }
 
 addBuiltin(registerTaskcellBuiltins);

@@ -54,6 +54,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await cmd.run(rest);
   } catch (err) {
+    if (isArgumentError(err)) {
+      process.stderr.write(`taskcell ${name}: ${(err as Error).message}\nRun 'taskcell ${name} --help' for its options.\n`);
+      return 2;
+    }
     return reportError(err);
   }
 }
@@ -66,4 +70,10 @@ export function reportError(err: unknown): number {
   if (err instanceof TaskcellError && err.code === 'taskcell:canceled') return 130;
   if (err instanceof TaskcellError && err.code === 'taskcell:option') return 2;
   return 1;
+}
+
+/** Node's `parseArgs` errors (an unknown option, a missing or ambiguous value) are bad arguments too. */
+function isArgumentError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
 }

@@ -11,8 +11,9 @@ import {
   treeBundle,
   vegaBundle,
 } from '@taskcell/display';
-import type { IGraph, IImageOptions, IMimeBundle, ImageData, IVegaLiteSpec, TableInput } from '@taskcell/display';
-import type { INestedTree } from '@taskcell/core';
+import type { GraphInput, IImageOptions, IMimeBundle, ImageData, IVegaLiteSpec, TableInput } from '@taskcell/display';
+import type { INestedTree, IRgbaImage } from '@taskcell/core';
+import { core } from './jupyter/core';
 import { DISPLAY_SINK } from './jupyter/output';
 import type { IDisplaySink } from './jupyter/output';
 import { inspectValue, parseTypeSpec, typedBundle } from './typed-bundle';
@@ -47,10 +48,10 @@ export interface IDisplay {
   table(table: TableInput): void;
   /** Show a tree (Girder Worker's nested model). */
   tree(tree: INestedTree): void;
-  /** Show a graph (node-link form). */
-  graph(graph: IGraph): void;
-  /** Show an image (bytes or base64). */
-  image(image: ImageData, options?: IImageOptions): void;
+  /** Show a graph (the `graph` type's value: nodes and edges, as a task returns it). */
+  graph(graph: GraphInput): void;
+  /** Show an image: a task's `image` value (RGBA pixels, shown as PNG), or encoded bytes or base64. */
+  image(image: ImageData | IRgbaImage, options?: IImageOptions): void;
   /** Show a Vega-Lite v5 chart. */
   vega(spec: IVegaLiteSpec): void;
   /** Show a raw MIME bundle. */
@@ -94,6 +95,12 @@ namespace Private {
     state.shown = true;
   }
 
+  /** An image as encoded data: the `image` type's pixels become PNG. */
+  export function encoded(img: ImageData | IRgbaImage, options: IImageOptions): [ImageData, IImageOptions] {
+    if (typeof img === 'string' || img instanceof Uint8Array) return [img, options];
+    return [core().encodePng(img), { mime: 'image/png', ...options }];
+  }
+
   export function makeDisplay(state: { id: string; shown: boolean } | undefined): IDisplay {
     const d = ((value: unknown, type?: string) => {
       const pending = type === undefined && !state ? pendingRunOf(value) : undefined;
@@ -105,7 +112,10 @@ namespace Private {
     d.table = (t) => show(tableBundle(t), {}, state);
     d.tree = (t) => show(treeBundle(t), {}, state);
     d.graph = (g) => show(graphBundle(g), {}, state);
-    d.image = (img, options = {}) => show(imageBundle(img, options), imageMetadata(options), state);
+    d.image = (img, options = {}) => {
+      const [data, opts] = encoded(img, options);
+      show(imageBundle(data, opts), imageMetadata(opts), state);
+    };
     d.vega = (spec) => show(vegaBundle(spec), {}, state);
     d.bundle = (data, metadata = {}) => show({ [MIME.plain]: '', ...data }, metadata, state);
     d.clear = (options = {}) => displaySink()?.clear(options.wait ?? false);

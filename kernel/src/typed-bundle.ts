@@ -1,13 +1,13 @@
 /**
  * Values rendered by a declared type and format: the data is converted in the kernel, with core's
  * formats registry, to the format its type's renderer reads (a table to rows, a tree to nested, a
- * graph to node-link, an image to PNG or JPEG bytes), then made into a MIME bundle by
+ * graph to its networkx pivot, an image to PNG or JPEG bytes), then made into a MIME bundle by
  * @taskcell/display. What cannot be converted shows as text with the reason, never as nothing.
  */
 import { inspect } from 'node:util';
 import { MIME, escapeHtml, graphBundle, imageBundle, tableBundle, textBundle, treeBundle } from '@taskcell/display';
-import type { IGraph, IMimeBundle } from '@taskcell/display';
-import type { FormatRegistry, IGraph as ICoreGraph, INestedTree, IRows } from '@taskcell/core';
+import type { IMimeBundle } from '@taskcell/display';
+import type { FormatRegistry, IGraph, INestedTree, IRows } from '@taskcell/core';
 
 /** The text form the kernel gives values (Node's inspect, as the REPL shows them). */
 export function inspectValue(value: unknown): string {
@@ -80,7 +80,7 @@ namespace Private {
       case 'tree':
         return treeBundle(to('nested') as INestedTree);
       case 'graph':
-        return graphBundle(nodeLink(to('networkx') as ICoreGraph));
+        return graphBundle(to('networkx') as IGraph);
       case 'image':
         if (format === 'jpeg' || format === 'png')
           return imageBundle(data as Uint8Array, { mime: format === 'jpeg' ? MIME.jpeg : MIME.png });
@@ -99,10 +99,5 @@ namespace Private {
       };
     }
     return textBundle(inspectValue(value));
-  }
-
-  /** Core's graph (`edges`) in the node-link form the display and its renderer read (`links`). */
-  export function nodeLink(g: ICoreGraph): IGraph {
-    return { directed: g.directed, nodes: g.nodes, links: g.edges };
   }
 }

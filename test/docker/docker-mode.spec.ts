@@ -17,6 +17,8 @@ import type { IJobEvent, Runner } from '@taskcell/core';
 import {
   ContainerExitError,
   DockerError,
+  DockerPolicy,
+  DockerPolicyError,
   DockerUnavailableError,
   NamedInputPipe,
   TemporaryVolume,
@@ -81,8 +83,11 @@ test('network none by default; limits set and enforced', async () => {
   expect(lines).toEqual(['lo', String(64 * 1024 * 1024)]);
   const made = creates[creates.length - 1];
   expect(made.HostConfig).toMatchObject({ NetworkMode: 'none', Memory: 64 * 1024 * 1024, NanoCpus: 500_000_000 });
-  // A task that asks for a network gets it.
-  const host = await runner.execute(sh('ls /sys/class/net', { network: 'host' }), {});
+  // A task that asks for the host's network gets it only where the Docker policy trusts it.
+  await expect(runner.execute(sh('ls /sys/class/net', { network: 'host' }), {})).rejects.toThrow(DockerPolicyError);
+  const trusted = createRunner({ cacheDir: mkdtempSync(join(tmpdir(), 'tc-docker-mode-')) });
+  trusted.modes.register(createDockerMode({ docker: engine.docker, policy: new DockerPolicy({ allowHostAccess: true }) }));
+  const host = await trusted.execute(sh('ls /sys/class/net', { network: 'host' }), {});
   expect(creates[creates.length - 1].HostConfig?.NetworkMode).toBe('host');
   expect(String(host.data._stdout).trim().split('\n').length).toBeGreaterThan(1);
 });

@@ -144,6 +144,17 @@ export async function taskcellContainers(docker: Docker): Promise<Docker.Contain
   return docker.listContainers({ all: true, filters: { label: ['taskcell'] } });
 }
 
+/** Record every container create on `docker` (the options as sent), in order, into the returned list. */
+export function recordCreates(docker: Docker): Docker.ContainerCreateOptions[] {
+  const creates: Docker.ContainerCreateOptions[] = [];
+  const create = docker.createContainer.bind(docker);
+  jest.spyOn(docker, 'createContainer').mockImplementation((o: Docker.ContainerCreateOptions) => {
+    creates.push(o);
+    return create(o);
+  });
+  return creates;
+}
+
 /** Start an http server on a free loopback port; resolves with its base URL (`http://127.0.0.1:PORT`). */
 export async function listenOnLoopback(server: Server): Promise<string> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

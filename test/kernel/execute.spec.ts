@@ -106,7 +106,7 @@ describe('execute', () => {
         'display.html("<b>x</b>");',
         'display.vega({ mark: "bar", data: { values: [{ a: 1 }] } });',
         'display.tree({ node_data: { name: "root" }, children: [{ node_data: { name: "leaf" } }] });',
-        'display.graph({ nodes: [{ id: 1 }, { id: 2 }], links: [{ source: 1, target: 2 }] });',
+        'display.graph({ nodes: [{ id: 1 }, { id: 2 }], edges: [{ source: 1, target: 2 }] });',
         'display.image(new Uint8Array([0x89, 0x50, 0x4e, 0x47]));',
         'const d = newDisplay(); d.markdown("one"); d.markdown("two");',
         'display.clear({ wait: true });',

@@ -54,7 +54,7 @@ describe('job cards', () => {
     expect(JSON.stringify(byPort.tr['application/vnd.taskcell.tree+json'])).toContain('"node name":"A"');
     expect(byPort.g['application/vnd.taskcell.graph+json']).toMatchObject({
       nodes: expect.arrayContaining([{ id: 'x' }]),
-      links: expect.any(Array),
+      edges: expect.arrayContaining([expect.objectContaining({ source: 'x', target: 'y' })]),
     });
     expect(String(byPort.img['image/png'])).toMatch(/^iVBORw0KGgo/);
     expect(byPort.n2['text/plain']).toBe('42');

@@ -15,10 +15,16 @@ export interface IWorkerProcess {
   stop(): Promise<number | null>;
 }
 
-/** Spawn `node kernel/bin/taskcell.js worker --redis URL ...args` and wait until it takes jobs. */
-export async function spawnWorker(url: string, name: string, args: string[] = []): Promise<IWorkerProcess> {
+/** Spawn `node kernel/bin/taskcell.js worker --redis URL ...args` (in `env`, this process's by default) and wait until it takes jobs. */
+export async function spawnWorker(
+  url: string,
+  name: string,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<IWorkerProcess> {
   const child = spawn(process.execPath, [join(ROOT, 'kernel', 'bin', 'taskcell.js'), 'worker', '--redis', url, '--name', name, ...args], {
     cwd: ROOT,
+    env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';

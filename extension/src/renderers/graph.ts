@@ -1,6 +1,6 @@
 import { Widget } from '@lumino/widgets';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
-import type { IGraph } from '@taskcell/display';
+import type { IGraph } from '@taskcell/core';
 
 /** What `vega-embed` returns that the renderer keeps: the view to finalize. */
 interface IEmbedResult {
@@ -8,7 +8,7 @@ interface IEmbedResult {
 }
 
 /**
- * Renders `application/vnd.taskcell.graph+json` (networkx node-link) with Vega's force layout;
+ * Renders `application/vnd.taskcell.graph+json` (core's graph value) with Vega's force layout;
  * hovering a node or an edge shows its attributes. vega-embed is loaded on first use, and the
  * view is finalized when the renderer is disposed or re-rendered.
  */
@@ -70,7 +70,7 @@ export namespace GraphRenderer {
   /** The Vega spec of a node-link graph: a static force layout, labels, and attribute tooltips. */
   export function spec(graph: IGraph, colors: IColors): Record<string, unknown> {
     const nodes = Array.isArray(graph?.nodes) ? graph.nodes : [];
-    const links = Array.isArray(graph?.links) ? graph.links : [];
+    const links = Array.isArray(graph?.edges) ? graph.edges : [];
     const index = new Map(nodes.map((n, i) => [String(n.id), i]));
     const nodeData = nodes.map((n) => ({ label: String(n.id), color: typeof n.color === 'string' ? n.color : null, attrs: { ...n } }));
     const linkData = links

@@ -1,12 +1,10 @@
 import { Widget } from '@lumino/widgets';
 import type { Message } from '@lumino/messaging';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
+import type { IRows } from '@taskcell/core';
 
-/** A table as `application/vnd.taskcell.table+json` carries it. */
-export interface ITableData {
-  fields: string[];
-  rows: Array<Record<string, unknown>>;
-}
+/** A table as `application/vnd.taskcell.table+json` carries it: core's `table` value in its `rows` format. */
+export type ITableData = IRows;
 
 /**
  * Renders `application/vnd.taskcell.table+json`: a header that sorts on click (again to reverse),

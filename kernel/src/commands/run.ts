@@ -1,12 +1,13 @@
 // The docker mode and the pools, for `--on threads` and docker tasks.
 import '../builtins';
 import { parseArgs } from 'node:util';
-import { extname } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { OptionError, getRunner, loadTask, parseTask, run } from '@taskcell/core';
+import { allowHostAccess, removeDeadRunContainersAtStart } from '@taskcell/docker';
 import type { IBinding, IJobEvent, IPortSpec, IRunOptions, ITaskSpec } from '@taskcell/core';
 
 const HELP = `usage: taskcell run SPEC.json [--input ID=JSON | ID=@FILE]... [--output ID=BINDING_JSON]...
-                    [--on WHERE] [--no-cache] [--timeout MS] [--events]
+                    [--on WHERE] [--no-cache] [--timeout MS] [--events] [--allow-host-access]
 
 Runs a task or workflow spec (Girder Worker JSON; a script_uri is read relative to the spec)
 and prints its outputs as JSON on stdout: {"port": {"format": ..., "data": ...}, ...}.
@@ -15,11 +16,17 @@ and prints its outputs as JSON on stdout: {"port": {"format": ..., "data": ...},
                       or to a binding object such as {"format":"csv","data":"a,b\\n1,2\\n"} or {"url":"..."}
   --input ID=@FILE    bind input ID to a local file; its format comes from the file extension when
                       the port's type has a format with that extension, else the port's own format
+                      (a directory port gets the path itself: a zip or tgz archive, or a directory)
   --output ID=JSON    bind output ID, e.g. {"mode":"local","path":"out.csv","format":"csv"}
   --on WHERE          where to run (default in-process)
   --no-cache          neither read nor write the result cache
   --timeout MS        fail the job after MS milliseconds
   --events            write every job event as a JSON line on stderr
+  --allow-host-access trusted specs only: let docker tasks mount host paths, the Docker socket, add
+                      capabilities, use host namespaces and devices (refused by default; see
+                      README, Security; TASKCELL_DOCKER_POLICY=FILE names a policy file instead)
+
+Containers left by runs that died (a SIGKILLed taskcell run) are removed when the next one starts.
 
 Exit codes: 0 success, 1 the job failed (the typed error is on stderr), 2 bad arguments,
 130 cancelled (Ctrl-C).`;
@@ -36,6 +43,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       'no-cache': { type: 'boolean' },
       timeout: { type: 'string' },
       events: { type: 'boolean' },
+      'allow-host-access': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -46,6 +54,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) {
     throw new OptionError(`taskcell run takes one SPEC.json, got ${positionals.length ? positionals.join(' ') : 'none'}\n\n${HELP}`, {});
   }
+  const timeout = values.timeout === undefined ? undefined : Private.timeout(values.timeout);
+  if (values['allow-host-access']) allowHostAccess();
+  // Containers of earlier runs that were killed before they could remove them.
+  const cleaned = removeDeadRunContainersAtStart();
   const spec = parseTask(await loadTask(positionals[0]));
   const inputs: Record<string, IBinding> = {};
   for (const arg of values.input ?? []) {
@@ -69,9 +81,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   const options: IRunOptions = { signal: controller.signal, outputs };
   if (values.on) options.on = values.on;
   if (values['no-cache']) options.cache = false;
-  if (values.timeout !== undefined) options.timeout = Number(values.timeout);
+  if (timeout !== undefined) options.timeout = timeout;
   const progress = Private.progressLine(values.events === true);
   if (progress) options.onEvent = progress;
+  await cleaned;
   try {
     const result = await run(spec, inputs, options);
     process.stdout.write(`${JSON.stringify(result.outputs, Private.replacer, 2)}\n`);
@@ -83,6 +96,15 @@ export async function runCommand(argv: string[]): Promise<number> {
 }
 
 namespace Private {
+  /** `--timeout MS`: a number of milliseconds > 0. */
+  export function timeout(text: string): number {
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isFinite(n) || n <= 0) {
+      throw new OptionError(`Expected --timeout to be a number of milliseconds > 0, got \`${text}\``, { option: 'timeout' });
+    }
+    return n;
+  }
+
   export function pair(arg: string, flag: string): [string, string] {
     const i = arg.indexOf('=');
     if (i <= 0) throw new OptionError(`${flag} expects ID=VALUE, got ${JSON.stringify(arg)}`, {});
@@ -109,6 +131,8 @@ namespace Private {
     }
     if (value.startsWith('@')) {
       const path = value.slice(1);
+      // A directory's formats are paths (of an archive or a directory): the file is the value, not its content.
+      if (port.type === 'directory') return { format: formatForFile(port, path), data: resolve(path) };
       return { mode: 'local', path, format: formatForFile(port, path) };
     }
     let data: unknown;

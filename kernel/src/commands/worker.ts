@@ -3,9 +3,11 @@ import '../builtins';
 import { parseArgs } from 'node:util';
 import { OptionError } from '@taskcell/core';
 import { RemoteWorker } from '@taskcell/pool';
+import { allowHostAccess, removeDeadRunContainersAtStart } from '@taskcell/docker';
 
 const HELP = `usage: taskcell worker --redis URL [--concurrency N] [--queue NAME] [--name NAME]
                        [--grace MS] [--heartbeat MS] [--lock MS] [--stalled MS] [--max-stalled N]
+                       [--allow-host-access]
 
 Takes jobs of a remote pool (run(..., {on: "redis://host:port"})) from Redis and runs them until
 stopped. SIGTERM or SIGINT stops taking jobs, lets running ones finish for --grace ms, then hands
@@ -19,7 +21,14 @@ the rest back to the queue. A second signal stops at once (the queue re-runs its
   --heartbeat MS      registry heartbeat period (default 2000)
   --lock MS           job lock duration; a dead worker's jobs return after it (default 30000)
   --stalled MS        how often to look for jobs of dead workers (default 30000)
-  --max-stalled N     times a job may lose its worker before it fails (default 5)`;
+  --max-stalled N     times a job may lose its worker before it fails (default 5)
+  --allow-host-access trusted queues only: let docker tasks mount host paths, the Docker socket, add
+                      capabilities, use host namespaces and devices (refused by default; see README,
+                      Security; TASKCELL_DOCKER_POLICY=FILE names a policy file instead)
+
+Whoever can write to the queue's Redis runs code as this worker's user: run it as an unprivileged
+user, and give Redis a password (redis://:PASSWORD@host:port) and TLS (rediss://). Containers left
+by workers that died are removed when a worker starts.`;
 
 /** \`taskcell worker\`: a long-running worker of a remote pool. */
 export async function workerCommand(argv: string[]): Promise<number> {
@@ -35,6 +44,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
       lock: { type: 'string' },
       stalled: { type: 'string' },
       'max-stalled': { type: 'string' },
+      'allow-host-access': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -63,6 +73,8 @@ export async function workerCommand(argv: string[]): Promise<number> {
     if (!Number.isInteger(n) || n < 0) throw new OptionError(`Expected --${flag} to be an integer >= 0, got \`${v}\``, { option: flag });
     options[key] = n;
   }
+  if (values['allow-host-access']) allowHostAccess();
+  await removeDeadRunContainersAtStart();
   const worker = new RemoteWorker(options);
   await worker.start();
   process.stderr.write(`taskcell worker ${worker.name}: taking jobs from queue "${worker.queue}" at ${values.redis}\n`);

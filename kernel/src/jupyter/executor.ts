@@ -38,9 +38,13 @@ export class Executor {
   private interruptCurrent: ((err: Error) => void) | undefined;
   private unpatch: (() => void) | undefined;
   private closed = false;
+  private importsOf: { decl: string; names: Map<string, { module: string; name: string }> } | undefined;
+  private readonly scope = { lookup: (name: string) => this.lookup(name) };
 
   constructor(private readonly options: Executor.IOptions) {
     this.locals = Private.createLocals();
+    // The cells' declarations, for task functions that travel to threads and workers (core's setTaskScope).
+    (globalThis as Record<symbol, unknown>)[Private.TASK_SCOPE] = this.scope;
     // What the compiler knows from the kernel's ambient declarations (Private.GLOBALS) is defined here.
     (globalThis as Record<string, unknown>).prompt = prompt;
     this.cellRequire = createCellRequire(options.cwd);
@@ -140,12 +144,56 @@ export class Executor {
     for (const k of Object.keys(this.locals)) delete this.locals[k];
   }
 
+  /**
+   * How the cells declare `name`: an import (from the cells' declarations), a value (from their
+   * locals), or undefined when no cell declares it at the top level.
+   */
+  lookup(name: string): { kind: 'import'; module: string; name: string } | { kind: 'value'; value: unknown } | undefined {
+    const imported = this.imports().get(name);
+    if (imported) return { kind: 'import', ...imported };
+    if (Object.prototype.hasOwnProperty.call(this.locals, name)) return { kind: 'value', value: this.locals[name] };
+    return undefined;
+  }
+
   /** Release the compiler. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    const host = globalThis as Record<symbol, unknown>;
+    if (host[Private.TASK_SCOPE] === this.scope) host[Private.TASK_SCOPE] = undefined;
     this.converter?.close();
     this.unpatch?.();
+  }
+
+  /** The names the cells import, with their module and export (`*` for a namespace), read from the cells' declarations. */
+  private imports(): Map<string, { module: string; name: string }> {
+    if (this.importsOf?.decl === this.prevDecl) return this.importsOf.names;
+    const names = new Map<string, { module: string; name: string }>();
+    if (this.prevDecl.includes('import')) {
+      const ts = this.typescript();
+      const sf = ts.createSourceFile('declarations.ts', this.prevDecl, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+      for (const st of sf.statements) {
+        if (ts.isImportDeclaration(st) && st.importClause && !st.importClause.isTypeOnly && ts.isStringLiteral(st.moduleSpecifier)) {
+          const module = st.moduleSpecifier.text;
+          const clause = st.importClause;
+          if (clause.name) names.set(clause.name.text, { module, name: 'default' });
+          const bindings = clause.namedBindings;
+          if (bindings && ts.isNamespaceImport(bindings)) names.set(bindings.name.text, { module, name: '*' });
+          else if (bindings) {
+            for (const el of bindings.elements)
+              if (!el.isTypeOnly) names.set(el.name.text, { module, name: (el.propertyName ?? el.name).text });
+          }
+        } else if (
+          ts.isImportEqualsDeclaration(st) &&
+          ts.isExternalModuleReference(st.moduleReference) &&
+          ts.isStringLiteral(st.moduleReference.expression)
+        ) {
+          names.set(st.name.text, { module: st.moduleReference.expression.text, name: '*' });
+        }
+      }
+    }
+    this.importsOf = { decl: this.prevDecl, names };
+    return names;
   }
 
   private typescript(): TypeScriptModule {
@@ -187,6 +235,8 @@ namespace Private {
   /** The name of that module (a file beside the notebook's cells that exists only in the compiler). */
   export const GLOBALS_MODULE = '__taskcell_globals__';
   export const CELL = Symbol.for(CELL_KEY);
+  /** Where @taskcell/core looks for the scope task functions are resolved against (its `setTaskScope` sets the same). */
+  export const TASK_SCOPE = Symbol.for('taskcell.task-scope');
 
   /** Cell locals: TypeScript's `export` becomes defineProperty, which must stay rewritable across cells. */
   export function createLocals(): Record<string, unknown> {

@@ -93,7 +93,7 @@ export class Task<I = Record<string, PortDecl>, O = Record<string, PortDecl>> im
  */
 export function task<const I extends Record<string, PortDecl> = {}, const O extends Record<string, PortDecl> = {}>(
   options: ITaskOptions<I, O>,
-  body?: TaskBody<I, O>,
+  body?: TaskBody<NoInfer<I>, NoInfer<O>>,
 ): Task<I, O> {
   const { inputs, outputs, name, description, cache, mode, script, ...rest } = options;
   const json: Record<string, unknown> = {
@@ -125,28 +125,41 @@ type InDecls<T> = T extends Task<infer I, any> ? I : never; // eslint-disable-li
 /** `"step.port"` for every output port of every step. */
 export type OutPath<S> = { [K in keyof S & string]: `${K}.${keyof OutDecls<S[K]> & string}` }[keyof S & string];
 
-type ValueAt<S, F> = F extends `${infer K}.${infer P}`
+/** The type name a port declaration gives its port (`"image:png"` and `{ type: "image" }` are both `image`). */
+export type DeclType<D> = D extends { type: infer T extends string }
+  ? T
+  : D extends `${infer T}:${string}`
+    ? T
+    : D extends string
+      ? D
+      : string;
+
+type TypeAt<S, F> = F extends `${infer K}.${infer P}`
   ? K extends keyof S
     ? P extends keyof OutDecls<S[K]>
-      ? DeclValue<OutDecls<S[K]>[P]>
+      ? DeclType<OutDecls<S[K]>[P]>
       : never
     : never
   : never;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
-/** `"step.port"` for every input port whose value type matches the output at `F`. */
+/**
+ * `"step.port"` for every input port of the same type as the output at `F`, whatever the two
+ * formats: the runner converts between formats of a type along the shortest converter path.
+ */
 export type InPathFor<S, F> = {
   [K in keyof S & string]: {
-    [P in keyof InDecls<S[K]> & string]: Same<DeclValue<InDecls<S[K]>[P]>, ValueAt<S, F>> extends true ? `${K}.${P}` : never;
+    [P in keyof InDecls<S[K]> & string]: Same<DeclType<InDecls<S[K]>[P]>, TypeAt<S, F>> extends true ? `${K}.${P}` : never;
   }[keyof InDecls<S[K]> & string];
 }[keyof S & string];
 
 /**
  * Build a workflow step by step. Ports no connection feeds become workflow inputs and unconsumed
  * outputs become workflow outputs, named after the port, or `step.port` when another step has an
- * open port of the same name (Girder Worker's rule). Connecting ports of different value types is a
- * compile error where the types are known, and a SpecError when the workflow is built.
+ * open port of the same name (Girder Worker's rule). Ports of one type connect whatever their formats
+ * (the runner converts); connecting ports of different types is a compile error where the types are
+ * known, and a SpecError when the workflow is built.
  */
 export class Workflow<S extends Record<string, AnyTask> = {}> implements ITaskLike {
   private steps: Array<{ name: string; task: ITaskSpec; visualization: boolean }> = [];

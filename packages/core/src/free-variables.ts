@@ -8,6 +8,15 @@ export interface IFreeVariables {
   captured: string[];
   /** False when the source could not be parsed (native or bound functions). */
   parsed: boolean;
+  /**
+   * Names read as `exports.NAME` while `exports` itself is not declared: how TypeScript's CommonJS
+   * output refers to another module-level declaration (a notebook compiles each cell that way).
+   */
+  members: string[];
+  /** The module of each `require(...)` call when `require` is not declared; `null` for a computed one. */
+  requires: Array<string | null>;
+  /** True when the source is an expression (a function or class); false for a method's shorthand. */
+  expression: boolean;
 }
 
 const memo = new WeakMap<object, IFreeVariables>();
@@ -30,17 +39,20 @@ namespace Private {
   const N = (n: unknown) => n as AnyNode;
 
   export function analyse(src: string): IFreeVariables {
-    if (/\{\s*\[native code\]\s*\}$/.test(src)) return { captured: [], parsed: false };
+    const none = { captured: [], parsed: false, members: [], requires: [], expression: false };
+    if (/\{\s*\[native code\]\s*\}$/.test(src)) return none;
     let ast: Node | undefined;
+    let expression = false;
     for (const wrapped of [`(${src})`, `({${src}})`, `(class { ${src} })`]) {
       try {
         ast = parse(wrapped, { ecmaVersion: 'latest', sourceType: 'script', allowAwaitOutsideFunction: true });
+        expression = wrapped === `(${src})`;
         break;
       } catch {
         // Try the next wrapping: method shorthand and class methods do not parse as expressions.
       }
     }
-    if (!ast) return { captured: [], parsed: false };
+    if (!ast) return none;
 
     const declared = new Set<string>(['arguments', 'this', 'undefined']);
     const addPattern = (p: AnyNode | null | undefined): void => {
@@ -79,6 +91,8 @@ namespace Private {
     });
 
     const used = new Set<string>();
+    const members = new Set<string>();
+    const requires: Array<string | null> = [];
     ancestor(ast, {
       Identifier(n, _state, ancestors) {
         const node = N(n);
@@ -100,11 +114,28 @@ namespace Private {
           if (parent.type === 'LabeledStatement' || parent.type === 'BreakStatement' || parent.type === 'ContinueStatement') return;
           if (parent.type === 'MetaProperty') return;
         }
+        if (parent && !declared.has(node.name as string)) moduleUse(node, parent, members, requires);
         used.add(node.name as string);
       },
     });
     const captured = [...used].filter((n) => !declared.has(n) && !(n in globalThis) && !GLOBAL_NAMES.has(n)).sort();
-    return { captured, parsed: true };
+    return { captured, parsed: true, members: [...members].sort(), requires, expression };
+  }
+
+  /**
+   * Note `exports.NAME` reads and `require(...)` calls of an undeclared `exports` or `require`. Any
+   * other use of `exports` notes `exports` itself, which no scope declares, so it is refused.
+   */
+  export function moduleUse(node: AnyNode, parent: AnyNode, members: Set<string>, requires: Array<string | null>): void {
+    if (node.name === 'exports') {
+      const prop = parent.type === 'MemberExpression' && parent.object === node ? (parent.property as AnyNode) : undefined;
+      if (prop && !parent.computed && prop.type === 'Identifier') members.add(prop.name as string);
+      else if (prop?.type === 'Literal' && typeof prop.value === 'string') members.add(prop.value);
+      else members.add('exports');
+    } else if (node.name === 'require') {
+      const arg = parent.type === 'CallExpression' && parent.callee === node ? (parent.arguments as AnyNode[])[0] : undefined;
+      requires.push(arg?.type === 'Literal' && typeof arg.value === 'string' ? arg.value : null);
+    }
   }
 
   /** Names that resolve without capture in a Node.js module or script scope. */

@@ -606,7 +606,7 @@ export class Runner {
               .update('\0')
               .update(id.code)
               .digest('hex');
-      this.specHashes.set(task, spec);
+      if (!id.volatile) this.specHashes.set(task, spec);
     }
     if (typeof spec !== 'string') return spec;
     const h = createHash('sha256').update(spec);

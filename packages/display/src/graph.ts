@@ -1,39 +1,39 @@
+import type { IGraph } from '@taskcell/core';
 import { escapeHtml } from './html';
 import { MIME } from './mime';
 import type { IMimeBundle } from './mime';
 
-/** A graph node: an id and any data. */
-export interface IGraphNode {
-  id: string | number;
-  [key: string]: unknown;
+/**
+ * What `graphBundle` accepts: core's graph value (the `graph` type in its `networkx` format, as a
+ * task returns it), where the flags and graph attributes may be left out (then an undirected simple
+ * graph without attributes, as networkx makes by default).
+ */
+export type GraphInput = Pick<IGraph, 'nodes' | 'edges'> & Partial<IGraph>;
+
+/** A graph with every field, as `application/vnd.taskcell.graph+json` carries it. */
+export function toGraph(graph: GraphInput): IGraph {
+  return {
+    directed: graph.directed ?? false,
+    multigraph: graph.multigraph ?? false,
+    graph: graph.graph ?? {},
+    nodes: graph.nodes,
+    edges: graph.edges,
+  };
 }
 
-/** A graph edge between two node ids. */
-export interface IGraphLink {
-  source: string | number;
-  target: string | number;
-  [key: string]: unknown;
-}
-
-/** A graph in networkx's node-link form, which Girder Worker's `networkx.json` format also uses. */
-export interface IGraph {
-  directed?: boolean;
-  nodes: IGraphNode[];
-  links: IGraphLink[];
-}
-
-/** A graph as `application/vnd.taskcell.graph+json` with an HTML edge list and a text fallback. */
-export function graphBundle(graph: IGraph): IMimeBundle {
-  const arrow = graph.directed === false ? '--' : '->';
-  const edges = graph.links.map((l) => `${String(l.source)} ${arrow} ${String(l.target)}`);
-  const isolated = graph.nodes.filter((n) => !graph.links.some((l) => l.source === n.id || l.target === n.id)).map((n) => String(n.id));
+/** A graph as `application/vnd.taskcell.graph+json` (core's graph value) with an HTML edge list and a text fallback. */
+export function graphBundle(input: GraphInput): IMimeBundle {
+  const graph = toGraph(input);
+  const arrow = graph.directed ? '->' : '--';
+  const edges = graph.edges.map((l) => `${String(l.source)} ${arrow} ${String(l.target)}`);
+  const isolated = graph.nodes.filter((n) => !graph.edges.some((l) => l.source === n.id || l.target === n.id)).map((n) => String(n.id));
   const lines = [...edges, ...isolated];
   return {
     [MIME.graph]: graph,
-    [MIME.html]: `<div class="tc-graph"><p>${graph.nodes.length} nodes, ${graph.links.length} edges</p><ul>${lines
+    [MIME.html]: `<div class="tc-graph"><p>${graph.nodes.length} nodes, ${graph.edges.length} edges</p><ul>${lines
       .map((l) => `<li><code>${escapeHtml(l)}</code></li>`)
       .join('')}</ul></div>`,
-    [MIME.plain]: [`graph: ${graph.nodes.length} nodes, ${graph.links.length} edges`, ...lines.map((l) => `  ${l}`)].join('\n'),
+    [MIME.plain]: [`graph: ${graph.nodes.length} nodes, ${graph.edges.length} edges`, ...lines.map((l) => `  ${l}`)].join('\n'),
   };
 }
 
@@ -42,6 +42,6 @@ export function dagBundle(dag: { steps: string[]; edges: Array<[string, string]>
   return graphBundle({
     directed: true,
     nodes: dag.steps.map((id) => ({ id })),
-    links: dag.edges.map(([source, target]) => ({ source, target })),
+    edges: dag.edges.map(([source, target]) => ({ source, target })),
   });
 }

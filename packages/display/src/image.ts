@@ -1,8 +1,12 @@
+import type { FormatMap } from '@taskcell/core';
 import { MIME } from './mime';
 import type { IMimeBundle } from './mime';
 
-/** Image data: base64 text, or the bytes. */
-export type ImageData = string | Uint8Array;
+/**
+ * Image data as core's encoded image formats carry it: the bytes (`image:png`, `image:jpeg`) or
+ * base64 text (`image:png.base64`); SVG as bytes or text.
+ */
+export type ImageData = FormatMap['image/png'] | FormatMap['image/jpeg'] | FormatMap['image/png.base64'];
 
 /** Options of `imageBundle`. */
 export interface IImageOptions {

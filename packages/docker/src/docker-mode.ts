@@ -1,8 +1,8 @@
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { lstat, readdir, rename } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import type Docker from 'dockerode';
-import { MissingOutputError } from '@taskcell/core';
+import { MissingOutputError, contain, containTree } from '@taskcell/core';
 import type { IBinding, IMode, IPortSpec, ITaskSpec, Job, Runner } from '@taskcell/core';
 import { dockerClient } from './client';
 import { dockerRun } from './docker-run';
@@ -13,6 +13,7 @@ import { NamedInputPipe, NamedOutputPipe, ProgressPipe, connect } from './pipes'
 import type { IPipeConnection } from './pipes';
 import { hostPathInData, parseDockerTask, validateDockerOutputs } from './task-spec';
 import type { IDockerTaskSpec } from './task-spec';
+import type { DockerPolicy } from './policy';
 import { BindMountVolume } from './volumes';
 
 /**
@@ -25,6 +26,9 @@ import { BindMountVolume } from './volumes';
  * `artifacts` (paths in the container, relative ones in the data directory) are copied out after the
  * run, into `artifacts/<job id>` beside the runner's cache directory, before the container is removed.
  * A cancel or timeout stops the container (SIGTERM, SIGKILL after `stopTimeout`) and removes it.
+ * Every container passes the Docker policy first (`DockerPolicy`), and a file output the container
+ * made into a symbolic link, or a directory output holding a link out of the data directory, is
+ * refused with a ContainmentError instead of handing on what the link points at.
  *
  * Results are cached only when the image is pinned by a digest (`name@sha256:...`): a tag may
  * point at other code tomorrow.
@@ -101,12 +105,13 @@ export function createDockerMode(options: DockerMode.IOptions = {}): IMode {
         job,
         capture: task.outputs.some((p) => p.id === '_stdout' || p.id === '_stderr'),
         stopTimeout: options.stopTimeout,
+        policy: options.policy,
       }).finally(async () => {
         if (options.gc && Date.now() - lastGc > (options.gc.interval ?? 600) * 1000) {
           lastGc = Date.now();
           collectGarbage(docker, options.gc).catch((err: unknown) => job.writeLog('stderr', `taskcell: docker gc failed: ${String(err)}`));
         }
-        await Private.handBackData(docker, spec.image, tempdir, job);
+        await Private.handBackData(docker, spec.image, tempdir, job, options.policy);
       });
       const out: Record<string, unknown> = {};
       for (const port of task.outputs) {
@@ -114,9 +119,14 @@ export function createDockerMode(options: DockerMode.IOptions = {}): IMode {
         else if (port.id === '_stderr') out[port.id] = result.stderr;
         else {
           const file = files.get(port.id)!;
+          // What the container left: a link out of the data directory (`out -> /etc/shadow`) would hand
+          // the host's file on as the output. The path is resolved through links, and must not be one.
+          const what = { what: `output "${port.id}" of the container`, context: { task: task.name, port: port.id } };
+          contain(tempdir, relative(tempdir, file), what);
           if (!existsSync(file)) {
             throw new MissingOutputError(`Output filepath ${file} does not exist.`, { task: task.name, port: port.id, path: file });
           }
+          containTree(tempdir, file, what);
           out[port.id] = file;
         }
       }
@@ -148,6 +158,8 @@ export namespace DockerMode {
     gc?: IGcPolicy;
     /** Milliseconds a cancelled container gets between SIGTERM and SIGKILL (default 500). */
     stopTimeout?: number;
+    /** What containers may do to the host (`defaultDockerPolicy()` by default, read at each run). */
+    policy?: DockerPolicy;
   }
 }
 
@@ -160,7 +172,7 @@ namespace Private {
    * run `chmod -R a+rwX` over the data directory in a container of the same image, as Girder Worker
    * does with busybox. A failure is logged; the job's results stand.
    */
-  export async function handBackData(docker: Docker, image: string, tempdir: string, job: Job): Promise<void> {
+  export async function handBackData(docker: Docker, image: string, tempdir: string, job: Job, policy?: DockerPolicy): Promise<void> {
     const uid = process.getuid?.();
     if (uid === undefined || uid === 0 || !(await foreignDirectory(tempdir, uid))) return;
     try {
@@ -172,6 +184,7 @@ namespace Private {
         args: ['-R', 'a+rwX', DATA_VOLUME],
         volumes: [new BindMountVolume(tempdir, DATA_VOLUME, 'rw')],
         capture: false,
+        policy,
       });
     } catch (err) {
       job.writeLog('stderr', `taskcell: could not make what the container wrote in ${tempdir} removable: ${(err as Error).message}\n`);

@@ -1,12 +1,14 @@
+import type { Stats } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import * as tar from 'tar';
-import { CanceledError, TaskcellError } from '@taskcell/core';
+import { CanceledError, ExtractionTree, TaskcellError, contain } from '@taskcell/core';
 import type { IArtifactRef, Job } from '@taskcell/core';
 import { dockerClient, engineError } from './client';
 import { ContainerExitError, DockerError, DockerUnavailableError } from './errors';
@@ -19,12 +21,22 @@ import type { IProgressReport } from './progress';
 import type { IArtifactRequest } from './task-spec';
 import { gpuRequests, parseBytes } from './task-spec';
 import type { BindMountVolume } from './volumes';
+import { defaultDockerPolicy } from './policy';
+import type { DockerPolicy } from './policy';
 import { DATA_VOLUME } from './expand';
 
 /** The label every container taskcell starts carries (value `true`). */
 export const CONTAINER_LABEL = 'taskcell';
 /** The label naming the job a container belongs to. */
 export const JOB_LABEL = 'taskcell.job';
+/** The label naming the process run (one id per process) that made a container. */
+export const RUN_LABEL = 'taskcell.run';
+/** The label holding the pid of the process that made a container. */
+export const PID_LABEL = 'taskcell.pid';
+/** The label holding the host name of the machine whose process made a container. */
+export const HOST_LABEL = 'taskcell.host';
+/** This process's run id, on every container it makes (`RUN_LABEL`). */
+export const RUN_ID = randomUUID();
 
 /** How to run one container. Only `image` is required. */
 export interface IDockerRunOptions {
@@ -75,6 +87,11 @@ export interface IDockerRunOptions {
   docker?: Docker;
   /** Milliseconds the engine has to answer the first call (default 10000). */
   engineTimeout?: number;
+  /**
+   * What the container may do to the host, checked before it is created (`defaultDockerPolicy()`
+   * by default). `volumes` are the caller's own mounts; mounts in `create` must lie in its data roots.
+   */
+  policy?: DockerPolicy;
 }
 
 /** What a finished run gives back. */
@@ -88,8 +105,9 @@ export interface IDockerRunResult {
 
 /**
  * Run a container to its end, in the spirit of Girder Worker's `docker_run`: pull the image when
- * absent, create the container (labelled `taskcell` and `taskcell.job`, network `none` unless
- * asked), attach to its output before it starts, join the named pipes, wait, keep the artifacts,
+ * absent, check the create options against the Docker policy, create the container (labelled
+ * `taskcell`, `taskcell.job`, and with this process's run id, pid and host so `removeDeadRunContainers`
+ * can find it if the process dies; network `none` unless asked), attach to its output before it starts, join the named pipes, wait, keep the artifacts,
  * remove it. A non-zero exit rejects with a ContainerExitError (after artifacts asked for
  * `onFailure` were kept); a cancel stops and removes the container and rejects with a
  * CanceledError.
@@ -293,7 +311,8 @@ namespace Private {
       const raw = o.create ?? {};
       const host: Docker.HostConfig = { ...(raw.HostConfig ?? {}) };
       host.NetworkMode = o.network ?? host.NetworkMode ?? 'none';
-      const binds = [...(o.volumes ?? []).map((v) => v.bind), ...(host.Binds ?? [])];
+      const own = (o.volumes ?? []).map((v) => v.bind);
+      const binds = [...own, ...(host.Binds ?? [])];
       if (binds.length) host.Binds = binds;
       if (o.memory !== undefined) host.Memory = parseBytes(o.memory, 'dockerRun: memory');
       if (o.cpus !== undefined) host.NanoCpus = Math.round(o.cpus * 1e9);
@@ -303,7 +322,15 @@ namespace Private {
       const create: Docker.ContainerCreateOptions = {
         ...raw,
         Image: o.image,
-        Labels: { ...(raw.Labels ?? {}), ...(o.labels ?? {}), [CONTAINER_LABEL]: 'true', [JOB_LABEL]: o.job?.jobId ?? randomUUID() },
+        Labels: {
+          ...(raw.Labels ?? {}),
+          ...(o.labels ?? {}),
+          [CONTAINER_LABEL]: 'true',
+          [JOB_LABEL]: o.job?.jobId ?? randomUUID(),
+          [RUN_LABEL]: RUN_ID,
+          [PID_LABEL]: String(process.pid),
+          [HOST_LABEL]: hostname(),
+        },
         Tty: false,
         OpenStdin: false,
         AttachStdin: false,
@@ -315,6 +342,11 @@ namespace Private {
       if (o.entrypoint !== undefined) create.Entrypoint = o.entrypoint;
       if (env.length) create.Env = env;
       if (host.NetworkMode === 'none') create.NetworkDisabled = true;
+      try {
+        (o.policy ?? defaultDockerPolicy()).apply(create, own, (this.docker.modem as { socketPath?: string }).socketPath);
+      } catch (err) {
+        return Promise.reject(err);
+      }
       return this.call('create', () => this.docker.createContainer(create));
     }
 
@@ -362,9 +394,28 @@ namespace Private {
         }
         const base = posix.basename(path);
         const name = a.name ?? base;
-        const dest = join(o.artifactDir, name);
+        // The name comes from the spec: it stays in the artifacts folder.
+        const dest = contain(o.artifactDir, name, { what: 'artifact name', context: { image: o.image } });
         await mkdir(dest, { recursive: true });
-        await pipeline(archive as Readable, tar.x({ cwd: dest }));
+        // What the container made: its links are checked against the artifact's folder before they are written.
+        const members = new ExtractionTree(dest, { what: `member of artifact ${path}`, context: { image: o.image } });
+        let refused: unknown;
+        const filter = (member: string, entry: tar.ReadEntry | Stats): boolean => {
+          if (refused !== undefined || !('type' in entry)) return refused === undefined;
+          try {
+            members.add({
+              name: member,
+              symlink: entry.type === 'SymbolicLink' ? (entry.linkpath ?? '') : undefined,
+              hardlink: entry.type === 'Link' ? (entry.linkpath ?? '') : undefined,
+            });
+            return true;
+          } catch (err) {
+            refused = err;
+            return false;
+          }
+        };
+        await pipeline(archive as Readable, tar.x({ cwd: dest, filter }));
+        if (refused !== undefined) throw refused;
         // The archive holds the file or directory under its base name.
         const ref: IArtifactRef = { name, path: join(dest, base) };
         refs.push(ref);

@@ -19,3 +19,12 @@ export class TaskSpecValidationError extends TaskcellError {
 export class ContainerExitError extends TaskcellError {
   override readonly code = 'taskcell:container-exit';
 }
+
+/**
+ * A container's create options break the Docker policy (a host mount outside the data roots, the
+ * engine's socket, added capabilities, host namespaces, devices); raised before the container is
+ * created. `context.option` names the offending option.
+ */
+export class DockerPolicyError extends TaskcellError {
+  override readonly code = 'taskcell:docker-policy';
+}

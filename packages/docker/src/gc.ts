@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
-import { engineError } from './client';
-import { CONTAINER_LABEL } from './docker-run';
+import { dockerClient, engineError } from './client';
+import { hostname } from 'node:os';
+import { CONTAINER_LABEL, HOST_LABEL, PID_LABEL, RUN_ID, RUN_LABEL } from './docker-run';
 
 /**
  * Keep finished containers instead of removing them after each run, and collect them (and unused
@@ -81,7 +82,67 @@ export async function collectGarbage(docker: Docker, policy: IGcPolicy, now = Da
   return report;
 }
 
+/**
+ * Remove the containers of runs that died without removing them: those taskcell started on this
+ * host (label `taskcell.host`) whose process (label `taskcell.pid`) is no longer alive, whatever
+ * their state. `taskcell run` and `taskcell worker` call it at start, so a run killed with SIGKILL
+ * leaves nothing behind once the next one starts. Resolves with the ids removed.
+ */
+export async function removeDeadRunContainers(docker: Docker, host = hostname()): Promise<string[]> {
+  let containers: Docker.ContainerInfo[];
+  try {
+    containers = await docker.listContainers({ all: true, filters: { label: [CONTAINER_LABEL, `${HOST_LABEL}=${host}`] } });
+  } catch (err) {
+    throw engineError(docker, 'listing containers of dead runs', err);
+  }
+  const removed: string[] = [];
+  for (const info of containers) {
+    const pid = Number(info.Labels?.[PID_LABEL]);
+    if (info.Labels?.[RUN_LABEL] === RUN_ID || !Number.isInteger(pid) || pid <= 0 || Private.alive(pid)) continue;
+    await docker
+      .getContainer(info.Id)
+      .remove({ force: true, v: true })
+      .then(
+        () => removed.push(info.Id),
+        () => undefined,
+      );
+  }
+  return removed;
+}
+
+/**
+ * `removeDeadRunContainers` on the engine of `DOCKER_HOST` (or the default socket), as a process
+ * starts: an engine that is absent or does not answer within `timeout` ms is no error (there is
+ * nothing to clean there). Resolves with the ids removed.
+ */
+export async function removeDeadRunContainersAtStart(timeout = 3000, docker?: Docker): Promise<string[]> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      removeDeadRunContainers(docker ?? dockerClient()),
+      new Promise<string[]>((resolve) => {
+        timer = setTimeout(() => resolve([]), timeout);
+        timer.unref();
+      }),
+    ]);
+  } catch {
+    return [];
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
 namespace Private {
+  /** True when a process with this pid exists (one we may not signal counts). */
+  export function alive(pid: number): boolean {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+
   export function normalizeRef(ref: string): string {
     if (ref.includes('@') || ref.startsWith('sha256:') || /^[0-9a-f]{12,64}$/.test(ref)) return ref;
     const slash = ref.lastIndexOf('/');

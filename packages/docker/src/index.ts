@@ -11,5 +11,6 @@ export * from './task-spec';
 export * from './volumes';
 export * from './pipes';
 export * from './docker-run';
+export * from './policy';
 export * from './gc';
 export * from './docker-mode';

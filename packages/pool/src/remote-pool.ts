@@ -19,6 +19,7 @@ import type { Blob, IRawRedis, IRedisTarget, IRemotePayload, IReplyMessage, Remo
 import { readWorkers } from './worker-registry';
 import type { IRegistryClient, IWorkerInfo } from './worker-registry';
 import { wireOptions, wireTask } from './wire-job';
+import type { IWiredTask } from './wire-job';
 
 /**
  * Runs tasks on `taskcell worker` processes through a BullMQ queue on Redis. Delivery is at least
@@ -62,14 +63,15 @@ export class RemotePool implements IWorkerPool {
     if (this.closed) return Promise.reject(new PoolError('The remote pool is closed; expected an open pool', { task: task.name }));
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(Private.canceled(signal, options.jobId));
-    let text: string;
+    let wired: IWiredTask;
     try {
-      text = wireTask(task, 'on a remote worker').text;
+      wired = wireTask(task, 'on a remote worker');
     } catch (err) {
       return Promise.reject(err);
     }
-    let hash = Private.hashes.get(task);
-    if (hash === undefined) Private.hashes.set(task, (hash = createHash('sha256').update(text).digest('hex').slice(0, 32)));
+    const text = wired.text;
+    let hash = Private.hashes.get(wired);
+    if (hash === undefined) Private.hashes.set(wired, (hash = createHash('sha256').update(text).digest('hex').slice(0, 32)));
     const taskKey = keys.task(this.queueName, hash);
     const jobId = options.jobId ?? `tc-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
     if (this.pending.has(jobId))
@@ -344,7 +346,7 @@ namespace Private {
   }
 
   /** Each task's content hash, the last part of its key. */
-  export const hashes = new WeakMap<ITaskSpec, string>();
+  export const hashes = new WeakMap<IWiredTask, string>();
 
   export interface IPending {
     resolve(r: IResult): void;

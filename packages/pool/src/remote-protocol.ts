@@ -49,9 +49,11 @@ export interface IRedisTarget {
   queue: string;
   /** `?store=DIR`: a shared directory for big data. */
   store?: string;
+  /** `rediss://`: the connection is TLS, the server's certificate checked against the system's CAs (and `NODE_EXTRA_CA_CERTS`). */
+  tls?: boolean;
 }
 
-/** Read `redis://[user:pass@]host:port[/db][?queue=NAME&store=DIR]`. */
+/** Read `redis://[user:pass@]host:port[/db][?queue=NAME&store=DIR]`, or `rediss://...` for TLS. */
 export function parseRedisUrl(url: string): IRedisTarget {
   let u: URL;
   try {
@@ -59,7 +61,8 @@ export function parseRedisUrl(url: string): IRedisTarget {
   } catch {
     throw new OptionError(`Expected a Redis URL like redis://host:6379, got ${JSON.stringify(url)}`, { on: url });
   }
-  if (u.protocol !== 'redis:') throw new OptionError(`Expected a redis:// URL, got ${JSON.stringify(url)}`, { on: url });
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    throw new OptionError(`Expected a redis:// or rediss:// URL, got ${JSON.stringify(url)}`, { on: url });
   const t: IRedisTarget = {
     host: u.hostname || '127.0.0.1',
     port: u.port ? Number(u.port) : 6379,
@@ -68,6 +71,7 @@ export function parseRedisUrl(url: string): IRedisTarget {
   };
   if (!Number.isInteger(t.db))
     throw new OptionError(`Expected a database number in ${JSON.stringify(url)}, got "${u.pathname.slice(1)}"`, { on: url });
+  if (u.protocol === 'rediss:') t.tls = true;
   if (u.password) t.password = decodeURIComponent(u.password);
   if (u.username) t.username = decodeURIComponent(u.username);
   const store = u.searchParams.get('store');
@@ -87,6 +91,7 @@ export function connectionOptions(t: IRedisTarget): ConnectionOptions {
   };
   if (t.password !== undefined) c.password = t.password;
   if (t.username !== undefined) c.username = t.username;
+  if (t.tls) c.tls = { servername: t.host };
   return c;
 }
 

@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
 import { UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Job as BullJob } from 'bullmq';
-import { CanceledError, OptionError, TaskcellError, createRunner, serializeError, taskFromWire } from '@taskcell/core';
+import { CanceledError, OptionError, TaskcellError, createRunner, taskFromWire } from '@taskcell/core';
 import type { IJobEvent, IJobPlace, ITaskSpec, Runner } from '@taskcell/core';
 import { openArtifactStore } from './artifact-store';
-import { PayloadError } from './errors';
+import { PayloadError, outcomeError } from './errors';
 import { REPLY_LIMIT, checkPayload, connectionOptions, keys, packBlob, parseRedisUrl, rawClient, unpackBlob } from './remote-protocol';
 import type { Blob, IRawRedis, IRedisTarget, IReplyMessage, RemoteOutcome } from './remote-protocol';
 import { beat, unregister } from './worker-registry';
@@ -187,7 +187,7 @@ export class RemoteWorker {
     const jobId = payload.options.jobId;
     if (this.canceled.delete(jobId)) {
       const e = new CanceledError(`Job ${jobId} was cancelled before it started on worker ${this.name}`, { job: jobId, worker: this.name });
-      return packBlob({ ok: false, error: serializeError(e) } satisfies RemoteOutcome, undefined, payload.inlineLimit);
+      return packBlob({ ok: false, error: outcomeError(e) } satisfies RemoteOutcome, undefined, payload.inlineLimit);
     }
     this.running.add(jobId);
     let events: Promise<unknown> = Promise.resolve();
@@ -207,7 +207,7 @@ export class RemoteWorker {
         await job.moveToWait(token);
         throw new WaitingError();
       }
-      outcome = { ok: false, error: serializeError(err) };
+      outcome = { ok: false, error: outcomeError(err) };
     }
     this.running.delete(jobId);
     await events;

@@ -17,7 +17,7 @@ import { packForThread, unpackFromThread } from './codec';
 import type { Packed } from './codec';
 import { PoolError } from './errors';
 import { wireOptions, wireTask } from './wire-job';
-import type { IWireOptions } from './wire-job';
+import type { IWireOptions, IWiredTask } from './wire-job';
 
 /** The messages between a ThreadPool and its threads (each postMessage carries an array of them). */
 export namespace ThreadMessage {
@@ -72,9 +72,9 @@ export class ThreadPool implements IWorkerPool {
     }
     const jobId = options.jobId ?? `thread-job-${this.nextId}`;
     const thread = this.pick();
-    const known = Private.keys.get(task);
+    const known = Private.keys.get(wired);
     const key = known ?? Private.keyCounter.next++;
-    if (known === undefined) Private.keys.set(task, key);
+    if (known === undefined) Private.keys.set(wired, key);
     if (!thread.known.has(key)) {
       thread.known.add(key);
       this.send(thread, { t: 'task', key, json: wired.text });
@@ -215,7 +215,7 @@ namespace Private {
     outbox: ThreadMessage.ToThread[];
   }
 
-  export const keys = new WeakMap<ITaskSpec, number>();
+  export const keys = new WeakMap<IWiredTask, number>();
   /** The next task key (an object, so the class can count it up). */
   export const keyCounter = { next: 1 };
 

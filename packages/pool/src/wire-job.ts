@@ -26,16 +26,28 @@ export function wireOptions(options: IResolvedRunOptions, jobId: string): IWireO
 
 /**
  * A task's wire form, made once per spec: finding captured variables parses the function, which
- * costs more than running a small task. Throws the CaptureError of `taskToWire`.
+ * costs more than running a small task. A task that carries declarations of its notebook (`scope`)
+ * is wired again at each dispatch, so a constant changed in a cell travels with the next run; the
+ * same object comes back while the text is unchanged, so pools may key what they sent by it.
+ * Throws the CaptureError of `taskToWire`.
  */
-export function wireTask(spec: ITaskSpec, where: string): { json: TaskJSON; text: string } {
-  let hit = Private.wired.get(spec);
-  if (!hit) {
-    const json = taskToWire(spec, where);
-    hit = { json, text: JSON.stringify(json) };
-    Private.wired.set(spec, hit);
-  }
-  return hit;
+export function wireTask(spec: ITaskSpec, where: string): IWiredTask {
+  const hit = Private.wired.get(spec);
+  if (hit && !hit.scoped) return hit;
+  const json = taskToWire(spec, where);
+  const text = JSON.stringify(json);
+  if (hit && hit.text === text) return hit;
+  const wired = { json, text, scoped: Private.scoped(json) };
+  Private.wired.set(spec, wired);
+  return wired;
+}
+
+/** A task as it travels: its wire JSON and that JSON's text. */
+export interface IWiredTask {
+  readonly json: TaskJSON;
+  readonly text: string;
+  /** True when it carries notebook declarations, whose values may change between runs. */
+  readonly scoped: boolean;
 }
 
 /** Run one job that arrived from elsewhere on this side's runner, with its events (each with its place) sent back through `onEvent`. */
@@ -55,5 +67,9 @@ export function executeWired(
 }
 
 namespace Private {
-  export const wired = new WeakMap<ITaskSpec, { json: TaskJSON; text: string }>();
+  export const wired = new WeakMap<ITaskSpec, IWiredTask>();
+
+  export function scoped(json: TaskJSON): boolean {
+    return json.scope !== undefined || (Array.isArray(json.steps) && json.steps.some((s) => scoped((s as { task: TaskJSON }).task)));
+  }
 }

@@ -21,7 +21,7 @@ describe('the remote protocol', () => {
   test('a bad URL is an OptionError saying what was expected', () => {
     expect(() => parseRedisUrl('threads')).toThrow(OptionError);
     expect(() => parseRedisUrl('threads')).toThrow('Expected a Redis URL like redis://host:6379, got "threads"');
-    expect(() => parseRedisUrl('http://h:1')).toThrow('Expected a redis:// URL, got "http://h:1"');
+    expect(() => parseRedisUrl('http://h:1')).toThrow('Expected a redis:// or rediss:// URL, got "http://h:1"');
   });
 
   test("a payload that is not taskcell's is a PayloadError saying what is wrong", () => {

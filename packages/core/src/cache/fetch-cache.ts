@@ -6,6 +6,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { IoError } from '../errors';
 import { filenameFromResponse } from '../io/bindings';
+import { DEFAULT_IDLE_TIMEOUT, httpRequest } from '../io/http-request';
 
 /** One cached download. */
 export interface IFetchEntry {
@@ -33,6 +34,8 @@ export interface IFetchRequest {
   cache?: boolean;
   /** The port, for error messages. */
   port?: string;
+  /** Milliseconds the transfer may go without a byte (30 s by default; 0 turns it off). */
+  idleTimeout?: number;
 }
 
 /** Counters, for tests and the panel. */
@@ -62,12 +65,15 @@ interface IMeta {
 export class FetchCache {
   readonly dir: string;
   readonly maxBytes: number;
+  /** Milliseconds a download may go without a byte when the request does not say (30 s by default). */
+  readonly idleTimeout: number;
   readonly stats: IFetchStats = { hits: 0, misses: 0, revalidated: 0, bytesDownloaded: 0, evictions: 0 };
   private inflight = new Map<string, Promise<IFetchEntry>>();
 
   constructor(options: FetchCache.IOptions) {
     this.dir = options.dir;
     this.maxBytes = options.maxBytes ?? 2 * 1024 ** 3;
+    this.idleTimeout = options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT;
   }
 
   /** Download `url`, or serve it from the cache. Concurrent requests for one URL share one download. */
@@ -117,13 +123,16 @@ export class FetchCache {
 
   private async download(url: string, req: IFetchRequest, base: string, meta: IMeta | undefined, transient = false): Promise<IFetchEntry> {
     const where = { port: req.port, url };
-    let res: Response;
-    try {
-      res = await fetch(url, { method: req.method, headers: req.headers, signal: req.signal });
-    } catch (err) {
-      throw new IoError(`${req.method} ${url} failed: ${(err as Error).message}`, where, { cause: err });
-    }
+    const answer = await httpRequest(url, {
+      method: req.method,
+      headers: req.headers,
+      signal: req.signal,
+      idleTimeout: req.idleTimeout ?? this.idleTimeout,
+      context: { port: req.port },
+    });
+    const res = answer.response;
     if (res.status === 304 && meta) {
+      answer.done();
       await res.body?.cancel();
       this.stats.hits++;
       this.stats.revalidated++;
@@ -131,11 +140,13 @@ export class FetchCache {
       return { path: `${base}.body`, filename: meta.filename, size: meta.size, hit: true };
     }
     if (!res.ok) {
+      answer.done();
       await res.body?.cancel();
       throw new IoError(`${req.method} ${url} answered ${res.status} ${res.statusText}`, { ...where, status: res.status });
     }
     const declared = Number(res.headers.get('content-length') ?? NaN);
     if (req.maxSize !== undefined && declared > req.maxSize) {
+      answer.done();
       await res.body?.cancel();
       throw new IoError(`${url} is ${declared} bytes, over the binding's maxSize of ${req.maxSize}`, { ...where, size: declared });
     }
@@ -146,6 +157,7 @@ export class FetchCache {
     const limit = req.maxSize;
     const counter = new Transform({
       transform: (chunk: Buffer, _enc, cb) => {
+        answer.touch(chunk.length);
         size += chunk.length;
         this.stats.bytesDownloaded += chunk.length;
         if (limit !== undefined && size > limit) {
@@ -155,11 +167,12 @@ export class FetchCache {
     });
     try {
       const src = res.body ? Readable.fromWeb(res.body as import('node:stream/web').ReadableStream) : Readable.from([]);
-      await pipeline(src, counter, createWriteStream(tmp), { signal: req.signal });
+      await pipeline(src, counter, createWriteStream(tmp), { signal: answer.signal });
     } catch (err) {
       await rm(tmp, { force: true });
-      if (err instanceof IoError) throw err;
-      throw new IoError(`Downloading ${url} failed: ${(err as Error).message}`, where, { cause: err });
+      throw answer.failure(err, `Downloading ${url}`);
+    } finally {
+      answer.done();
     }
     const next: IMeta = { url, filename: filenameFromResponse(url, res.headers.get('content-disposition')), size };
     const etag = res.headers.get('etag');
@@ -211,5 +224,7 @@ export namespace FetchCache {
     dir: string;
     /** The most bytes kept; 2 GiB by default. */
     maxBytes?: number;
+    /** Milliseconds a download may go without a byte (30 s by default; 0 turns it off); a binding's `idleTimeout` wins. */
+    idleTimeout?: number;
   }
 }

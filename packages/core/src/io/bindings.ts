@@ -10,6 +10,7 @@ const BINDING_KEYS = new Set([
   'headers',
   'params',
   'maxSize',
+  'idleTimeout',
   'path',
   'name',
   'id',

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FormatRegistry } from '../formats/registry';
 import type { IPortSpec } from '../spec';
+import { contain } from './contain';
 
 /** True when the port's format holds bytes (png, zip, bson...) rather than text. */
 export function isBinaryFormat(formats: FormatRegistry, type: string, format: string): boolean {
@@ -19,9 +19,12 @@ export function fileContent(data: unknown): string | Uint8Array {
   return JSON.stringify(data);
 }
 
-/** Write a value into the job's temp dir under the port's filename (or its id), returning the path. */
+/**
+ * Write a value into the job's temp dir under the port's filename (or its id), returning the path.
+ * A name that would leave the temp dir (`../../x`, through a link) is a ContainmentError.
+ */
 export async function writeToTemp(tempdir: string, port: IPortSpec, data: unknown): Promise<string> {
-  const path = join(tempdir, port.filename ?? port.id);
+  const path = contain(tempdir, port.filename ?? port.id, { what: `filename of port "${port.id}"`, context: { port: port.id } });
   await writeFile(path, fileContent(data));
   return path;
 }

@@ -1,10 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { link, readFile, copyFile, rename, rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { join } from 'node:path';
 import { IoError } from '../errors';
 import type { IBinding } from '../spec';
+import { contain } from './contain';
 import { fileContent, isBinaryFormat } from './files';
+import { httpRequest } from './http-request';
 import type { IIoMode } from './registry';
 
 /** The binding's URL with its `params` added to the query string. */
@@ -33,12 +34,23 @@ export const httpMode: IIoMode = {
       signal: job.signal,
       cache: binding.cache !== false,
       port: port.id,
+      idleTimeout: Private.idleTimeout(binding, port.id),
     });
     if (port.target === 'filepath') {
-      const dest = join(job.tempdir, port.filename ?? entry.filename);
+      // The name comes from the spec or from the server: either way it stays in the job's folder.
+      let dest: string;
+      try {
+        dest =
+          port.filename !== undefined
+            ? contain(job.tempdir, port.filename, { what: 'port filename', context: { port: port.id } })
+            : contain(job.tempdir, entry.filename, { what: 'server-sent file name', context: { port: port.id, url } });
+      } catch (err) {
+        if (entry.transient) await rm(entry.path, { force: true });
+        throw err;
+      }
       // A download that bypassed the cache moves into the job's directory (and goes with it); a
       // cached one is hard-linked, sharing its bytes. Across devices both fall back to a copy.
-      if (entry.transient) await rename(entry.path, dest).catch(() => moveByCopy(entry.path, dest));
+      if (entry.transient) await rename(entry.path, dest).catch(() => Private.moveByCopy(entry.path, dest));
       else await link(entry.path, dest).catch(() => copyFile(entry.path, dest));
       return { file: dest };
     }
@@ -61,17 +73,17 @@ export const httpMode: IIoMode = {
     } else {
       body = fileContent(data) as RequestInit['body'];
     }
-    let res: Response;
-    try {
-      res = await fetch(url, { method, headers, body, signal: job.signal, duplex: 'half' } as RequestInit);
-    } catch (err) {
-      throw new IoError(
-        `${method} ${url} for output "${port.id}" failed: ${(err as Error).message}`,
-        { port: port.id, url },
-        { cause: err },
-      );
-    }
+    const answer = await httpRequest(url, {
+      method,
+      headers,
+      body,
+      signal: job.signal,
+      idleTimeout: Private.idleTimeout(binding, port.id),
+      context: { port: port.id },
+    });
+    const res = answer.response;
     await res.arrayBuffer().catch(() => undefined);
+    answer.done();
     if (!res.ok) {
       throw new IoError(`${method} ${url} for output "${port.id}" answered ${res.status} ${res.statusText}`, {
         port: port.id,
@@ -84,11 +96,28 @@ export const httpMode: IIoMode = {
   },
 };
 
-/** Move a file by copying it and removing the original (a rename across devices). */
-async function moveByCopy(from: string, to: string): Promise<void> {
-  try {
-    await copyFile(from, to);
-  } finally {
-    await rm(from, { force: true });
+namespace Private {
+  /** The binding's `idleTimeout` (milliseconds, 0 for none), or undefined for the fetch cache's default. */
+  export function idleTimeout(binding: IBinding, portId: string): number | undefined {
+    const v = binding.idleTimeout;
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+      throw new IoError(
+        `An http binding's "idleTimeout" for port "${portId}" must be a number of milliseconds >= 0, got ${JSON.stringify(v)}`,
+        {
+          port: portId,
+        },
+      );
+    }
+    return v;
+  }
+
+  /** Move a file by copying it and removing the original (a rename across devices). */
+  export async function moveByCopy(from: string, to: string): Promise<void> {
+    try {
+      await copyFile(from, to);
+    } finally {
+      await rm(from, { force: true });
+    }
   }
 }

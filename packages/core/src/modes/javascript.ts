@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parse } from 'acorn';
 import { SpecError, TaskError } from '../errors';
 import { freeVariables } from '../free-variables';
+import { carryScope } from '../task-scope';
 import type { Job } from '../job';
 import type { ITaskSpec } from '../spec';
 import type { CacheIdentity, IMode } from './registry';
@@ -59,8 +60,14 @@ export const javascriptMode: IMode = {
     if (task.fn) {
       const fv = freeVariables(task.fn);
       if (!fv.parsed) return { skip: 'the task function has no readable source' };
-      if (fv.captured.length) return { skip: `the task function captures ${fv.captured.join(', ')} from its scope` };
-      return { code: Function.prototype.toString.call(task.fn) };
+      // What it uses from its module (other cells) is part of its code: the key changes when they do.
+      const carried = carryScope(task.fn);
+      if (!carried.ok) {
+        const names = [...carried.unresolved, ...carried.refused.map((r) => r.name)];
+        return { skip: `the task function captures ${names.join(', ')} from its scope`, volatile: carried.refused.length > 0 };
+      }
+      const source = Function.prototype.toString.call(task.fn);
+      return carried.prelude ? { code: `${carried.prelude}\n${source}`, volatile: true } : { code: source };
     }
     return { code: task.script ?? '' };
   },

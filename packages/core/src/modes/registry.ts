@@ -13,7 +13,10 @@ export interface IModeContext {
 }
 
 /** Whether a task's results may be cached, and the code that goes into the cache key. */
-export type CacheIdentity = { code: string } | { skip: string };
+export type CacheIdentity = ({ code: string } | { skip: string }) & {
+  /** True when the identity may change while the task stays the same (it reads its module's current values): asked again each run. */
+  volatile?: boolean;
+};
 
 /** One way to execute a task: javascript, workflow, docker, python... */
 export interface IMode {

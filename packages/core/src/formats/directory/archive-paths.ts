@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { dirname, isAbsolute, resolve, sep } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { ConversionError, ValidationError } from '../../errors';
+import { ContainmentError, ExtractionTree } from '../../io/contain';
+import type { ITreeMember } from '../../io/contain';
 
 /**
  * Python's `os.path.splitext`: the path without its last extension, and the extension. Leading
@@ -41,46 +43,41 @@ export function extractionTarget(archive: string, format: string): string {
 }
 
 /** What an archive member is, for the escape checks. */
-export interface IArchiveMember {
-  /** The member's name in the archive, `/`-separated. */
-  name: string;
-  /** A symbolic link's target, as stored. */
-  symlink?: string;
-  /** A hard link's target: another member's name. */
-  hardlink?: string;
-}
+export type IArchiveMember = ITreeMember;
 
 /**
- * The absolute path an archive member is extracted to under `root`. A member whose name is
- * absolute or climbs out of `root` (`../x`, `a/../../x`), or a link that points outside `root`, is
- * refused with a ValidationError naming the archive, the member and the target directory.
+ * The members of one archive about to be extracted under `root`, checked one by one against the
+ * extraction root as a whole (`ExtractionTree`): a member whose name is absolute or climbs out
+ * (`../x`, `a/../../x`), a link (symbolic or hard) that resolves outside the root, counting the
+ * links earlier members made, or a member written through such a link, is refused with a
+ * ValidationError naming the archive, the member and the target directory.
  */
-export function memberDestination(root: string, member: IArchiveMember, format: string, archive: string): string {
-  const base = resolve(root);
-  const refuse = (why: string): never => {
-    throw new ValidationError(
-      `Archive member ${JSON.stringify(member.name)} of directory/${format} archive ${JSON.stringify(archive)} ${why}; expected every member to stay inside the target directory ${JSON.stringify(base)}`,
-      { type: 'directory', format, path: archive, member: member.name, target: base },
-    );
-  };
-  const inside = (p: string) => p === base || p.startsWith(base.endsWith(sep) ? base : base + sep);
-  const name = member.name.replace(/\\/g, '/');
-  if (name.startsWith('/') || /^[A-Za-z]:/.test(name) || isAbsolute(name)) refuse('has an absolute path');
-  const dest = resolve(base, name);
-  if (!inside(dest)) refuse('would be written outside the target directory');
-  if (member.symlink !== undefined) {
-    const link = member.symlink.replace(/\\/g, '/');
-    if (link.startsWith('/') || /^[A-Za-z]:/.test(link) || !inside(resolve(dirname(dest), link))) {
-      refuse(`is a symbolic link to ${JSON.stringify(member.symlink)}, outside the target directory`);
+export class ArchiveMembers {
+  private readonly tree: ExtractionTree;
+  private readonly base: string;
+
+  constructor(
+    root: string,
+    private readonly format: string,
+    private readonly archive: string,
+  ) {
+    this.base = resolve(root);
+    this.tree = new ExtractionTree(this.base, { what: `archive member of directory/${format} archive ${JSON.stringify(archive)}` });
+  }
+
+  /** The absolute path the member is extracted to. */
+  destination(member: IArchiveMember): string {
+    try {
+      return this.tree.add(member);
+    } catch (err) {
+      if (!(err instanceof ContainmentError)) throw err;
+      throw new ValidationError(
+        `Archive member ${JSON.stringify(member.name)} of directory/${this.format} archive ${JSON.stringify(this.archive)} ${String(err.context.reason)}; expected every member to stay inside the target directory ${JSON.stringify(this.base)}`,
+        { type: 'directory', format: this.format, path: this.archive, member: member.name, target: this.base },
+        { cause: err },
+      );
     }
   }
-  if (member.hardlink !== undefined) {
-    const link = member.hardlink.replace(/\\/g, '/');
-    if (link.startsWith('/') || /^[A-Za-z]:/.test(link) || !inside(resolve(base, link))) {
-      refuse(`is a hard link to ${JSON.stringify(member.hardlink)}, outside the target directory`);
-    }
-  }
-  return dest;
 }
 
 /** A temporary name beside `output` to write an archive under before renaming it into place, so no reader sees half an archive. */

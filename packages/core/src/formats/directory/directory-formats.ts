@@ -66,18 +66,41 @@ namespace Private {
       format === 'zip'
         ? head[0] === 0x50 && head[1] === 0x4b && [0x0304, 0x0506, 0x0708].includes((head[2] << 8) | head[3])
         : (head[0] === 0x1f && head[1] === 0x8b) || head.subarray(257, 262).toString('latin1') === 'ustar';
-    if (ok) return true;
+    if (ok) return format === 'tgz' || endOfCentralDirectory(value, st.size);
     const hex = [...head.subarray(0, 4)].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ') || 'nothing (empty file)';
     const expected = format === 'zip' ? 'a zip header (50 4B 03 04)' : 'a gzip header (1F 8B) or a ustar tar header';
     return `expected ${JSON.stringify(value)} to be ${what} starting with ${expected}, got ${hex}`;
   }
 
+  /**
+   * A zip's header alone proves little (`PK\x03\x04` and garbage): a readable zip ends with an
+   * end-of-central-directory record (`PK\x05\x06`, within the last 64 KiB + 22 bytes) whose
+   * central directory lies inside the file.
+   */
+  function endOfCentralDirectory(path: string, size: number): true | string {
+    const tailSize = Math.min(size, 0xffff + 22);
+    const tail = readAt(path, tailSize, size - tailSize);
+    for (let i = tail.length - 22; i >= 0; i--) {
+      if (tail.readUInt32LE(i) !== 0x06054b50) continue;
+      const cdSize = tail.readUInt32LE(i + 12);
+      const cdOffset = tail.readUInt32LE(i + 16);
+      // Zip64 archives keep 0xFFFFFFFF here and the real values in their own record.
+      if (cdOffset === 0xffffffff || cdOffset + cdSize <= size - tailSize + i) return true;
+    }
+    return `expected ${JSON.stringify(path)} to be a zip archive ending with an end-of-central-directory record (50 4B 05 06), got a zip header followed by ${size} bytes without one`;
+  }
+
   /** Up to `count` bytes from the start of a file. */
   function readHead(path: string, count: number): Buffer {
+    return readAt(path, count, 0);
+  }
+
+  /** Up to `count` bytes of a file from `position`. */
+  function readAt(path: string, count: number, position: number): Buffer {
     const fd = openSync(path, 'r');
     try {
       const buf = Buffer.alloc(count);
-      const n = readSync(fd, buf, 0, count, 0);
+      const n = readSync(fd, buf, 0, count, position);
       return buf.subarray(0, n);
     } finally {
       closeSync(fd);

@@ -1,12 +1,11 @@
 import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, readdir, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { lstat, mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as yauzl from 'yauzl';
 import * as yazl from 'yazl';
-import { ValidationError } from '../../errors';
-import { extractionTarget, memberDestination, partialPath, trimSeparators } from './archive-paths';
+import { ArchiveMembers, extractionTarget, partialPath, trimSeparators } from './archive-paths';
 
 /**
  * Zip a directory the way Girder Worker's `path_to_zip` does: into `<dir>.zip` beside it (or
@@ -39,8 +38,8 @@ export async function zipDirectory(dir: string, output?: string): Promise<string
 /**
  * Extract a zip archive the way Girder Worker's `zip_to_path` does: into the archive's path without
  * its extension (`data/x.zip` -> `data/x`), or `target`. Every member name is checked before
- * anything is written: one that would land outside the target (`../x`, an absolute path) is refused
- * with a ValidationError. Members are streamed to disk one at a time. Resolves with the target path.
+ * anything is written: one that would land outside the target (`../x`, an absolute path, through a
+ * link already in the target) is refused with a ValidationError. Members are streamed to disk one at a time. Resolves with the target path.
  */
 export async function extractZip(archive: string, target?: string): Promise<string> {
   const out = target ?? extractionTarget(archive, 'zip');
@@ -49,15 +48,15 @@ export async function extractZip(archive: string, target?: string): Promise<stri
   const zip = await yauzl.openPromise(archive, { decodeStrings: false, autoClose: false, lazyEntries: true });
   try {
     const members: Array<{ entry: yauzl.Entry; dest: string; dir: boolean }> = [];
+    const tree = new ArchiveMembers(root, 'zip', archive);
     for await (const entry of zip.eachEntry()) {
       const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, false);
-      members.push({ entry, dest: memberDestination(root, { name }, 'zip', archive), dir: name.endsWith('/') });
+      members.push({ entry, dest: tree.destination({ name }), dir: name.endsWith('/') });
     }
     await mkdir(root, { recursive: true });
-    const realRoot = await realpath(root);
     for (const m of members) {
-      const dir = m.dir ? m.dest : dirname(m.dest);
-      await Private.checkedMkdir(dir, realRoot, archive);
+      // The links already on disk were followed when the member was checked.
+      await mkdir(m.dir ? m.dest : dirname(m.dest), { recursive: true });
       if (m.dir) continue;
       // Replace a link where the member goes rather than write through it.
       if ((await lstat(m.dest).catch(() => undefined))?.isSymbolicLink()) await unlink(m.dest);
@@ -71,30 +70,6 @@ export async function extractZip(archive: string, target?: string): Promise<stri
 }
 
 namespace Private {
-  /**
-   * Create a member's directory, after checking that the part of it that already exists resolves
-   * inside the target: a link already in the target must not carry a member outside it.
-   */
-  export async function checkedMkdir(dir: string, realRoot: string, archive: string): Promise<void> {
-    let existing = dir;
-    for (;;) {
-      const real = await realpath(existing).catch(() => undefined);
-      if (real !== undefined) {
-        if (real !== realRoot && !real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)) {
-          throw new ValidationError(
-            `Archive member directory ${JSON.stringify(dir)} of directory/zip archive ${JSON.stringify(archive)} resolves through a link to ${JSON.stringify(real)}; expected every member to stay inside the target directory ${JSON.stringify(realRoot)}`,
-            { type: 'directory', format: 'zip', path: archive, target: realRoot },
-          );
-        }
-        break;
-      }
-      const parent = dirname(existing);
-      if (parent === existing) break;
-      existing = parent;
-    }
-    await mkdir(dir, { recursive: true });
-  }
-
   /** Add `dir`'s files under `prefix`, in name order so archives of equal trees list equally. */
   export async function walk(dir: string, prefix: string, zip: yazl.ZipFile): Promise<void> {
     const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

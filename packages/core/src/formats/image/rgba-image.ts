@@ -8,8 +8,11 @@ export interface IRgbaImage {
   width: number;
   /** Rows. */
   height: number;
-  /** Always 4: red, green, blue, alpha. */
-  channels: 4;
+  /**
+   * Always 4: red, green, blue, alpha. Typed as a number so a literal `{ width, height, channels: 4,
+   * data }` kept in a variable still fits; the image validator refuses any other count.
+   */
+  channels: number;
   /** `width * height * 4` bytes: R, G, B, A for each pixel. */
   data: Uint8Array;
   /**
