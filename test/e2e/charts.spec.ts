@@ -9,10 +9,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import type { BrowserContext, Page } from 'playwright-core';
-import { CHROMIUM_ARGS, ROOT, checkVenv, startLab } from './jupyterlab';
-import type { ILab } from './jupyterlab';
+import type { Page } from 'playwright-core';
+import { ROOT, checkVenv, openBrowser, openNotebook, startLab } from './jupyterlab';
+import type { IBrowser, ILab } from './jupyterlab';
 
 const RESULTS = join(ROOT, 'test-results');
 
@@ -33,11 +32,9 @@ interface IDrawn {
 
 describe('Vega-Lite charts in JupyterLab', () => {
   let lab: ILab;
-  let context: BrowserContext;
+  let browser: IBrowser;
   let page: Page;
   let root: string;
-  let profile: string;
-  const browserLog: string[] = [];
   let passed = false;
 
   beforeAll(async () => {
@@ -62,31 +59,20 @@ describe('Vega-Lite charts in JupyterLab', () => {
     };
     writeFileSync(join(root, 'charts.ipynb'), JSON.stringify(notebook));
     lab = await startLab(root);
-    profile = mkdtempSync(join(tmpdir(), 'taskcell-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1200, height: 800 },
-      acceptDownloads: false,
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(60_000);
-    page.on('pageerror', (err) => browserLog.push(`page error: ${err.message}`));
-    page.on('console', (msg) => browserLog.push(`${msg.type()}: ${msg.text()}`));
+    browser = await openBrowser({ width: 1200, height: 800 });
+    page = browser.page;
   }, 120_000);
 
   afterAll(async () => {
     if (!passed) {
       await page?.screenshot({ path: join(RESULTS, 'charts-failure.png') }).catch(() => undefined);
       console.log(
-        `--- browser console (last 40) ---\n${browserLog.slice(-40).join('\n')}` +
+        `--- browser console (last 40) ---\n${browser?.log.slice(-40).join('\n')}` +
           `\n--- jupyter lab log (last 40 lines) ---\n${lab?.log.join('').split('\n').slice(-40).join('\n')}`,
       );
     }
-    await context?.close();
+    await browser?.close();
     await lab?.stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
     if (root) rmSync(root, { recursive: true, force: true });
   }, 60_000);
 
@@ -121,16 +107,7 @@ describe('Vega-Lite charts in JupyterLab', () => {
   }
 
   it('draws the bars with vega-embed in the light theme and again in the dark one, exports SVG and PNG, warns of no version', async () => {
-    await page.goto(`${lab.url}/lab/tree/charts.ipynb?token=${lab.token}`);
-    await page.waitForFunction(
-      () => {
-        const w = (window as unknown as AnyWindow).jupyterapp?.shell?.currentWidget;
-        const kernel = w?.sessionContext?.session?.kernel;
-        return kernel?.name === 'taskcell' && kernel.status === 'idle' && w.content?.widgets?.length > 0;
-      },
-      null,
-      { timeout: 90_000, polling: 250 },
-    );
+    await openNotebook(page, lab, 'charts.ipynb');
     await page.evaluate(() => {
       const app = (window as unknown as AnyWindow).jupyterapp;
       app.shell.currentWidget.content.activeCellIndex = 0;
@@ -162,7 +139,7 @@ describe('Vega-Lite charts in JupyterLab', () => {
     await page.waitForTimeout(500);
     await cell.screenshot({ path: join(RESULTS, 'charts-dark.png') });
 
-    expect(browserLog.filter((l) => /version|vega/i.test(l) && /warn|error/i.test(l))).toEqual([]);
+    expect(browser.log.filter((l) => /version|vega/i.test(l) && /warn|error/i.test(l))).toEqual([]);
     passed = true;
   }, 240_000);
 });
