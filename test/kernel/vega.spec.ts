@@ -54,11 +54,14 @@ describe('display.vega over the kernel protocol', () => {
     expect(data['application/vnd.vegalite.v6+json'].$schema).toBe('https://vega.github.io/schema/vega-lite/v6.json');
   });
 
-  it('fails the cell with a ValidationError naming the reason when the spec does not render', async () => {
+  it('fails the cell with a ValidationError naming the reason when the spec does not render, and renders the next chart', async () => {
     const { reply, iopub } = await k.execute('display.vega({ mark: "nonsense", data: { values: [] } });');
     expect(reply.content).toMatchObject({ status: 'error' });
     expect(String(reply.content.ename)).toContain('ValidationError');
     expect(String(reply.content.evalue)).toMatch(/^Expected a Vega-Lite spec that renders, got one that fails: /);
     expect(of(iopub, 'display_data')).toHaveLength(0);
+    // The renderer carries on after a failure.
+    const again = await k.execute(chart);
+    expect(bars(String((of(again.iopub, 'display_data')[0].content.data as Record<string, unknown>)['image/svg+xml']))).toBe(3);
   });
 });
