@@ -12,3 +12,4 @@ export * from './renderers/table';
 export * from './renderers/tree';
 export * from './renderers/graph';
 export * from './renderers/job';
+export * from './renderers/vega';

@@ -4,10 +4,12 @@ import { GraphRenderer } from './renderers/graph';
 import { JobViewRenderer } from './renderers/job';
 import { TableRenderer } from './renderers/table';
 import { TreeRenderer } from './renderers/tree';
+import { VegaRenderer } from './renderers/vega';
 
 /**
- * The renderers for taskcell's own MIME types. Images and Vega-Lite charts use JupyterLab's
- * renderers, which already handle the standard types `@taskcell/display` emits for them.
+ * The renderers for taskcell's own MIME types, and for Vega and Vega-Lite charts. Rank 0 puts
+ * each above the text/html fallback its bundle carries (JupyterLab's HTML renderer ranks 50, its
+ * own Vega renderer 57). Images use JupyterLab's renderers.
  */
 const extensions: IRenderMime.IExtension[] = [
   {
@@ -31,6 +33,16 @@ const extensions: IRenderMime.IExtension[] = [
   {
     id: '@taskcell/jupyterlab:job',
     rendererFactory: { safe: true, mimeTypes: [MIME.job], createRenderer: (o) => new JobViewRenderer({ mimeType: o.mimeType }) },
+    rank: 0,
+    dataType: 'json',
+  },
+  {
+    id: '@taskcell/jupyterlab:vega',
+    rendererFactory: {
+      safe: true,
+      mimeTypes: [MIME.vegaLite, MIME.vega],
+      createRenderer: (o) => new VegaRenderer({ mimeType: o.mimeType }),
+    },
     rank: 0,
     dataType: 'json',
   },

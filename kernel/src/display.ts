@@ -10,6 +10,7 @@ import {
   toBundle,
   treeBundle,
   vegaBundle,
+  vegaLiteSpec,
 } from '@taskcell/display';
 import type { GraphInput, IImageOptions, IMimeBundle, ImageData, IVegaLiteSpec, TableInput } from '@taskcell/display';
 import type { INestedTree, IRgbaImage } from '@taskcell/core';
@@ -18,6 +19,7 @@ import { DISPLAY_SINK } from './jupyter/output';
 import type { IDisplaySink } from './jupyter/output';
 import { inspectValue, parseTypeSpec, typedBundle } from './typed-bundle';
 import { pendingRunOf } from './pending-run';
+import { vegaSvg } from './vega-svg';
 
 export { inspectValue } from './typed-bundle';
 
@@ -52,7 +54,7 @@ export interface IDisplay {
   graph(graph: GraphInput): void;
   /** Show an image: a task's `image` value (RGBA pixels, shown as PNG), or encoded bytes or base64. */
   image(image: ImageData | IRgbaImage, options?: IImageOptions): void;
-  /** Show a Vega-Lite v5 chart. */
+  /** Show a Vega-Lite chart, drawn by the extension, with an SVG rendered here for other frontends. */
   vega(spec: IVegaLiteSpec): void;
   /** Show a raw MIME bundle. */
   bundle(data: IMimeBundle, metadata?: Record<string, unknown>): void;
@@ -116,7 +118,7 @@ namespace Private {
       const [data, opts] = encoded(img, options);
       show(imageBundle(data, opts), imageMetadata(opts), state);
     };
-    d.vega = (spec) => show(vegaBundle(spec), {}, state);
+    d.vega = (spec) => show(vegaBundle(spec, { svg: vegaSvg(vegaLiteSpec(spec)) }), {}, state);
     d.bundle = (data, metadata = {}) => show({ [MIME.plain]: '', ...data }, metadata, state);
     d.clear = (options = {}) => displaySink()?.clear(options.wait ?? false);
     return d;

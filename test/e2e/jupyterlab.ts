@@ -6,6 +6,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 
 /** The repository root and its project venv. */
 export const ROOT = join(__dirname, '..', '..');
@@ -118,3 +120,53 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
 ];
+
+/** A headless Chromium on a fresh profile, its first page, and what the page logged. */
+export interface IBrowser {
+  context: BrowserContext;
+  page: Page;
+  /** Console messages (`type: text`) and page errors, in order. */
+  log: string[];
+  /** Close the browser and remove its profile. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Launch Debian's Chromium headless with a fresh profile; every page wait is bounded by 60 s. */
+export async function openBrowser(viewport: { width: number; height: number }): Promise<IBrowser> {
+  const profile = mkdtempSync(join(tmpdir(), 'taskcell-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
+    acceptDownloads: false,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(60_000);
+  const log: string[] = [];
+  page.on('pageerror', (err) => log.push(`page error: ${err.message}`));
+  page.on('console', (msg) => log.push(`${msg.type()}: ${msg.text()}`));
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  };
+  return { context, page, log, close };
+}
+
+/** Open `path` (relative to the lab's root) and wait until its taskcell kernel is idle and its cells show. */
+export async function openNotebook(page: Page, lab: ILab, path: string): Promise<void> {
+  await page.goto(`${lab.url}/lab/tree/${path}?token=${lab.token}`);
+  await page.waitForFunction(
+    () => {
+      /* eslint-disable-next-line @typescript-eslint/no-explicit-any -- JupyterLab's untyped global */
+      const w = (window as unknown as { jupyterapp: any }).jupyterapp?.shell?.currentWidget;
+      const kernel = w?.sessionContext?.session?.kernel;
+      return kernel?.name === 'taskcell' && kernel.status === 'idle' && w.content?.widgets?.length > 0;
+    },
+    null,
+    { timeout: 90_000, polling: 250 },
+  );
+}

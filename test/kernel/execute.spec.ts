@@ -116,7 +116,7 @@ describe('execute', () => {
     expect(displays).toEqual([
       ['text/plain'],
       ['text/html', 'text/plain'],
-      ['application/vnd.vegalite.v5+json', 'text/html', 'text/plain'],
+      ['application/vnd.vegalite.v6+json', 'image/svg+xml', 'text/html', 'text/plain'],
       ['application/vnd.taskcell.tree+json', 'text/html', 'text/plain'],
       ['application/vnd.taskcell.graph+json', 'text/html', 'text/plain'],
       ['image/png', 'text/plain'],
