@@ -79,7 +79,7 @@ export namespace GraphRenderer {
     // About 40 px a node along each side: small graphs stay small, large ones stop at 640 px.
     const size = Math.max(240, Math.min(640, 160 + 40 * Math.sqrt(nodes.length)));
     return {
-      $schema: 'https://vega.github.io/schema/vega/v5.json',
+      $schema: 'https://vega.github.io/schema/vega/v6.json',
       width: size,
       height: Math.round(size * 0.75),
       autosize: 'none',
