@@ -4,7 +4,7 @@ import type { Job as BullJob } from 'bullmq';
 import { CanceledError, OptionError, TaskcellError, createRunner, serializeError, taskFromWire } from '@taskcell/core';
 import type { IJobEvent, IJobPlace, ITaskSpec, Runner } from '@taskcell/core';
 import { openArtifactStore } from './artifact-store';
-import { PayloadError } from './errors';
+import { PayloadError, PoolError } from './errors';
 import { REPLY_LIMIT, checkPayload, connectionOptions, keys, packBlob, parseRedisUrl, rawClient, unpackBlob } from './remote-protocol';
 import type { Blob, IRawRedis, IRedisTarget, IReplyMessage, RemoteOutcome } from './remote-protocol';
 import { beat, unregister } from './worker-registry';
@@ -116,11 +116,36 @@ export class RemoteWorker {
   }
 
   /**
-   * Stop taking jobs, let running ones finish for up to `grace` ms (default 30 s), then cancel the
-   * rest and hand them back to the queue for another worker; leave the registry. Idempotent.
+   * Stop taking jobs, let running ones finish, then cancel the rest and hand them back to the queue
+   * for another worker; leave the registry. All of it within `grace` ms (default 30 s): the last
+   * quarter of it (at most 2 s) is kept for the hand-back. When Redis does not answer by then, the
+   * connections are dropped and it rejects with a PoolError that names the jobs not handed back
+   * (the queue re-runs them once their lock expires). Idempotent.
    */
   close(grace = this.opts.grace ?? 30_000): Promise<void> {
-    return (this.closing ??= this.shutdown(grace));
+    return (this.closing ??= this.bounded(grace));
+  }
+
+  private async bounded(grace: number): Promise<void> {
+    const reserve = Math.min(2000, grace / 4);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), grace)));
+    const closed = this.shutdown(grace - reserve);
+    const first = await Promise.race([closed.then(() => 'closed' as const), late]);
+    clearTimeout(timer);
+    if (first === 'closed') return;
+    closed.catch(() => undefined);
+    const left = [...this.running];
+    for (const w of this.workers) void w.close(true).catch(() => undefined);
+    this.subscriber?.disconnect();
+    this.control?.disconnect();
+    throw new PoolError(
+      `Worker ${this.name}: Redis did not answer within the grace period of ${grace} ms; ` +
+        (left.length
+          ? `${left.length} running job(s) not handed back (${left.join(', ')}); the queue runs them again once their lock expires`
+          : 'no job was running'),
+      { worker: this.name },
+    );
   }
 
   private async shutdown(grace: number): Promise<void> {
@@ -203,8 +228,9 @@ export class RemoteWorker {
       outcome = { ok: true, result };
     } catch (err) {
       if (this.handingBack && err instanceof TaskcellError && err.code === 'taskcell:canceled') {
-        this.running.delete(jobId);
+        // Still counted as running until Redis has it back, so a close that runs out of time names it.
         await job.moveToWait(token);
+        this.running.delete(jobId);
         throw new WaitingError();
       }
       outcome = { ok: false, error: serializeError(err) };
