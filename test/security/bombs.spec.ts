@@ -1,7 +1,12 @@
 // Resource bombs: images whose header declares a huge pixel count are refused before any pixel
 // memory is taken; trees and JSON nested a million deep pass through run with the cache on.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import { createRunner, encodeJpeg, encodePng, setMaxImagePixels } from '@taskcell/core';
+import { ROOT } from '../pool/redis';
 
 const runner = createRunner();
 
@@ -78,4 +83,61 @@ describe('image bombs', () => {
     const { error } = await refused('png', png);
     expect(String((error as Error).message)).toMatch(/20×20 = 400 pixels exceeds the limit of 399 pixels/);
   });
+});
+
+describe('deep trees', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tc-deep-'));
+  const CLI = join(ROOT, 'kernel', 'bin', 'taskcell.js');
+  const spec = join(dir, 'same-tree.json');
+  writeFileSync(
+    spec,
+    JSON.stringify({
+      name: 'same-tree',
+      mode: 'javascript',
+      script: 'u = t',
+      inputs: [{ id: 't', type: 'tree', format: 'nested' }],
+      outputs: [{ id: 'u', type: 'tree', format: 'nested' }],
+    }),
+  );
+  const taskcell = (args: string[]) =>
+    spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 30, timeout: 120_000 });
+
+  /** How deep a nested tree is: the length of its first-child chain. */
+  const depth = (tree: { children?: unknown[] }): number => {
+    let n = 0;
+    for (let t = tree; t.children?.length; t = t.children[0] as typeof tree) n++;
+    return n;
+  };
+
+  test('a 1,000,000-deep newick tree runs through `taskcell run` with the result cache on', () => {
+    const file = join(dir, 'deep.nwk');
+    writeFileSync(file, `${'('.repeat(1_000_000)}a${')'.repeat(1_000_000)};`);
+    const r = taskcell(['run', spec, '--input', `t=@${file}`]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(depth((JSON.parse(r.stdout) as { u: { data: { children?: unknown[] } } }).u.data)).toBe(1_000_000);
+  }, 180_000);
+
+  test('a 100,000-deep nested.json tree runs through `taskcell run` with the result cache on, and `convert --to nested` reads it', () => {
+    const d = 100_000;
+    const file = join(dir, 'deep.nested-json');
+    writeFileSync(
+      file,
+      `${'{"node_data": {"node name": "n"}, "children": ['.repeat(d)}{"node_data": {"node name": "leaf"}}${']}'.repeat(d)}`,
+    );
+    const r = taskcell(['run', spec, '--input', `t=@${file}`]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(depth((JSON.parse(r.stdout) as { u: { data: { children?: unknown[] } } }).u.data)).toBe(d);
+    const c = taskcell(['convert', '--type', 'tree', '--from', 'nested.json', '--to', 'nested', file]);
+    expect(c.stderr).toBe('');
+    expect(depth(JSON.parse(c.stdout) as { children?: unknown[] })).toBe(d);
+  }, 180_000);
+
+  test('`convert --to nested` of a 1,000,000-deep newick tree', () => {
+    const file = join(dir, 'deep.nwk');
+    const c = taskcell(['convert', '--type', 'tree', '--from', 'newick', '--to', 'nested', file]);
+    expect(c.stderr).toBe('');
+    expect(depth(JSON.parse(c.stdout) as { children?: unknown[] })).toBe(1_000_000);
+  }, 180_000);
 });

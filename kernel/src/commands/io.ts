@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { OptionError, getRunner } from '@taskcell/core';
+import { OptionError, getRunner, stringifyJson } from '@taskcell/core';
 
 /** How a format's data is read from a file and written to stdout. */
 export type DataKind = 'binary' | 'text' | 'path' | 'value';
@@ -40,7 +40,7 @@ export async function readInput(file: string | undefined, type: string, format: 
 export function writeOutput(value: unknown): void {
   if (value instanceof Uint8Array) process.stdout.write(value);
   else if (typeof value === 'string') process.stdout.write(value);
-  else process.stdout.write(`${JSON.stringify(value, jsonBytes, 2)}\n`);
+  else process.stdout.write(`${stringifyJson(value, jsonBytes, 2)}\n`);
 }
 
 /** A JSON replacer that writes byte arrays as `{encoding: "base64", bytes}`. */

@@ -2,7 +2,7 @@
 import '../builtins';
 import { parseArgs } from 'node:util';
 import { extname } from 'node:path';
-import { OptionError, getRunner, loadTask, parseTask, run } from '@taskcell/core';
+import { OptionError, getRunner, loadTask, parseTask, run, stringifyJson } from '@taskcell/core';
 import type { IBinding, IJobEvent, IPortSpec, IRunOptions, ITaskSpec } from '@taskcell/core';
 
 const HELP = `usage: taskcell run SPEC.json [--input ID=JSON | ID=@FILE]... [--output ID=BINDING_JSON]...
@@ -74,7 +74,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (progress) options.onEvent = progress;
   try {
     const result = await run(spec, inputs, options);
-    process.stdout.write(`${JSON.stringify(result.outputs, Private.replacer, 2)}\n`);
+    process.stdout.write(`${stringifyJson(result.outputs, Private.replacer, 2)}\n`);
     return 0;
   } finally {
     process.removeListener('SIGINT', onSigint);

@@ -18,6 +18,7 @@ export * from './wire';
 export * from './watchdog';
 export * from './formats/registry';
 export * from './formats/python-json';
+export * from './formats/json-writer';
 export * from './formats/scalars';
 export * from './formats/builtins';
 export * from './formats/table/csv-rows';
