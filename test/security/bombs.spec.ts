@@ -1,7 +1,7 @@
 // Resource bombs: images whose header declares a huge pixel count are refused before any pixel
 // memory is taken; trees and JSON nested a million deep pass through run with the cache on.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
@@ -140,4 +140,42 @@ describe('deep trees', () => {
     expect(c.stderr).toBe('');
     expect(depth(JSON.parse(c.stdout) as { children?: unknown[] })).toBe(1_000_000);
   }, 180_000);
+});
+
+describe('data too large for an in-memory format', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tc-large-'));
+  const CLI = join(ROOT, 'kernel', 'bin', 'taskcell.js');
+  const convert = (file: string) =>
+    spawnSync(process.execPath, [CLI, 'convert', '--type', 'table', '--from', 'csv', '--to', 'rows', file], {
+      cwd: dir,
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+      timeout: 120_000,
+    });
+  const typed = (stderr: string) => {
+    expect(stderr).toMatch(/\[taskcell:conversion\] Type "table" from "csv" to "rows": the data is too large to hold in memory/);
+    expect(stderr).toMatch(
+      /convert it to a streaming format instead \(table from csv streams to tsv, jsonlines, rows\.json, objectlist\.json\)/,
+    );
+  };
+
+  test('`convert --to rows` of a CSV longer than a string can be is a typed error naming the streaming formats', () => {
+    const file = join(dir, 'huge.csv');
+    const fd = openSync(file, 'w');
+    writeSync(fd, 'a,b\n1,2\n');
+    ftruncateSync(fd, 600 * 2 ** 20); // sparse: 600 MiB on paper, nothing on disk
+    closeSync(fd);
+    const r = convert(file);
+    expect(r.status).toBe(1);
+    typed(r.stderr);
+  });
+
+  test('`convert --to rows` whose JSON would outgrow a string is a typed error naming the streaming formats', () => {
+    const file = join(dir, 'wide.csv');
+    const names = Array.from({ length: 8 }, (_, k) => `a_rather_long_field_name_that_repeats_in_every_row_of_json_${k}`);
+    writeFileSync(file, `${names.join(',')}\n${'1,2,3,4,5,6,7,8\n'.repeat(1_100_000)}`);
+    const r = convert(file);
+    expect(r.status).toBe(1);
+    typed(r.stderr);
+  }, 120_000);
 });

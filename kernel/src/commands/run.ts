@@ -2,7 +2,7 @@
 import '../builtins';
 import { parseArgs } from 'node:util';
 import { extname } from 'node:path';
-import { OptionError, getRunner, loadTask, parseTask, run, stringifyJson } from '@taskcell/core';
+import { ConversionError, JsonTooLongError, OptionError, getRunner, loadTask, parseTask, run, stringifyJson } from '@taskcell/core';
 import type { IBinding, IJobEvent, IPortSpec, IRunOptions, ITaskSpec } from '@taskcell/core';
 
 const HELP = `usage: taskcell run SPEC.json [--input ID=JSON | ID=@FILE]... [--output ID=BINDING_JSON]...
@@ -74,7 +74,17 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (progress) options.onEvent = progress;
   try {
     const result = await run(spec, inputs, options);
-    process.stdout.write(`${stringifyJson(result.outputs, Private.replacer, 2)}\n`);
+    let text: string | undefined;
+    try {
+      text = stringifyJson(result.outputs, Private.replacer, 2);
+    } catch (err) {
+      if (!(err instanceof JsonTooLongError)) throw err;
+      throw new ConversionError(
+        `The outputs are too large to print as JSON (${err.message}); bind them to files instead: --output ID='{"mode":"local","path":"FILE"}'`,
+        { task: spec.name },
+      );
+    }
+    process.stdout.write(`${text}\n`);
     return 0;
   } finally {
     process.removeListener('SIGINT', onSigint);

@@ -1,3 +1,8 @@
+import { constants } from 'node:buffer';
+
+/** The longest string this JavaScript engine can hold. */
+const MAX_STRING_LENGTH = constants.MAX_STRING_LENGTH;
+
 /** A JSON.stringify replacer. */
 export type JsonReplacer = (this: unknown, key: string, value: unknown) => unknown;
 
@@ -12,12 +17,29 @@ export function stringifyJson(value: unknown, replacer?: JsonReplacer, indent?: 
   try {
     return JSON.stringify(value, replacer, indent);
   } catch (err) {
-    if (!(err instanceof RangeError) || !/call stack/i.test(err.message)) throw err;
+    if (!(err instanceof RangeError) || !/call stack/i.test(err.message)) throw Private.tooLong(err);
   }
-  return Private.compact(value, replacer);
+  try {
+    return Private.compact(value, replacer);
+  } catch (err) {
+    throw Private.tooLong(err);
+  }
+}
+
+/** Thrown by `stringifyJson` for a value whose JSON text is longer than a JavaScript string can be. */
+export class JsonTooLongError extends RangeError {
+  constructor() {
+    super(`Its JSON text would be longer than the ${MAX_STRING_LENGTH} characters a JavaScript string can hold`);
+    this.name = 'JsonTooLongError';
+  }
 }
 
 namespace Private {
+  /** V8's string length limit overflowed (the message differs between JSON.stringify and join) becomes a JsonTooLongError. */
+  export function tooLong(err: unknown): unknown {
+    return err instanceof RangeError && /Invalid string length|longer than/i.test(err.message) ? new JsonTooLongError() : err;
+  }
+
   /** An open array or object: what is left to write of it. */
   interface IFrame {
     holder: Record<string, unknown> | unknown[];
