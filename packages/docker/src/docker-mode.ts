@@ -1,11 +1,14 @@
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { lstat, readdir, rename } from 'node:fs/promises';
+import { lstat, readdir, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 import { MissingOutputError } from '@taskcell/core';
 import type { IBinding, IMode, IPortSpec, ITaskSpec, Job, Runner } from '@taskcell/core';
 import { dockerClient } from './client';
 import { dockerRun } from './docker-run';
+import type { IDockerRunResult } from './docker-run';
+import { capturedText } from './capture';
 import { DATA_VOLUME, expandArgs, toContainerPath } from './expand';
 import { collectGarbage } from './gc';
 import type { IGcPolicy } from './gc';
@@ -100,6 +103,8 @@ export function createDockerMode(options: DockerMode.IOptions = {}): IMode {
         artifactDir: join(runner.cacheDir, '..', 'artifacts', job.jobId),
         job,
         capture: task.outputs.some((p) => p.id === '_stdout' || p.id === '_stderr'),
+        spillDir: tmpdir(),
+        inMemory: options.inMemory,
         stopTimeout: options.stopTimeout,
       }).finally(async () => {
         if (options.gc && Date.now() - lastGc > (options.gc.interval ?? 600) * 1000) {
@@ -109,16 +114,19 @@ export function createDockerMode(options: DockerMode.IOptions = {}): IMode {
         await Private.handBackData(docker, spec.image, tempdir, job);
       });
       const out: Record<string, unknown> = {};
-      for (const port of task.outputs) {
-        if (port.id === '_stdout') out[port.id] = result.stdout;
-        else if (port.id === '_stderr') out[port.id] = result.stderr;
-        else {
-          const file = files.get(port.id)!;
-          if (!existsSync(file)) {
-            throw new MissingOutputError(`Output filepath ${file} does not exist.`, { task: task.name, port: port.id, path: file });
+      try {
+        for (const port of task.outputs) {
+          if (port.id === '_stdout' || port.id === '_stderr') out[port.id] = await Private.captured(port, result, tempdir, task);
+          else {
+            const file = files.get(port.id)!;
+            if (!existsSync(file)) {
+              throw new MissingOutputError(`Output filepath ${file} does not exist.`, { task: task.name, port: port.id, path: file });
+            }
+            out[port.id] = file;
           }
-          out[port.id] = file;
         }
+      } finally {
+        for (const file of [result.stdoutFile, result.stderrFile]) if (file) await rm(dirname(file), { recursive: true, force: true });
       }
       return out;
     },
@@ -148,10 +156,26 @@ export namespace DockerMode {
     gc?: IGcPolicy;
     /** Milliseconds a cancelled container gets between SIGTERM and SIGKILL (default 500). */
     stopTimeout?: number;
+    /** Bytes of `_stdout` and `_stderr` kept in memory before the rest goes to a file in the job's folder (default 64 MiB). */
+    inMemory?: number;
   }
 }
 
 namespace Private {
+  /**
+   * A `_stdout` or `_stderr` output. What went past the in-memory limit went to a file: a filepath
+   * output is that file, moved into the job's folder (the container has ended, so it can), and a
+   * text output is its text.
+   */
+  export async function captured(port: IPortSpec, result: IDockerRunResult, tempdir: string, task: ITaskSpec): Promise<string> {
+    const file = port.id === '_stdout' ? result.stdoutFile : result.stderrFile;
+    if (file === undefined) return port.id === '_stdout' ? result.stdout : result.stderr;
+    if (port.target !== 'filepath') return capturedText(file, port.id, { task: task.name });
+    const kept = join(tempdir, `.${port.id}.taskcell-capture`);
+    await rename(file, kept);
+    return kept;
+  }
+
   const specs = new WeakMap<ITaskSpec, IDockerTaskSpec>();
 
   /**

@@ -19,3 +19,8 @@ export class TaskSpecValidationError extends TaskcellError {
 export class ContainerExitError extends TaskcellError {
   override readonly code = 'taskcell:container-exit';
 }
+
+/** A container wrote more on `_stdout` or `_stderr` than a text output can hold; `context.size` is how much. */
+export class OutputTooLargeError extends TaskcellError {
+  override readonly code = 'taskcell:output-too-large';
+}
