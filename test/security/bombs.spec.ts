@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import { createRunner, encodeJpeg, encodePng, setMaxImagePixels } from '@taskcell/core';
 import { ROOT } from '../pool/redis';
+import { scriptTask } from './script-task';
 
 const runner = createRunner();
 
@@ -89,16 +90,7 @@ describe('deep trees', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tc-deep-'));
   const CLI = join(ROOT, 'kernel', 'bin', 'taskcell.js');
   const spec = join(dir, 'same-tree.json');
-  writeFileSync(
-    spec,
-    JSON.stringify({
-      name: 'same-tree',
-      mode: 'javascript',
-      script: 'u = t',
-      inputs: [{ id: 't', type: 'tree', format: 'nested' }],
-      outputs: [{ id: 'u', type: 'tree', format: 'nested' }],
-    }),
-  );
+  writeFileSync(spec, JSON.stringify(scriptTask('same-tree', 'u = t', { t: 'tree/nested' }, { u: 'tree/nested' })));
   const taskcell = (args: string[]) =>
     spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 30, timeout: 120_000 });
 

@@ -12,23 +12,12 @@ import type { IRedisServer } from '../pool/redis';
 import { spawnWorker } from '../pool/workers';
 import type { IWorkerProcess } from '../pool/workers';
 import { KernelClient } from '../kernel/client';
+import { scriptTask } from './script-task';
 
 const CLI = join(ROOT, 'kernel', 'bin', 'taskcell.js');
 const dir = mkdtempSync(join(tmpdir(), 'tc-timeouts-'));
-const LOOP = {
-  name: 'spin',
-  mode: 'javascript',
-  script: 'while (true) {}',
-  inputs: [],
-  outputs: [{ id: 'y', type: 'number', format: 'number' }],
-};
-const INC = {
-  name: 'inc',
-  mode: 'javascript',
-  script: 'y = x + 1',
-  inputs: [{ id: 'x', type: 'number', format: 'number' }],
-  outputs: [{ id: 'y', type: 'number', format: 'number' }],
-};
+const LOOP = scriptTask('spin', 'while (true) {}', {}, { y: 'number' });
+const INC = scriptTask('inc', 'y = x + 1', { x: 'number' }, { y: 'number' });
 const loopSpec = join(dir, 'spin.json');
 writeFileSync(loopSpec, JSON.stringify(LOOP));
 

@@ -9,14 +9,9 @@ import { startRedis } from '../pool/redis';
 import type { IRedisServer } from '../pool/redis';
 import { spawnWorker } from '../pool/workers';
 import type { IWorkerProcess } from '../pool/workers';
+import { scriptTask } from './script-task';
 
-const SLOW = {
-  name: 'slow',
-  mode: 'javascript',
-  script: 'await new Promise((r) => setTimeout(r, 60000)); y = 1',
-  inputs: [],
-  outputs: [{ id: 'y', type: 'number', format: 'number' }],
-};
+const SLOW = scriptTask('slow', 'await new Promise((r) => setTimeout(r, 60000)); y = 1', {}, { y: 'number' });
 
 let redis: IRedisServer;
 let worker: IWorkerProcess | undefined;
