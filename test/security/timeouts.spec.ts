@@ -111,6 +111,22 @@ describe('kernel cell', () => {
     const next = await k.execute('1 + 1');
     expect(next.iopub.find((m) => m.header.msg_type === 'execute_result')?.content.data).toMatchObject({ 'text/plain': '2' });
   }, 60_000);
+  test('an interrupt_request ends await run(task) of while (true) {} without a timeout, and the next cell runs', async () => {
+    const code = [
+      'import { task, run } from "taskcell";',
+      'const spin2 = task({ name: "spin2", inputs: {}, outputs: { y: "number" } }, () => { let at = 0; while (true) { if (Date.now() - at > 100) { at = Date.now(); console.log("looping"); } } });',
+      'await run(spin2, {});',
+    ].join('\n');
+    const running = k.execute(code);
+    // Interrupted once the task's loop runs (it prints first).
+    await k.waitFor((m) => m.header.msg_type === 'stream' && String(m.content.text).includes('looping'));
+    await new Promise((r) => setTimeout(r, 300));
+    await k.request('interrupt_request', {}, 'control');
+    const { reply } = await running;
+    expect(reply.content.status).toBe('error');
+    const next = await k.execute('2 + 2');
+    expect(next.iopub.find((m) => m.header.msg_type === 'execute_result')?.content.data).toMatchObject({ 'text/plain': '4' });
+  }, 60_000);
 });
 
 describe('remote workers', () => {
