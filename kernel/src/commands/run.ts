@@ -2,7 +2,17 @@
 import '../builtins';
 import { parseArgs } from 'node:util';
 import { extname } from 'node:path';
-import { ConversionError, JsonTooLongError, OptionError, getRunner, loadTask, parseTask, run, stringifyJson } from '@taskcell/core';
+import {
+  ConversionError,
+  JsonTooLongError,
+  OptionError,
+  breakTasksOnSigint,
+  getRunner,
+  loadTask,
+  parseTask,
+  run,
+  stringifyJson,
+} from '@taskcell/core';
 import type { IBinding, IJobEvent, IPortSpec, IRunOptions, ITaskSpec } from '@taskcell/core';
 
 const HELP = `usage: taskcell run SPEC.json [--input ID=JSON | ID=@FILE]... [--output ID=BINDING_JSON]...
@@ -64,6 +74,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     outputs[id] = b as IBinding;
   }
   const controller = new AbortController();
+  // A task's loop on this thread would keep the listener below from ever running.
+  breakTasksOnSigint();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
   const options: IRunOptions = { signal: controller.signal, outputs };

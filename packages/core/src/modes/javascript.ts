@@ -8,6 +8,7 @@ import { parse } from 'acorn';
 import { CanceledError, SpecError, TaskError } from '../errors';
 import { freeVariables } from '../free-variables';
 import { hasDeadline, isolated } from '../watchdog';
+import { sigintBreaksTasks } from './sigint';
 import type { Job } from '../job';
 import type { ITaskSpec } from '../spec';
 import type { CacheIdentity, IMode } from './registry';
@@ -87,6 +88,7 @@ namespace Private {
   }
 
   function interruptible<T>(task: ITaskSpec, call: () => T): T {
+    if (!sigintBreaksTasks.enabled) return call();
     caller ??= new vm.Script(`globalThis[Symbol.for(${JSON.stringify(CALL.description)})]()`, { filename: 'taskcell-task' });
     const slot = (scriptGlobal ??= vm.runInThisContext('globalThis') as Record<symbol, unknown>);
     slot[CALL] = call;
