@@ -2,7 +2,7 @@
 // pool threads, in a kernel cell, and on remote workers, where a poison job fails once and the
 // pool goes on.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RemotePool, ThreadPool } from '@taskcell/pool';
@@ -138,7 +138,9 @@ describe('remote workers', () => {
   beforeAll(async () => {
     redis = await startRedis();
     const url = `${redis.url}?queue=poison`;
-    workers.push(await spawnWorker(url, 'poison-a'), await spawnWorker(url, 'poison-b'));
+    // Locks shorter than the timeout, looked after often: a job whose loop holds its worker past its lock must not be taken again.
+    const fast = ['--lock', '1000', '--stalled', '500'];
+    workers.push(await spawnWorker(url, 'poison-a', fast), await spawnWorker(url, 'poison-b', fast));
     pool = new RemotePool({ url });
     runner.registerPool('redis', () => pool);
   }, 60_000);
@@ -151,7 +153,11 @@ describe('remote workers', () => {
 
   test('a poison job fails once with a TimeoutError; 3 jobs sent after it finish within 10 s', async () => {
     const on = `${redis.url}?queue=poison`;
-    const poison = runner.execute(parseTask(LOOP), {}, { on, timeout: 2000, cache: false }).catch((e: unknown) => e);
+    // The poison job marks each start in a file, then loops.
+    const starts = join(dir, 'poison-starts');
+    writeFileSync(starts, '');
+    const marked = scriptTask('poison', `fs.appendFileSync(${JSON.stringify(starts)}, 'x'); while (true) {}`, {}, { y: 'number' });
+    const poison = runner.execute(parseTask(marked), {}, { on, timeout: 2000, cache: false }).catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 300));
     const t0 = Date.now();
     const jobs = [1, 2, 3].map((x) => runner.execute(parseTask(INC), { x }, { on, cache: false }));
@@ -159,8 +165,9 @@ describe('remote workers', () => {
     expect(done.map((r) => r.data.y)).toEqual([2, 3, 4]);
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(await poison).toMatchObject({ code: 'taskcell:timeout' });
-    // Failed once: it is not back in the queue, so both workers are idle and nothing waits.
-    await new Promise((r) => setTimeout(r, 1000));
+    // Failed once: it is not back in the queue (locks expire in 1 s and are looked after every 0.5 s), and the pool goes on.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(readFileSync(starts, 'utf8')).toBe('x');
     const more = await runner.execute(parseTask(INC), { x: 10 }, { on, cache: false });
     expect(more.data.y).toBe(11);
     expect(workers.every((w) => w.child.exitCode === null)).toBe(true);

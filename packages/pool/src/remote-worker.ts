@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Job as BullJob } from 'bullmq';
-import { CanceledError, OptionError, TaskcellError, createRunner, serializeError, taskFromWire } from '@taskcell/core';
+import { CanceledError, OptionError, TaskcellError, WATCHDOG_GRACE, createRunner, serializeError, taskFromWire } from '@taskcell/core';
 import type { IJobEvent, IJobPlace, ITaskSpec, Runner } from '@taskcell/core';
 import { openArtifactStore } from './artifact-store';
 import { PayloadError, PoolError } from './errors';
@@ -213,6 +213,13 @@ export class RemoteWorker {
     if (this.canceled.delete(jobId)) {
       const e = new CanceledError(`Job ${jobId} was cancelled before it started on worker ${this.name}`, { job: jobId, worker: this.name });
       return packBlob({ ok: false, error: serializeError(e) } satisfies RemoteOutcome, undefined, payload.inlineLimit);
+    }
+    // A task whose JavaScript holds this thread until its timeout stops it cannot renew the lock
+    // meanwhile: the lock is made to outlast the timeout, or another worker would take the job again.
+    const timeout = payload.options.timeout;
+    const lock = this.opts.lockDuration ?? 30_000;
+    if (timeout !== undefined && token !== undefined && timeout + WATCHDOG_GRACE + 1000 > lock / 2) {
+      await job.extendLock(token, timeout + WATCHDOG_GRACE + lock);
     }
     this.running.add(jobId);
     let events: Promise<unknown> = Promise.resolve();
