@@ -36,6 +36,8 @@ test('SIGTERM with Redis stopped: the worker exits within --grace and says which
   while (!(await pool.workers()).some((w) => w.running.includes('slow-job')) && Date.now() < until) {
     await new Promise((r) => setTimeout(r, 100));
   }
+  // The client is done once the worker has the job; it leaves while Redis still answers.
+  await pool.close();
   await redis.stop();
   const t0 = Date.now();
   const code = await worker.stop();
