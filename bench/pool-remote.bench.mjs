@@ -2,7 +2,8 @@
 // child process against a raw BullMQ Worker child process running the same no-op; throughput with 16
 // jobs in flight, then latency one job at a time), and a 200-step workflow on 2 remote workers
 // against the same workflow in-process.
-//   node bench/pool-remote.bench.mjs      (after `npm run build`; needs redis-server on PATH; BENCH_N=...)
+//   node bench/pool-remote.bench.mjs      (after `npm run build`; needs redis-server on PATH; BENCH_N=...;
+//   BENCH_TIMEOUT=MS gives every taskcell job a timeout, so the workers run them under the watchdog)
 import { createRequire } from 'node:module';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -144,7 +145,8 @@ core.setRunner(runner);
 pool.registerPools(runner);
 const noop = core.task({ name: 'noop', inputs: { x: 'number' }, outputs: { y: 'number' } }, ({ x }) => x + 1);
 const on = `${url}?queue=tc`;
-const tcSubmit = (i) => core.run(noop, { x: i }, { on, cache: false });
+const timeout = process.env.BENCH_TIMEOUT ? { timeout: Number(process.env.BENCH_TIMEOUT) } : {};
+const tcSubmit = (i) => core.run(noop, { x: i }, { on, cache: false, ...timeout });
 
 // One warm-up round each, then 3 alternating rounds; the best figure of each side (the machine may be shared).
 await measure(rawSubmit, CONCURRENCY, rawChild);

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createReadStream } from 'node:fs';
-import { OptionError, canStream, getRunner, streamConvert } from '@taskcell/core';
+import { JsonTooLongError, OptionError, canStream, getRunner, streamConvert, tooLargeForMemory } from '@taskcell/core';
 import { readInput, writeOutput } from './io';
 
 const HELP = `usage: taskcell convert --type T --from F --to G [FILE|-]
@@ -39,8 +39,14 @@ export async function convertCommand(argv: string[]): Promise<number> {
     await streamConvert(type, from, to, file === undefined || file === '-' ? process.stdin : createReadStream(file), process.stdout);
     return 0;
   }
-  const data = await readInput(file, type, from);
+  const data = await readInput(file, type, from, to);
   formats.validate(type, from, data, {}, positionals[0] && positionals[0] !== '-' ? `Input ${positionals[0]}` : 'Input');
-  writeOutput(await formats.convert(type, from, to, data, {}));
+  const out = await formats.convert(type, from, to, data, {});
+  try {
+    writeOutput(out);
+  } catch (err) {
+    if (err instanceof JsonTooLongError) throw tooLargeForMemory(type, from, to, `the ${to} value as JSON: ${err.message}`);
+    throw err;
+  }
   return 0;
 }

@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:buffer';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { OptionError, getRunner } from '@taskcell/core';
+import { OptionError, getRunner, stringifyJson, tooLargeForMemory } from '@taskcell/core';
 
 /** How a format's data is read from a file and written to stdout. */
 export type DataKind = 'binary' | 'text' | 'path' | 'value';
@@ -15,8 +16,18 @@ export function dataKind(type: string, format: string): DataKind {
 }
 
 /** Read FILE (or stdin for `-` or nothing) as the format wants it. */
-export async function readInput(file: string | undefined, type: string, format: string): Promise<unknown> {
+export async function readInput(file: string | undefined, type: string, format: string, to = format): Promise<unknown> {
   const kind = dataKind(type, format);
+  // Text and JSON are read as one string, which has a length limit: a larger file fails here, typed.
+  const size = kind === 'text' || kind === 'value' ? (file === undefined || file === '-' ? 0 : (await stat(file)).size) : 0;
+  if (size > constants.MAX_STRING_LENGTH) {
+    throw tooLargeForMemory(
+      type,
+      format,
+      to,
+      `${file} is ${size} bytes, more than the ${constants.MAX_STRING_LENGTH} characters one string can hold`,
+    );
+  }
   if (kind === 'path') {
     if (file === undefined || file === '-')
       throw new OptionError(`A ${type}/${format} input is a path: name it instead of piping it`, { type, format });
@@ -40,7 +51,7 @@ export async function readInput(file: string | undefined, type: string, format: 
 export function writeOutput(value: unknown): void {
   if (value instanceof Uint8Array) process.stdout.write(value);
   else if (typeof value === 'string') process.stdout.write(value);
-  else process.stdout.write(`${JSON.stringify(value, jsonBytes, 2)}\n`);
+  else process.stdout.write(`${stringifyJson(value, jsonBytes, 2)}\n`);
 }
 
 /** A JSON replacer that writes byte arrays as `{encoding: "base64", bytes}`. */

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { OptionError } from '@taskcell/core/lib/errors';
+import { breakTasksOnSigint } from '@taskcell/core/lib/modes/sigint';
 import { readConnectionFile } from '../jupyter/connection-file';
 import { KernelServer } from '../jupyter/server';
 import { kernelLog } from '../jupyter/log';
@@ -22,6 +23,8 @@ export async function kernelCommand(argv: string[]): Promise<number> {
   const file = values['connection-file'];
   if (!file) throw new OptionError(`taskcell kernel needs --connection-file FILE\n\n${HELP}`, {});
   const server = new KernelServer(readConnectionFile(file));
+  // An interrupt breaks a task's loop as it breaks a cell's.
+  breakTasksOnSigint();
   process.on('uncaughtException', (err) => kernelLog(`uncaught exception: ${err.stack ?? String(err)}`));
   process.on('unhandledRejection', (reason) =>
     process.stderr.write(`Unhandled promise rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`),

@@ -2,7 +2,17 @@
 import '../builtins';
 import { parseArgs } from 'node:util';
 import { extname, resolve } from 'node:path';
-import { OptionError, getRunner, loadTask, parseTask, run } from '@taskcell/core';
+import {
+  ConversionError,
+  JsonTooLongError,
+  OptionError,
+  breakTasksOnSigint,
+  getRunner,
+  loadTask,
+  parseTask,
+  run,
+  stringifyJson,
+} from '@taskcell/core';
 import { allowHostAccess, removeDeadRunContainersAtStart } from '@taskcell/docker';
 import type { IBinding, IJobEvent, IPortSpec, IRunOptions, ITaskSpec } from '@taskcell/core';
 
@@ -76,6 +86,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     outputs[id] = b as IBinding;
   }
   const controller = new AbortController();
+  // A task's loop on this thread would keep the listener below from ever running.
+  breakTasksOnSigint();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
   const options: IRunOptions = { signal: controller.signal, outputs };
@@ -87,7 +99,17 @@ export async function runCommand(argv: string[]): Promise<number> {
   await cleaned;
   try {
     const result = await run(spec, inputs, options);
-    process.stdout.write(`${JSON.stringify(result.outputs, Private.replacer, 2)}\n`);
+    let text: string | undefined;
+    try {
+      text = stringifyJson(result.outputs, Private.replacer, 2);
+    } catch (err) {
+      if (!(err instanceof JsonTooLongError)) throw err;
+      throw new ConversionError(
+        `The outputs are too large to print as JSON (${err.message}); bind them to files instead: --output ID='{"mode":"local","path":"FILE"}'`,
+        { task: spec.name },
+      );
+    }
+    process.stdout.write(`${text}\n`);
     return 0;
   } finally {
     process.removeListener('SIGINT', onSigint);

@@ -28,6 +28,7 @@ import type { ICachedResult, IResultCache } from './cache/result-cache';
 import { hashValue, isPlainData } from './cache/hash';
 import { taskToJSON } from './spec';
 import type { IBinding, IPortSpec, ITaskSpec } from './spec';
+import { armDeadline } from './watchdog';
 
 /** How to run. Every field is optional. */
 export interface IRunOptions {
@@ -324,12 +325,15 @@ export class Runner {
               ),
             options.timeout,
           );
+    // The timer above cannot fire while a task's JavaScript holds the thread; the watchdog then stops it.
+    const disarm = options.timeout === undefined ? undefined : armDeadline(options.timeout);
     return new Promise<IResult>((resolve, reject) => {
       const settle = (err: unknown, result?: IResult) => {
         if (settled) return;
         settled = true;
         this.active.delete(job.jobId);
         if (timer) clearTimeout(timer);
+        disarm?.();
         if (signal) signal.removeEventListener('abort', onSignal!);
         unadopt?.();
         if (options.cleanup !== false) job.cleanup();

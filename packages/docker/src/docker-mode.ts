@@ -1,11 +1,14 @@
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { lstat, readdir, rename } from 'node:fs/promises';
+import { lstat, readdir, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import type Docker from 'dockerode';
 import { MissingOutputError, contain, containTree } from '@taskcell/core';
 import type { IBinding, IMode, IPortSpec, ITaskSpec, Job, Runner } from '@taskcell/core';
 import { dockerClient } from './client';
 import { dockerRun } from './docker-run';
+import type { IDockerRunResult } from './docker-run';
+import { capturedText } from './capture';
 import { DATA_VOLUME, expandArgs, toContainerPath } from './expand';
 import { collectGarbage } from './gc';
 import type { IGcPolicy } from './gc';
@@ -104,6 +107,8 @@ export function createDockerMode(options: DockerMode.IOptions = {}): IMode {
         artifactDir: join(runner.cacheDir, '..', 'artifacts', job.jobId),
         job,
         capture: task.outputs.some((p) => p.id === '_stdout' || p.id === '_stderr'),
+        spillDir: tmpdir(),
+        inMemory: options.inMemory,
         stopTimeout: options.stopTimeout,
         policy: options.policy,
       }).finally(async () => {
@@ -114,21 +119,24 @@ export function createDockerMode(options: DockerMode.IOptions = {}): IMode {
         await Private.handBackData(docker, spec.image, tempdir, job, options.policy);
       });
       const out: Record<string, unknown> = {};
-      for (const port of task.outputs) {
-        if (port.id === '_stdout') out[port.id] = result.stdout;
-        else if (port.id === '_stderr') out[port.id] = result.stderr;
-        else {
-          const file = files.get(port.id)!;
-          // What the container left: a link out of the data directory (`out -> /etc/shadow`) would hand
-          // the host's file on as the output. The path is resolved through links, and must not be one.
-          const what = { what: `output "${port.id}" of the container`, context: { task: task.name, port: port.id } };
-          contain(tempdir, relative(tempdir, file), what);
-          if (!existsSync(file)) {
-            throw new MissingOutputError(`Output filepath ${file} does not exist.`, { task: task.name, port: port.id, path: file });
+      try {
+        for (const port of task.outputs) {
+          if (port.id === '_stdout' || port.id === '_stderr') out[port.id] = await Private.captured(port, result, tempdir, task);
+          else {
+            const file = files.get(port.id)!;
+            // What the container left: a link out of the data directory (`out -> /etc/shadow`) would hand
+            // the host's file on as the output. The path is resolved through links, and must not be one.
+            const what = { what: `output "${port.id}" of the container`, context: { task: task.name, port: port.id } };
+            contain(tempdir, relative(tempdir, file), what);
+            if (!existsSync(file)) {
+              throw new MissingOutputError(`Output filepath ${file} does not exist.`, { task: task.name, port: port.id, path: file });
+            }
+            containTree(tempdir, file, what);
+            out[port.id] = file;
           }
-          containTree(tempdir, file, what);
-          out[port.id] = file;
         }
+      } finally {
+        for (const file of [result.stdoutFile, result.stderrFile]) if (file) await rm(dirname(file), { recursive: true, force: true });
       }
       return out;
     },
@@ -160,10 +168,26 @@ export namespace DockerMode {
     stopTimeout?: number;
     /** What containers may do to the host (`defaultDockerPolicy()` by default, read at each run). */
     policy?: DockerPolicy;
+    /** Bytes of `_stdout` and `_stderr` kept in memory before the rest goes to a file in the job's folder (default 64 MiB). */
+    inMemory?: number;
   }
 }
 
 namespace Private {
+  /**
+   * A `_stdout` or `_stderr` output. What went past the in-memory limit went to a file: a filepath
+   * output is that file, moved into the job's folder (the container has ended, so it can), and a
+   * text output is its text.
+   */
+  export async function captured(port: IPortSpec, result: IDockerRunResult, tempdir: string, task: ITaskSpec): Promise<string> {
+    const file = port.id === '_stdout' ? result.stdoutFile : result.stderrFile;
+    if (file === undefined) return port.id === '_stdout' ? result.stdout : result.stderr;
+    if (port.target !== 'filepath') return capturedText(file, port.id, { task: task.name });
+    const kept = join(tempdir, `.${port.id}.taskcell-capture`);
+    await rename(file, kept);
+    return kept;
+  }
+
   const specs = new WeakMap<ITaskSpec, IDockerTaskSpec>();
 
   /**

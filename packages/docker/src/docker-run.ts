@@ -1,9 +1,8 @@
 import type { Stats } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
@@ -13,6 +12,7 @@ import type { IArtifactRef, Job } from '@taskcell/core';
 import { dockerClient, engineError } from './client';
 import { ContainerExitError, DockerError, DockerUnavailableError } from './errors';
 import { Demultiplexer } from './demux';
+import { LineLog, OutputCapture } from './capture';
 import type { DockerStream } from './demux';
 import { connectProgress } from './pipes';
 import type { IPipeConnection, ProgressPipe } from './pipes';
@@ -81,6 +81,13 @@ export interface IDockerRunOptions {
   onOutput?: (stream: DockerStream, chunk: Buffer) => void;
   /** Keep stdout and stderr text in the result (default true). */
   capture?: boolean;
+  /**
+   * Where captured output past `inMemory` bytes a stream goes (by default it stays in memory): a
+   * new directory there with a `stdout` or `stderr` file, named in the result; the caller removes it.
+   */
+  spillDir?: string;
+  /** Bytes of each stream kept in memory before it goes to `spillDir` (default 64 MiB). */
+  inMemory?: number;
   /** Milliseconds a cancelled container gets between SIGTERM and SIGKILL (default 500). */
   stopTimeout?: number;
   /** The engine (a client for `DOCKER_HOST` or the default socket by default). */
@@ -98,8 +105,12 @@ export interface IDockerRunOptions {
 export interface IDockerRunResult {
   containerId: string;
   exitCode: number;
+  /** What the container wrote on stdout, or '' when it went to `stdoutFile`. */
   stdout: string;
   stderr: string;
+  /** The file stdout went to when it outgrew `inMemory`. */
+  stdoutFile?: string;
+  stderrFile?: string;
   artifacts: IArtifactRef[];
 }
 
@@ -147,6 +158,20 @@ export async function ensureImage(docker: Docker, image: string, pull = true, ti
 }
 
 namespace Private {
+  /** The last 64 KiB of a file, as text (the end of a stream that went to a file). */
+  export async function fileTail(path: string): Promise<string> {
+    const f = await open(path, 'r');
+    try {
+      const { size } = await f.stat();
+      const n = Math.min(size, 64 * 1024);
+      const buf = Buffer.alloc(n);
+      await f.read(buf, 0, n, size - n);
+      return buf.toString('utf8');
+    } finally {
+      await f.close();
+    }
+  }
+
   export async function hasImage(docker: Docker, image: string, timeout: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -165,45 +190,19 @@ namespace Private {
     }
   }
 
-  /** Text of a stream split into lines for the job log, a partial line kept until its end comes. */
-  class LineLog {
-    private partial = '';
-    // A character split across two chunks is decoded whole.
-    private readonly decoder = new StringDecoder('utf8');
-    constructor(
-      private readonly job: Job,
-      private readonly stream: 'stdout' | 'stderr',
-    ) {}
-
-    write(chunk: Buffer): void {
-      const all = this.partial + this.decoder.write(chunk);
-      const nl = all.lastIndexOf('\n');
-      if (nl < 0) {
-        this.partial = all;
-        return;
-      }
-      this.partial = all.slice(nl + 1);
-      this.job.writeLog(this.stream, all.slice(0, nl + 1));
-    }
-
-    flush(): void {
-      const rest = this.partial + this.decoder.end();
-      if (rest) this.job.writeLog(this.stream, rest);
-      this.partial = '';
-    }
-  }
-
   export class Run {
     private readonly docker: Docker;
     private container: Docker.Container | undefined;
-    private readonly stdout: Buffer[] = [];
-    private readonly stderr: Buffer[] = [];
+    private readonly stdout: OutputCapture;
+    private readonly stderr: OutputCapture;
     private removed: Promise<void> | undefined;
     private cancelReason: unknown;
     private readonly connections: IPipeConnection[];
 
     constructor(private readonly o: IDockerRunOptions) {
       this.docker = o.docker ?? dockerClient();
+      this.stdout = new OutputCapture('stdout', o.spillDir, o.inMemory);
+      this.stderr = new OutputCapture('stderr', o.spillDir, o.inMemory);
       this.connections = [...(o.connections ?? [])];
       if (o.progressPipe) {
         const job = o.job;
@@ -232,6 +231,7 @@ namespace Private {
       try {
         return await this.runContainer();
       } catch (err) {
+        await Promise.all([this.stdout.discard(), this.stderr.discard()]);
         if (this.cancelReason !== undefined) {
           await this.removed?.catch(() => undefined);
           throw this.canceled(this.cancelReason);
@@ -279,15 +279,19 @@ namespace Private {
       const failed = status.StatusCode !== 0;
       const artifacts = await this.keepArtifacts(failed);
       if (o.remove !== false) await this.stopAndRemove();
+      const [stdout, stderr] = await Promise.all([this.stdout.end(), this.stderr.end()]);
       const result: IDockerRunResult = {
         containerId: container.id,
         exitCode: status.StatusCode,
-        stdout: Buffer.concat(this.stdout).toString('utf8'),
-        stderr: Buffer.concat(this.stderr).toString('utf8'),
+        stdout: 'text' in stdout ? stdout.text : '',
+        stderr: 'text' in stderr ? stderr.text : '',
         artifacts,
       };
+      if ('file' in stdout) result.stdoutFile = stdout.file;
+      if ('file' in stderr) result.stderrFile = stderr.file;
       if (failed) {
-        const tail = result.stderr.trimEnd().split('\n').slice(-20).join('\n');
+        const last = result.stderrFile ? await Private.fileTail(result.stderrFile) : result.stderr;
+        const tail = last.trimEnd().split('\n').slice(-20).join('\n');
         throw new ContainerExitError(
           `Container of image "${o.image}" exited with status ${status.StatusCode}, expected 0${tail ? `; its stderr ends:\n${tail}` : ''}`,
           { image: o.image, exitCode: status.StatusCode, containerId: container.id, stderr: tail },
@@ -356,7 +360,7 @@ namespace Private {
       const logs = o.job ? { stdout: new LineLog(o.job, 'stdout'), stderr: new LineLog(o.job, 'stderr') } : undefined;
       const demux = new Demultiplexer((which, payload) => {
         if (which === 'stdin') return;
-        if (capture) (which === 'stdout' ? this.stdout : this.stderr).push(Buffer.from(payload));
+        if (capture) (which === 'stdout' ? this.stdout : this.stderr).write(payload);
         logs?.[which].write(payload);
         o.onOutput?.(which, payload);
       });

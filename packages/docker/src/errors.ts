@@ -28,3 +28,8 @@ export class ContainerExitError extends TaskcellError {
 export class DockerPolicyError extends TaskcellError {
   override readonly code = 'taskcell:docker-policy';
 }
+
+/** A container wrote more on `_stdout` or `_stderr` than a text output can hold; `context.size` is how much. */
+export class OutputTooLargeError extends TaskcellError {
+  override readonly code = 'taskcell:output-too-large';
+}

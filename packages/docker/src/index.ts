@@ -5,6 +5,7 @@
 export * from './errors';
 export * from './client';
 export * from './demux';
+export * from './capture';
 export * from './progress';
 export * from './expand';
 export * from './task-spec';

@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
 import { UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Job as BullJob } from 'bullmq';
-import { CanceledError, OptionError, TaskcellError, createRunner, taskFromWire } from '@taskcell/core';
+import { CanceledError, OptionError, TaskcellError, WATCHDOG_GRACE, createRunner, taskFromWire } from '@taskcell/core';
 import type { IJobEvent, IJobPlace, ITaskSpec, Runner } from '@taskcell/core';
 import { openArtifactStore } from './artifact-store';
-import { PayloadError, outcomeError } from './errors';
+import { PayloadError, PoolError, outcomeError } from './errors';
 import { REPLY_LIMIT, checkPayload, connectionOptions, keys, packBlob, parseRedisUrl, rawClient, unpackBlob } from './remote-protocol';
 import type { Blob, IRawRedis, IRedisTarget, IReplyMessage, RemoteOutcome } from './remote-protocol';
 import { beat, unregister } from './worker-registry';
@@ -116,11 +116,36 @@ export class RemoteWorker {
   }
 
   /**
-   * Stop taking jobs, let running ones finish for up to `grace` ms (default 30 s), then cancel the
-   * rest and hand them back to the queue for another worker; leave the registry. Idempotent.
+   * Stop taking jobs, let running ones finish, then cancel the rest and hand them back to the queue
+   * for another worker; leave the registry. All of it within `grace` ms (default 30 s): the last
+   * quarter of it (at most 2 s) is kept for the hand-back. When Redis does not answer by then, the
+   * connections are dropped and it rejects with a PoolError that names the jobs not handed back
+   * (the queue re-runs them once their lock expires). Idempotent.
    */
   close(grace = this.opts.grace ?? 30_000): Promise<void> {
-    return (this.closing ??= this.shutdown(grace));
+    return (this.closing ??= this.bounded(grace));
+  }
+
+  private async bounded(grace: number): Promise<void> {
+    const reserve = Math.min(2000, grace / 4);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), grace)));
+    const closed = this.shutdown(grace - reserve);
+    const first = await Promise.race([closed.then(() => 'closed' as const), late]);
+    clearTimeout(timer);
+    if (first === 'closed') return;
+    closed.catch(() => undefined);
+    const left = [...this.running];
+    for (const w of this.workers) void w.close(true).catch(() => undefined);
+    this.subscriber?.disconnect();
+    this.control?.disconnect();
+    throw new PoolError(
+      `Worker ${this.name}: Redis did not answer within the grace period of ${grace} ms; ` +
+        (left.length
+          ? `${left.length} running job(s) not handed back (${left.join(', ')}); the queue runs them again once their lock expires`
+          : 'no job was running'),
+      { worker: this.name },
+    );
   }
 
   private async shutdown(grace: number): Promise<void> {
@@ -189,6 +214,13 @@ export class RemoteWorker {
       const e = new CanceledError(`Job ${jobId} was cancelled before it started on worker ${this.name}`, { job: jobId, worker: this.name });
       return packBlob({ ok: false, error: outcomeError(e) } satisfies RemoteOutcome, undefined, payload.inlineLimit);
     }
+    // A task whose JavaScript holds this thread until its timeout stops it cannot renew the lock
+    // meanwhile: the lock is made to outlast the timeout, or another worker would take the job again.
+    const timeout = payload.options.timeout;
+    const lock = this.opts.lockDuration ?? 30_000;
+    if (timeout !== undefined && token !== undefined && timeout + WATCHDOG_GRACE + 1000 > lock / 2) {
+      await job.extendLock(token, timeout + WATCHDOG_GRACE + lock);
+    }
     this.running.add(jobId);
     let events: Promise<unknown> = Promise.resolve();
     const onEvent = payload.observe
@@ -203,8 +235,9 @@ export class RemoteWorker {
       outcome = { ok: true, result };
     } catch (err) {
       if (this.handingBack && err instanceof TaskcellError && err.code === 'taskcell:canceled') {
-        this.running.delete(jobId);
+        // Still counted as running until Redis has it back, so a close that runs out of time names it.
         await job.moveToWait(token);
+        this.running.delete(jobId);
         throw new WaitingError();
       }
       outcome = { ok: false, error: outcomeError(err) };

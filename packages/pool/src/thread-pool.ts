@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { CanceledError, OptionError, TaskcellError, globalEvents } from '@taskcell/core';
+import { CanceledError, OptionError, TaskcellError, TimeoutError, WATCHDOG_GRACE, globalEvents } from '@taskcell/core';
 import type {
   IBinding,
   IJobEvent,
@@ -37,7 +37,9 @@ export namespace ThreadMessage {
  * Runs tasks on worker threads of this process, one thread per core by default. Tasks travel as
  * their compiled source (`taskToWire`), so a function that captures notebook variables is refused
  * with the names it captures. Each thread runs several jobs at once (async tasks overlap), and a
- * job goes to the thread with the fewest in flight.
+ * job goes to the thread with the fewest in flight. A job that overruns its timeout, or is cancelled,
+ * and does not end within a grace period (JavaScript that holds its thread: `while (true) {}`)
+ * has its thread stopped; the other jobs of that thread start again on a new one.
  */
 export class ThreadPool implements IWorkerPool {
   readonly place: IJobPlace = { kind: 'thread', name: 'threads' };
@@ -82,12 +84,41 @@ export class ThreadPool implements IWorkerPool {
     const id = this.nextId++;
     const onEvent = options.onEvent;
     const observe = onEvent !== undefined || globalEvents.hasListeners;
+    const message: ThreadMessage.ToThread = {
+      t: 'run',
+      id,
+      key,
+      inputs: packForThread(inputs),
+      options: wireOptions(options, jobId),
+      observe,
+    };
     return new Promise<IResult>((resolve, reject) => {
-      thread.pending.set(id, { jobId, resolve, reject, onEvent: observe ? onEvent : undefined });
+      const pending: Private.IPending = {
+        jobId,
+        resolve,
+        reject,
+        onEvent: observe ? onEvent : undefined,
+        task: { key, text: wired.text },
+        message,
+      };
+      thread.pending.set(id, pending);
       if (thread.pending.size === 1) thread.worker.ref();
       // A caller's own signal (the runner uses `cancel`); the listener goes with the signal and is not removed.
-      signal?.addEventListener('abort', () => this.drop(thread, id, Private.canceled(signal, jobId)), { once: true });
-      this.send(thread, { t: 'run', id, key, inputs: packForThread(inputs), options: wireOptions(options, jobId), observe });
+      signal?.addEventListener('abort', () => this.drop(id, Private.canceled(signal, jobId)), { once: true });
+      // The thread ends the job at its timeout itself, unless the job's JavaScript holds the thread.
+      const timeout = options.timeout;
+      if (timeout !== undefined) {
+        pending.timer = setTimeout(() => {
+          const e = new TimeoutError(`Task ${task.name ? `"${task.name}" ` : ''}ran longer than its timeout of ${timeout} ms`, {
+            task: task.name,
+            job: jobId,
+            timeout,
+          });
+          const t = this.threadOf(id);
+          if (t) this.stop(t, id, e);
+        }, timeout + WATCHDOG_GRACE);
+      }
+      this.send(thread, message);
     });
   }
 
@@ -97,18 +128,63 @@ export class ThreadPool implements IWorkerPool {
    */
   cancel(jobId: string, reason: TaskcellError): void {
     for (const thread of this.threads) {
-      for (const [id, p] of thread.pending) if (p.jobId === jobId) return this.drop(thread, id, reason);
+      for (const [id, p] of thread.pending) if (p.jobId === jobId) return this.drop(id, reason);
     }
   }
 
-  /** Take a job out of its thread's list, tell the thread to abort it, and reject it with `reason`. */
-  private drop(thread: Private.IThread, id: number, reason: TaskcellError): void {
-    const p = thread.pending.get(id);
-    if (!p) return;
+  /**
+   * Take a job out of its thread's list, tell the thread to abort it, and reject it with `reason`.
+   * A thread that has not answered for it within the grace period is held by it, and is stopped.
+   */
+  private drop(id: number, reason: TaskcellError): void {
+    const thread = this.threadOf(id);
+    const p = thread?.pending.get(id);
+    if (!thread || !p) return;
     thread.pending.delete(id);
+    clearTimeout(p.timer);
     this.settled(thread);
     this.send(thread, { t: 'cancel', jobId: p.jobId });
     p.reject(reason);
+    thread.draining.set(
+      id,
+      setTimeout(() => thread.draining.has(id) && this.stop(thread), WATCHDOG_GRACE),
+    );
+  }
+
+  /** The thread a job in flight is on. */
+  private threadOf(id: number): Private.IThread | undefined {
+    for (const t of this.threads) if (t.pending.has(id)) return t;
+    return undefined;
+  }
+
+  /**
+   * Stop a thread that a job holds: `failed` (if given) rejects with `reason`, the thread is
+   * terminated, and its other jobs are sent again to the other threads (or a new one).
+   */
+  private stop(thread: Private.IThread, failed?: number, reason?: TaskcellError): void {
+    if (!this.threads.includes(thread)) return;
+    this.threads = this.threads.filter((t) => t !== thread);
+    for (const timer of thread.draining.values()) clearTimeout(timer);
+    thread.draining.clear();
+    const others = [...thread.pending.entries()];
+    thread.pending.clear();
+    thread.stopped = true;
+    void thread.worker.terminate();
+    for (const [id, p] of others) {
+      if (id === failed) {
+        clearTimeout(p.timer);
+        p.reject(reason);
+        continue;
+      }
+      const next = this.pick();
+      next.pending.set(id, p);
+      if (next.pending.size === 1) next.worker.ref();
+      if (!next.known.has(p.task.key)) {
+        next.known.add(p.task.key);
+        this.send(next, { t: 'task', key: p.task.key, json: p.task.text });
+      }
+      this.send(next, p.message);
+    }
   }
 
   /** Stop every thread; jobs still in flight reject with a PoolError. Idempotent. */
@@ -120,6 +196,7 @@ export class ThreadPool implements IWorkerPool {
     await Promise.allSettled(
       threads.map((t) => {
         this.failAll(t, new PoolError('The thread pool was closed while the job ran', {}));
+        for (const timer of t.draining.values()) clearTimeout(timer);
         return t.worker.terminate();
       }),
     );
@@ -136,23 +213,31 @@ export class ThreadPool implements IWorkerPool {
 
   private spawn(): Private.IThread {
     const worker = new Worker(Private.workerFile(), { workerData: { cacheDir: this.cacheDir } });
-    const thread: Private.IThread = { worker, pending: new Map(), known: new Set(), outbox: [] };
+    const thread: Private.IThread = { worker, pending: new Map(), known: new Set(), outbox: [], draining: new Map(), stopped: false };
     worker.on('message', (batch: ThreadMessage.FromThread[]) => {
       for (const m of batch) {
         const p = thread.pending.get(m.id);
-        if (!p) continue;
+        if (!p) {
+          if (m.t !== 'event' && thread.draining.has(m.id)) {
+            clearTimeout(thread.draining.get(m.id));
+            thread.draining.delete(m.id);
+          }
+          continue;
+        }
         if (m.t === 'event') {
           p.onEvent?.(m.event);
           globalEvents.emit(m.event);
           continue;
         }
         thread.pending.delete(m.id);
+        clearTimeout(p.timer);
         if (m.t === 'done') p.resolve(unpackFromThread(m.result) as IResult);
         else p.reject(TaskcellError.fromJSON(m.error));
       }
       this.settled(thread);
     });
     const lost = (why: string) => {
+      if (thread.stopped) return;
       this.threads = this.threads.filter((t) => t !== thread);
       this.failAll(thread, new PoolError(`A pool thread ended while running the job: ${why}`, {}));
     };
@@ -184,7 +269,10 @@ export class ThreadPool implements IWorkerPool {
   private failAll(thread: Private.IThread, err: TaskcellError): void {
     const pending = [...thread.pending.values()];
     thread.pending.clear();
-    for (const p of pending) p.reject(err);
+    for (const p of pending) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
   }
 }
 
@@ -204,6 +292,11 @@ namespace Private {
     resolve(r: IResult): void;
     reject(e: unknown): void;
     onEvent: ((e: IJobEvent) => void) | undefined;
+    /** The job's task and message, to send it again if its thread is stopped for another job. */
+    task: { key: number; text: string };
+    message: ThreadMessage.ToThread;
+    /** Fires when the job overran its timeout and the thread did not end it. */
+    timer?: NodeJS.Timeout;
   }
 
   export interface IThread {
@@ -213,6 +306,10 @@ namespace Private {
     known: Set<number>;
     /** Messages for it not sent yet (see `send`). */
     outbox: ThreadMessage.ToThread[];
+    /** Jobs dropped here whose end the thread has not reported yet, with the timer that stops it if it never does. */
+    draining: Map<number, NodeJS.Timeout>;
+    /** Stopped by the pool (its exit is not a loss). */
+    stopped: boolean;
   }
 
   export const keys = new WeakMap<IWiredTask, number>();

@@ -41,7 +41,30 @@ export function isPlainData(value: unknown, depth = 0): boolean {
 }
 
 namespace Private {
-  export function walk(v: unknown, h: Hash): boolean {
+  /** Text to write to the hash once the values pushed after it (and before it on the stack) are done. */
+  class Emit {
+    constructor(readonly text: string) {}
+  }
+
+  /**
+   * Feed a value to the hash, depth first, with an explicit stack (no recursion limit: a tree a
+   * million levels deep hashes as any other). Returns false at the first value without stable content.
+   */
+  export function walk(root: unknown, h: Hash): boolean {
+    const stack: unknown[] = [root];
+    while (stack.length) {
+      const v = stack.pop();
+      if (v instanceof Emit) {
+        h.update(v.text);
+        continue;
+      }
+      if (!one(v, h, stack)) return false;
+    }
+    return true;
+  }
+
+  /** Hash a scalar, or open a container: write its head and push its members (last first) and its tail. */
+  function one(v: unknown, h: Hash, stack: unknown[]): boolean {
     if (v === null) return (h.update('n'), true);
     switch (typeof v) {
       case 'undefined':
@@ -66,8 +89,8 @@ namespace Private {
     }
     if (Array.isArray(v)) {
       h.update(`a${v.length}[`);
-      for (const e of v) if (!walk(e, h)) return false;
-      h.update(']');
+      stack.push(new Emit(']'));
+      for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]);
       return true;
     }
     if (ArrayBuffer.isView(v)) {
@@ -75,16 +98,11 @@ namespace Private {
       return true;
     }
     if (v instanceof Date) return (h.update(`t${v.getTime()};`), true);
-    if (v instanceof Map) {
-      h.update(`m${v.size}{`);
-      for (const [k, e] of v) if (!walk(k, h) || !walk(e, h)) return false;
-      h.update('}');
-      return true;
-    }
-    if (v instanceof Set) {
-      h.update(`e${v.size}{`);
-      for (const e of v) if (!walk(e, h)) return false;
-      h.update('}');
+    if (v instanceof Map || v instanceof Set) {
+      h.update(`${v instanceof Map ? 'm' : 'e'}${v.size}{`);
+      stack.push(new Emit('}'));
+      const members = v instanceof Map ? [...v].flat() : [...v];
+      for (let i = members.length - 1; i >= 0; i--) stack.push(members[i]);
       return true;
     }
     const proto = Object.getPrototypeOf(v);
@@ -92,15 +110,16 @@ namespace Private {
       const toJSON = (v as { toJSON?: () => unknown }).toJSON;
       if (typeof toJSON !== 'function') return false;
       h.update(`c${(v as object).constructor?.name ?? ''}:`);
-      return walk(toJSON.call(v), h);
+      stack.push(toJSON.call(v));
+      return true;
     }
     const keys = Object.keys(v).sort();
     h.update(`o${keys.length}{`);
-    for (const k of keys) {
-      h.update(`${k.length}:`).update(k);
-      if (!walk((v as Record<string, unknown>)[k], h)) return false;
+    stack.push(new Emit('}'));
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const k = keys[i];
+      stack.push((v as Record<string, unknown>)[k], new Emit(`${k.length}:${k}`));
     }
-    h.update('}');
     return true;
   }
 }

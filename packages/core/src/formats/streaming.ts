@@ -35,6 +35,23 @@ export function canStream(type: string, from: string, to: string): boolean {
 }
 
 /**
+ * The ConversionError for data too large for an in-memory format (`why` says what overflowed): it
+ * names the formats `from` streams to, where there are any, so the caller can convert without
+ * holding the data (`taskcell convert` streams those pairs).
+ */
+export function tooLargeForMemory(type: string, from: string, to: string, why: string): ConversionError {
+  const streams = canStream(type, from, 'csv') ? TARGETS.filter((t) => t !== from) : [];
+  const hint = streams.length
+    ? `convert it to a streaming format instead (${type} from ${from} streams to ${streams.join(', ')})`
+    : `type "${type}" has no streaming conversion from "${from}", so the data must be made smaller`;
+  return new ConversionError(`Type "${type}" from "${from}" to "${to}": the data is too large to hold in memory (${why}); ${hint}`, {
+    type,
+    format: from,
+    to,
+  });
+}
+
+/**
  * Convert a text table piece by piece, writing exactly what the in-memory conversion along the
  * shortest converter path writes. CSV and TSV are read with Girder Worker's header and sniffing
  * rules as they arrive (at most the first line and 5000 more characters are held back to choose

@@ -2,10 +2,14 @@ import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as pathModule from 'node:path';
 import { join } from 'node:path';
+import vm from 'node:vm';
+import { isMainThread } from 'node:worker_threads';
 import { parse } from 'acorn';
-import { SpecError, TaskError } from '../errors';
+import { CanceledError, SpecError, TaskError } from '../errors';
 import { freeVariables } from '../free-variables';
 import { carryScope } from '../task-scope';
+import { hasDeadline, isolated } from '../watchdog';
+import { sigintBreaksTasks } from './sigint';
 import type { Job } from '../job';
 import type { ITaskSpec } from '../spec';
 import type { CacheIdentity, IMode } from './registry';
@@ -45,14 +49,14 @@ export const javascriptMode: IMode = {
   execute(task, inputs, { job }) {
     const body = task.fn ?? (typeof task.source.module === 'string' ? Private.moduleExport(task) : undefined);
     if (body) {
-      const out = (body as unknown as (i: unknown, c: unknown) => unknown)(inputs, job);
+      const out = Private.breakable(task, () => (body as unknown as (i: unknown, c: unknown) => unknown)(inputs, job));
       return typeof (out as Promise<unknown>)?.then === 'function'
         ? (out as Promise<unknown>).then((v) => Private.shape(task, v))
         : Private.shape(task, out);
     }
     const { fn, params, usesTempdir } = Private.compile(task);
     const args = params.map((p) => (p === '_tempdir' && !usesTempdir ? undefined : Private.argument(p, inputs, job)));
-    return fn(...args);
+    return Private.breakable(task, () => fn(...args));
   },
 
   cacheIdentity(task): CacheIdentity {
@@ -74,6 +78,37 @@ export const javascriptMode: IMode = {
 };
 
 namespace Private {
+  const CALL = Symbol.for('taskcell.javascript.call');
+  let caller: vm.Script | undefined;
+  /** The global object of the context scripts run in (not this module's own where a host such as jest gives it another). */
+  let scriptGlobal: Record<symbol, unknown> | undefined;
+
+  /**
+   * Call a task's body so that Ctrl-C (SIGINT) breaks its synchronous part on the main thread, where
+   * a blocked event loop would never run the process's SIGINT listeners: it ends as a CanceledError.
+   * Pool threads are stopped by their owner instead.
+   */
+  export function breakable<T>(task: ITaskSpec, call: () => T): T | Promise<Awaited<T>> {
+    if (!isMainThread) return call();
+    // Under a deadline the body starts alone, so that stopping it (see armDeadline) drops only its own promise callbacks.
+    return hasDeadline() ? isolated(() => interruptible(task, call)) : interruptible(task, call);
+  }
+
+  function interruptible<T>(task: ITaskSpec, call: () => T): T {
+    if (!sigintBreaksTasks.enabled) return call();
+    caller ??= new vm.Script(`globalThis[Symbol.for(${JSON.stringify(CALL.description)})]()`, { filename: 'taskcell-task' });
+    const slot = (scriptGlobal ??= vm.runInThisContext('globalThis') as Record<symbol, unknown>);
+    slot[CALL] = call;
+    try {
+      return caller.runInThisContext({ breakOnSigint: true }) as T;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException)?.code !== 'ERR_SCRIPT_EXECUTION_INTERRUPTED') throw err;
+      throw new CanceledError(`Task "${task.name ?? '(unnamed)'}" was interrupted (SIGINT)`, { task: task.name });
+    } finally {
+      slot[CALL] = undefined;
+    }
+  }
+
   const modules = new Map<string, (...args: never[]) => unknown>();
 
   /**

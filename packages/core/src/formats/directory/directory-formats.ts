@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { TaskcellError, ValidationError } from '../../errors';
 import type { IDisposable } from '../../events';
 import type { FormatRegistry } from '../registry';
 import { extractTgz, tgzDirectory } from './tgz-archive';
@@ -40,12 +41,40 @@ export function registerDirectoryFormats(registry: FormatRegistry): IDisposable[
   // Girder Worker's converter file order: path_to_tgz, path_to_zip, tgz_to_path, zip_to_path.
   d.push(registry.registerConverter({ type, from: 'path', to: 'tgz', name: 'path to tgz', convert: (v) => tgzDirectory(v as string) }));
   d.push(registry.registerConverter({ type, from: 'path', to: 'zip', name: 'path to zip', convert: (v) => zipDirectory(v as string) }));
-  d.push(registry.registerConverter({ type, from: 'tgz', to: 'path', name: 'tgz to path', convert: (v) => extractTgz(v as string) }));
-  d.push(registry.registerConverter({ type, from: 'zip', to: 'path', name: 'zip to path', convert: (v) => extractZip(v as string) }));
+  d.push(
+    registry.registerConverter({
+      type,
+      from: 'tgz',
+      to: 'path',
+      name: 'tgz to path',
+      convert: (v) => Private.readable(extractTgz(v as string), 'tgz', v),
+    }),
+  );
+  d.push(
+    registry.registerConverter({
+      type,
+      from: 'zip',
+      to: 'path',
+      name: 'zip to path',
+      convert: (v) => Private.readable(extractZip(v as string), 'zip', v),
+    }),
+  );
   return d;
 }
 
 namespace Private {
+  /** An archive that cannot be read (corrupt, truncated) fails with a ValidationError saying so. */
+  export function readable(extracting: Promise<string>, format: 'zip' | 'tgz', archive: unknown): Promise<string> {
+    return extracting.catch((err: unknown) => {
+      if (err instanceof TaskcellError) throw err;
+      throw new ValidationError(
+        `Invalid ${format} archive ${JSON.stringify(archive)} (type "directory"): expected a readable ${format} archive, got one its reader refuses: ${(err as Error)?.message ?? String(err)}`,
+        { type: 'directory', format },
+        { cause: err },
+      );
+    });
+  }
+
   /** `path`: the path of an existing directory. */
   export function checkDirectory(value: unknown): true | string {
     if (typeof value !== 'string' || value === '') return `expected the path of an existing directory, got ${kind(value)}`;

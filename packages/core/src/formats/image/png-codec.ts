@@ -1,6 +1,7 @@
 import { PNG } from 'pngjs';
 import { asBuffer, describeHead, isBytes, ownBytes } from './bytes';
 import type { IRgbaImage } from './rgba-image';
+import { checkPixelCount } from './pixel-limit';
 
 /** The eight bytes every PNG file starts with. */
 export const PNG_SIGNATURE: readonly number[] = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -20,6 +21,11 @@ export function checkPng(value: unknown): true | string {
  * (as PIL does not). Throws an Error saying what is wrong with the data.
  */
 export function decodePng(bytes: Uint8Array): IRgbaImage {
+  // IHDR is the first chunk: width and height at bytes 16 and 20, checked before pngjs allocates.
+  if (bytes.length >= 24) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    checkPixelCount('png', view.getUint32(16), view.getUint32(20));
+  }
   const png = PNG.sync.read(asBuffer(bytes));
   return { width: png.width, height: png.height, channels: 4, data: ownBytes(png.data) };
 }

@@ -37,7 +37,13 @@ export function parseXmlText(text: string, type: string, format: string): IXmlEl
       },
     );
   }
-  const ordered = Private.parser().parse(text) as Private.OrderedNode[];
+  let ordered: Private.OrderedNode[];
+  try {
+    ordered = Private.parser().parse(text) as Private.OrderedNode[];
+  } catch (err) {
+    // The validator passes a few texts the parser then refuses (an unclosed `<?xml` declaration).
+    throw shapeError(type, format, `expected well-formed XML, got text the XML parser refuses: ${(err as Error).message}`);
+  }
   const roots = Private.convert(ordered);
   if (roots.length === 0) throw shapeError(type, format, 'expected a root element, got none');
   return roots[0];
