@@ -49,6 +49,8 @@ export interface IJobRecord {
   source?: string;
   /** True when the kernel no longer knows the job although it never reported a final state. */
   lost?: boolean;
+  /** Set when the kernel says the job's body still runs after its cancel (it ignores its signal): the kernel's words. */
+  cancelIgnored?: string;
 }
 
 /**
@@ -148,6 +150,8 @@ export class TasksModel {
     if (event.place) r.place = event.place;
     if (event.elapsed !== undefined) r.elapsed = event.elapsed;
     if (event.error) r.error = `${event.error.code}: ${event.error.message}`;
+    if (event.kind === 'cancel-ignored')
+      r.cancelIgnored = event.notice ?? 'The task ignores its cancel signal and still runs in the kernel.';
     if (event.log) {
       r.logs.push({ stream: event.log.stream, line: event.log.line });
       if (r.logs.length > this.maxLogLines) r.logs.splice(0, r.logs.length - this.maxLogLines);

@@ -66,6 +66,9 @@ describe('execute', () => {
     const [a, b] = await Promise.all([first, second]);
     expect(a.reply.content.status).toBe('error');
     expect(b.reply.content.status).toBe('aborted');
+    // An aborted cell never ran: no execution count, as ipykernel sends.
+    expect(b.reply.content.execution_count).toBeNull();
+    expect(b.iopub.some((m) => m.header.msg_type === 'execute_input')).toBe(false);
     const third = k.execute('throw new Error("third")', { stop_on_error: false });
     const fourth = k.execute('"fourth"');
     const [, d] = await Promise.all([third, fourth]);

@@ -22,9 +22,10 @@ export async function kernelCommand(argv: string[]): Promise<number> {
   const file = values['connection-file'];
   if (!file) throw new OptionError(`taskcell kernel needs --connection-file FILE\n\n${HELP}`, {});
   const server = new KernelServer(readConnectionFile(file));
+  // The server also shows them as errors in the cell whose work caused them.
   process.on('uncaughtException', (err) => kernelLog(`uncaught exception: ${err.stack ?? String(err)}`));
   process.on('unhandledRejection', (reason) =>
-    process.stderr.write(`Unhandled promise rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`),
+    kernelLog(`unhandled promise rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`),
   );
   const stop = (): void => void server.close().then(() => process.exit(0));
   process.on('SIGTERM', stop);

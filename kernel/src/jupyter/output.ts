@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IMimeBundle } from '@taskcell/display';
 import type { IMessage } from './messages';
 
@@ -16,15 +17,20 @@ export interface IDisplaySink {
 export const DISPLAY_SINK = Symbol.for('taskcell.display.sink');
 
 /**
- * Routes a cell's output to IOPub under the request that is running: stdout and stderr (captured
- * by replacing `write`, coalesced until the next tick, the next other message or 50 ms, so the
- * prints of a blocking loop still stream), displays and
- * clears. Output that arrives after a cell finished goes to the last cell that ran.
+ * Routes a cell's output to IOPub under the request that started the work that made it: stdout
+ * and stderr (captured by replacing `write`, coalesced until the next tick, the next other message
+ * or 50 ms, so the prints of a blocking loop still stream), displays and clears. Each request runs
+ * in its own async context (`run`), so output of work that goes on after its cell returned (timers,
+ * promises, job callbacks) still goes to that cell; output made outside any request goes to the
+ * last cell that ran.
  */
 export class OutputRouter implements IDisplaySink {
-  /** The request whose output this is. */
+  /** The last shell request that ran: the parent of output made outside any request. */
   parent: IMessage | undefined;
+  private readonly context = new AsyncLocalStorage<IMessage>();
   private readonly pending: { stdout: string; stderr: string } = { stdout: '', stderr: '' };
+  /** The parent of the queued stream text. */
+  private pendingParent: IMessage | undefined;
   private scheduled = false;
   private restore: (() => void) | undefined;
 
@@ -54,8 +60,23 @@ export class OutputRouter implements IDisplaySink {
     this.restore = undefined;
   }
 
+  /** Run `fn` as the work of `request`: what it and everything it starts print goes under that request. */
+  run<T>(request: IMessage, fn: () => T): T {
+    return this.context.run(request, fn);
+  }
+
+  /** The request the running code belongs to. */
+  get current(): IMessage | undefined {
+    return this.context.getStore() ?? this.parent;
+  }
+
   /** Queue stream text; it goes out on the next tick, or before the next non-stream message. */
   write(name: 'stdout' | 'stderr', text: string): void {
+    const parent = this.current;
+    if (parent !== this.pendingParent) {
+      this.flush();
+      this.pendingParent = parent;
+    }
     this.pending[name] += text;
     if (this.pending[name].length > Private.MAX_PENDING || Date.now() - this.lastFlush > Private.MAX_DELAY) this.flush();
     else if (!this.scheduled) {
@@ -72,13 +93,13 @@ export class OutputRouter implements IDisplaySink {
       const text = this.pending[name];
       if (text) {
         this.pending[name] = '';
-        this.publisher('stream', { name, text }, this.parent);
+        this.publisher('stream', { name, text }, this.pendingParent);
       }
     }
   }
 
-  /** Send a message after any queued stream text, under the current parent (or `parent`). */
-  publish(msgType: string, content: Record<string, unknown>, parent: IMessage | undefined = this.parent): void {
+  /** Send a message after any queued stream text, under the running code's request (or `parent`). */
+  publish(msgType: string, content: Record<string, unknown>, parent: IMessage | undefined = this.current): void {
     this.flush();
     this.publisher(msgType, content, parent);
   }
