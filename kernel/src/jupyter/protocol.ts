@@ -279,7 +279,7 @@ export function errorContent(err: unknown): { ename: string; evalue: string; tra
     const frames = (err.stack ?? '')
       .split('\n')
       .slice(1)
-      .filter((l) => /^\s+at /.test(l) && !/node:internal|node:vm|[\\/]kernel[\\/](lib|src)[\\/]jupyter[\\/]/.test(l));
+      .filter((l) => /^\s+at /.test(l) && !/node:internal|node:vm|node:async_hooks|[\\/]kernel[\\/](lib|src)[\\/]jupyter[\\/]/.test(l));
     return { ename, evalue, traceback: [`${ename}: ${evalue}`, ...frames] };
   }
   const evalue = (() => {
