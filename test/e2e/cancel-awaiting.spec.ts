@@ -8,10 +8,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import type { BrowserContext, Page } from 'playwright-core';
-import { CHROMIUM_ARGS, ROOT, checkVenv, startLab } from './jupyterlab';
-import type { ILab } from './jupyterlab';
+import type { Page } from 'playwright-core';
+import { ROOT, checkVenv, failureLogs, openBrowser, startLab } from './jupyterlab';
+import type { IBrowser, ILab } from './jupyterlab';
 
 const RESULTS = join(ROOT, 'test-results');
 
@@ -43,11 +42,9 @@ const NOTEBOOK = {
 
 describe('Cancel from the Tasks panel while the cell awaits', () => {
   let lab: ILab;
-  let context: BrowserContext;
+  let browser: IBrowser;
   let page: Page;
   let root: string;
-  let profile: string;
-  const browserLog: string[] = [];
   let passed = false;
 
   beforeAll(async () => {
@@ -56,32 +53,19 @@ describe('Cancel from the Tasks panel while the cell awaits', () => {
     root = mkdtempSync(join(tmpdir(), 'taskcell-e2e-cancel-'));
     writeFileSync(join(root, 'cancel.ipynb'), JSON.stringify(NOTEBOOK, null, 1));
     lab = await startLab(root);
-    profile = mkdtempSync(join(tmpdir(), 'taskcell-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1400, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(60_000);
-    page.on('pageerror', (err) => browserLog.push(`page error: ${err.message}`));
-    page.on('console', (msg) => browserLog.push(`${msg.type()}: ${msg.text()}`));
+    browser = await openBrowser();
+    page = browser.page;
   }, 120_000);
 
   afterEach(async () => {
     if (passed) return;
     await page?.screenshot({ path: join(RESULTS, 'cancel-awaiting-failure.png') }).catch(() => undefined);
-    console.log(
-      `--- browser console (last 40) ---\n${browserLog.slice(-40).join('\n')}` +
-        `\n--- jupyter lab log (last 60 lines) ---\n${lab?.log.join('').split('\n').slice(-60).join('\n')}`,
-    );
+    console.log(failureLogs(browser?.log ?? [], lab));
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await lab?.stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
     if (root) rmSync(root, { recursive: true, force: true });
   }, 60_000);
 

@@ -6,6 +6,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 
 /** The repository root and its project venv. */
 export const ROOT = join(__dirname, '..', '..');
@@ -118,3 +120,41 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
 ];
+
+/** Debian's Chromium, headless, on a profile of its own, and what its page logs. */
+export interface IBrowser {
+  context: BrowserContext;
+  page: Page;
+  /** The page's errors and console lines, in order. */
+  log: string[];
+  /** Close the browser and remove its profile; idempotent. */
+  close(): Promise<void>;
+}
+
+/** Start Chromium through playwright-core with a fresh profile; every wait of its page is bounded at 60 s. */
+export async function openBrowser(): Promise<IBrowser> {
+  const profile = mkdtempSync(join(tmpdir(), 'taskcell-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1400, height: 900 },
+    acceptDownloads: false,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(60_000);
+  const log: string[] = [];
+  page.on('pageerror', (err) => log.push(`page error: ${err.message}`));
+  page.on('console', (msg) => log.push(`${msg.type()}: ${msg.text()}`));
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => (closed ??= context.close().finally(() => rmSync(profile, { recursive: true, force: true })));
+  return { context, page, log, close };
+}
+
+/** The tail of the browser's console and of the server's log, for a failure message. */
+export function failureLogs(browserLog: string[], lab: ILab | undefined): string {
+  return (
+    `--- browser console (last 40) ---\n${browserLog.slice(-40).join('\n')}` +
+    `\n--- jupyter lab log (last 60 lines) ---\n${lab?.log.join('').split('\n').slice(-60).join('\n')}`
+  );
+}

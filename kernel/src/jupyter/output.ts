@@ -58,6 +58,8 @@ export class OutputRouter implements IDisplaySink {
     this.flush();
     this.restore?.();
     this.restore = undefined;
+    // The async context hooks go too, before the process exits: with them on, zeromq's teardown at exit aborted now and then.
+    this.context.disable();
   }
 
   /** Run `fn` as the work of `request`: what it and everything it starts print goes under that request. */

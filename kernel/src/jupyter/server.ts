@@ -284,7 +284,11 @@ export class KernelServer {
     let outcome: IOutcome = {};
     try {
       if (msg.header.msg_type === 'execute_request' && !this.executor.isWarm) this.warmNow();
-      outcome = await this.output.run(msg, () => this.protocol.handle(msg, { channel }));
+      // Shell requests run in their own async context (what they start prints under them). Control
+      // requests (interrupt, shutdown) start nothing and stay outside, so the shutdown that closes
+      // everything does not run inside one.
+      const handle = () => this.protocol.handle(msg, { channel });
+      outcome = await (channel === 'shell' ? this.output.run(msg, handle) : handle());
     } catch (err) {
       kernelLog(`${msg.header.msg_type} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       outcome = { reply: { status: 'error', ename: 'KernelError', evalue: String(err), traceback: [String(err)] } };
