@@ -1,7 +1,7 @@
 /**
  * Cancel from the Tasks panel (the `taskcell` comm) while a cell awaits the job, wherever the job
- * runs: in the kernel, on threads, on a remote worker (a real Redis) and in a container (a private
- * dockerd). The cell must fail with the CanceledError within a second, and the job must be silent
+ * runs: in the kernel, on threads, on a remote worker (a real Redis), in a container (a private
+ * dockerd) and in Python. The cell must fail with the CanceledError within a second, and the job must be silent
  * after its final state.
  */
 import { randomUUID } from 'node:crypto';
@@ -142,6 +142,23 @@ describe('cancel over the comm while a cell awaits', () => {
     const deadline = Date.now() + 15_000;
     while ((await taskcellContainers(engine.docker)).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(await taskcellContainers(engine.docker)).toEqual([]);
+  });
+
+  it('ends a python job within a second (its interpreter is killed)', async () => {
+    const spec = {
+      name: 'snake',
+      mode: 'python',
+      script: 'import time\ntime.sleep(60)\nn = 1',
+      outputs: [{ id: 'n', type: 'number', format: 'number' }],
+    };
+    const defined = await k.execute(`const snake = parseTask(${JSON.stringify(spec)});`);
+    expect(defined.reply.content.status).toBe('ok');
+    const { reply, jobId, ms } = await cancelWhileAwaiting('await run(snake, {})', 'snake');
+    expectCancelled(reply, ms);
+    expect(await eventsAfterEnd(jobId)).toEqual([]);
+    // The next python job gets a fresh interpreter at once.
+    const next = await k.execute(`(await run(parseTask(${JSON.stringify({ ...spec, name: 'quick', script: 'n = 2' })}), {})).data.n`);
+    expect(next.iopub.find((m) => m.header.msg_type === 'execute_result')?.content.data).toMatchObject({ 'text/plain': '2' });
   });
 
   it('a task that ignores its cancel: silent after its end, reported once in its cell and in the panel', async () => {
