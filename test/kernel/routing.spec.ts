@@ -78,6 +78,22 @@ describe('requests while a cell awaits, and where late output goes', () => {
     expect((await k.execute('1 + 1')).reply.content.status).toBe('ok');
   });
 
+  it('a job on threads started by a later cell shows inline in that cell, not in the one that started the pool', async () => {
+    const first = await k.execute(
+      [
+        'import { task, run } from "taskcell";',
+        'const nap = task({ name: "nap", inputs: { ms: "number" }, outputs: { ms: "number" } }, async ({ ms }) => { await new Promise((r) => setTimeout(r, ms)); return ms; });',
+        '(await run(nap, { ms: 1 }, { on: "threads", cache: false })).data.ms',
+      ].join('\n'),
+    );
+    expect(first.reply.content.status).toBe('ok');
+    const later = await k.execute('(await run(nap, { ms: 900 }, { on: "threads", cache: false })).data.ms');
+    const cell = later.reply.parent_header.msg_id;
+    const shown = k.received.filter((m) => m.header.msg_type === 'display_data' && JSON.stringify(m.content.data).includes('nap'));
+    expect(shown.length).toBeGreaterThan(0);
+    for (const m of shown) expect(m.parent_header.msg_id).toBe(cell);
+  });
+
   it('an unhandled rejection of the running cell shows as an error in it, and an uncaught exception of a timer in its own cell', async () => {
     const r = await k.execute('Promise.reject("plain reason"); await new Promise((r) => setTimeout(r, 100)); 1');
     const err = r.iopub.find((m) => m.header.msg_type === 'error');
