@@ -92,6 +92,12 @@ describe('requests while a cell awaits, and where late output goes', () => {
     const shown = k.received.filter((m) => m.header.msg_type === 'display_data' && JSON.stringify(m.content.data).includes('nap'));
     expect(shown.length).toBeGreaterThan(0);
     for (const m of shown) expect(m.parent_header.msg_id).toBe(cell);
+    // What a task prints on its thread goes to the cell that runs it as well.
+    const printer = await k.execute(
+      'await run(task({ name: "printer", inputs: {}, outputs: { n: "number" } }, () => { console.log("from a thread"); return 1; }), {}, { on: "threads", cache: false }); await new Promise((r) => setTimeout(r, 200));',
+    );
+    const printed = await k.waitFor((m) => m.header.msg_type === 'stream' && String(m.content.text).includes('from a thread'));
+    expect(printed.parent_header.msg_id).toBe(printer.reply.parent_header.msg_id);
   });
 
   it('an unhandled rejection of the running cell shows as an error in it, and an uncaught exception of a timer in its own cell', async () => {

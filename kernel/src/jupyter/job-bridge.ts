@@ -92,19 +92,10 @@ export class JobBridge implements IDisposable {
   }
 
   private onGlobalEvent(event: IJobEvent): void {
-    if (!this.gate.admit(event, this.cellOf(event))) return;
+    if (!this.gate.admit(event, this.output.current)) return;
     if (event.kind === 'cancel-ignored') this.reportCancelIgnored(event);
     if (this.attached) this.onEvent(event);
     for (const f of this.followers) f(event);
-  }
-
-  /**
-   * The cell a job's first event belongs to. An event of a job in this process is emitted by the
-   * code that ran it, in that cell's async context; one from a pool comes through the pool's own
-   * connection (made by whichever cell used the pool first), so the cell running now is taken.
-   */
-  private cellOf(event: IJobEvent): IMessage | undefined {
-    return event.place !== undefined && event.place.kind !== 'in-process' ? this.output.parent : this.output.current;
   }
 
   /** Say once, in the cell that started the job, that its task still runs after its cancel. */
@@ -123,7 +114,7 @@ export class JobBridge implements IDisposable {
     let entry = this.inline.get(top ? event.jobId : (event.parentId as string));
     if (!entry) {
       if (!top || this.comms.hasOpen(COMM_TARGET)) return;
-      entry = { view: createJobView(event.jobId, event.task), parent: this.cellOf(event), shown: false, last: 0 };
+      entry = { view: createJobView(event.jobId, event.task), parent: this.output.current, shown: false, last: 0 };
       const e = entry;
       e.timer = setTimeout(() => this.render(e, true), this.options.inlineDelay ?? 250);
       e.timer.unref?.();

@@ -13,6 +13,18 @@ export interface IDisplaySink {
   clear(wait: boolean): void;
 }
 
+/** Which request the running code belongs to (one per process, as the output it routes). */
+const requestContext = new AsyncLocalStorage<IMessage>();
+
+/**
+ * Run `fn` outside every request: what it sets up for later (a pool's threads and their piped
+ * stdout, its connections) then writes under the cell running at the time, not under the one that
+ * happened to make it.
+ */
+export function outsideRequests<T>(fn: () => T): T {
+  return requestContext.exit(fn);
+}
+
 /** The global slot the display API reads, so every copy of `taskcell` in the process finds the kernel. */
 export const DISPLAY_SINK = Symbol.for('taskcell.display.sink');
 
@@ -27,7 +39,7 @@ export const DISPLAY_SINK = Symbol.for('taskcell.display.sink');
 export class OutputRouter implements IDisplaySink {
   /** The last shell request that ran: the parent of output made outside any request. */
   parent: IMessage | undefined;
-  private readonly context = new AsyncLocalStorage<IMessage>();
+  private readonly context = requestContext;
   private readonly pending: { stdout: string; stderr: string } = { stdout: '', stderr: '' };
   /** The parent of the queued stream text. */
   private pendingParent: IMessage | undefined;
