@@ -182,5 +182,9 @@ describe('cancel over the comm while a cell awaits', () => {
     expect(
       k.received.filter((m) => k.received.indexOf(m) >= from && String(m.content.text ?? '').includes('ignores its cancel')),
     ).toHaveLength(1);
+    // The same job id given to a new run is followed again.
+    const again = await k.execute(`await run(here, {}, { jobId: ${JSON.stringify(jobId)}, timeout: 50 }).catch((e) => e.name)`);
+    expect(again.iopub.find((m) => m.header.msg_type === 'execute_result')?.content.data).toMatchObject({ 'text/plain': "'TimeoutError'" });
+    expect(await eventsAfterEnd(jobId)).toEqual(expect.arrayContaining(['state:QUEUED', 'state:RUNNING', 'state:ERROR']));
   });
 });

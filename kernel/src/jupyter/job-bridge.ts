@@ -177,7 +177,13 @@ namespace Private {
         this.noticed.add(id);
         return true;
       }
-      if (this.ended.has(id)) return false;
+      if (this.ended.has(id)) {
+        // A job id given again to a new run (the `jobId` option) starts over; anything else is late.
+        if (event.kind !== 'state' || event.state !== 'QUEUED') return false;
+        this.ended.delete(id);
+        this.noticed.delete(id);
+        this.parents.delete(id);
+      }
       if (event.parentId === undefined && !this.parents.has(id)) this.parents.set(id, parent);
       if (event.kind === 'state' && event.state !== undefined && isFinal(event.state)) {
         this.ended.add(id);
