@@ -3,7 +3,8 @@
  * Cancel while a cell awaits, end to end: in a real JupyterLab with the taskcell kernel, in
  * Debian's Chromium driven by playwright-core, `await run(slow, {})` is cancelled by the Tasks
  * panel's Cancel while the cell still shows `[*]`, and the cell ends with the CanceledError within a
- * second. A screenshot goes to test-results/.
+ * second; a task that ignores its cancel gets a notice and an Interrupt button on its row.
+ * Screenshots go to test-results/.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +35,21 @@ const NOTEBOOK = {
       ],
     },
     { cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: ['await run(slow, {})'] },
+    {
+      cell_type: 'code',
+      execution_count: null,
+      metadata: {},
+      outputs: [],
+      source: [
+        'const stubborn = task({ name: "stubborn", inputs: {}, outputs: { n: "number" } }, async (_i, ctx) => {\n',
+        '  for (let i = 1; i <= 300; i++) { await new Promise((r) => setTimeout(r, 100)); ctx.progress(i, 300); }\n',
+        '  return 1;\n',
+        '});\n',
+        'const going = run(stubborn, {});\n',
+        'going.catch(() => undefined);',
+      ],
+    },
+    { cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: ['await new Promise((r) => setTimeout(r, 120000))'] },
   ],
   metadata: { kernelspec: { name: 'taskcell', display_name: 'TypeScript (taskcell)', language: 'typescript' } },
   nbformat: 4,
@@ -164,4 +180,49 @@ describe('Cancel from the Tasks panel while the cell awaits', () => {
     await page.screenshot({ path: join(RESULTS, 'cancel-awaiting.png') });
     passed = true;
   }, 240_000);
+
+  it('a task that ignores its cancel gets a notice and an Interrupt button on its row, which interrupts the kernel', async () => {
+    passed = false;
+    await startCell(2);
+    const row = page.locator('.tc-TasksPanel-list > .tc-job-row').filter({
+      has: page.locator('.tc-job-summary > .tc-job-name', { hasText: /^stubborn$/ }),
+    });
+    await row.and(page.locator('[data-state="RUNNING"]')).waitFor({ timeout: 30_000 });
+    await row.locator('.tc-cancel').click();
+    await row.and(page.locator('[data-state="CANCELED"]')).waitFor({ timeout: 5_000 });
+    // A second later the kernel says the task still runs: on the row, and in the cell that started it.
+    const notice = row.locator('.tc-job-notice');
+    await notice.waitFor({ state: 'visible', timeout: 5_000 });
+    expect(await notice.textContent()).toMatch(/still running in the kernel .* ignores its cancel signal/);
+    const cellText = await page.evaluate(
+      () => (window as unknown as AnyWindow).jupyterapp.shell.currentWidget.content.widgets[2].node.textContent as string,
+    );
+    expect(cellText).toMatch(/ignores its cancel signal/);
+
+    // A cell awaits; the row's Interrupt button interrupts the kernel, which ends that cell.
+    await startCell(3);
+    await page.waitForFunction(
+      () =>
+        (
+          (window as unknown as AnyWindow).jupyterapp.shell.currentWidget.content.widgets[3].node.querySelector('.jp-InputPrompt')
+            ?.textContent ?? ''
+        ).includes('[*]'),
+      null,
+      { timeout: 10_000, polling: 100 },
+    );
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(RESULTS, 'cancel-ignored.png') });
+    await row.locator('.tc-interrupt').click();
+    await page.waitForFunction(
+      () =>
+        /InterruptedError/.test(
+          (window as unknown as AnyWindow).jupyterapp.shell.currentWidget.content.widgets[3].node.querySelector(
+            '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]',
+          )?.textContent ?? '',
+        ),
+      null,
+      { timeout: 10_000, polling: 100 },
+    );
+    passed = true;
+  }, 120_000);
 });

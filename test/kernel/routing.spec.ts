@@ -100,6 +100,18 @@ describe('requests while a cell awaits, and where late output goes', () => {
     expect(printed.parent_header.msg_id).toBe(printer.reply.parent_header.msg_id);
   });
 
+  it('a promise a cell ends with reads as in plain Node, without the async context the kernel tracks', async () => {
+    const pending = await k.execute('const later = new Promise((r) => setTimeout(() => r(7), 300)); later');
+    expect(pending.iopub.find((m) => m.header.msg_type === 'execute_result')?.content.data).toMatchObject({
+      'text/plain': 'Promise { <pending> }',
+    });
+    await new Promise((r) => setTimeout(r, 400));
+    const settled = await k.execute('later');
+    expect(settled.iopub.find((m) => m.header.msg_type === 'execute_result')?.content.data).toMatchObject({
+      'text/plain': 'Promise { 7 }',
+    });
+  });
+
   it('an unhandled rejection of the running cell shows as an error in it, and an uncaught exception of a timer in its own cell', async () => {
     const r = await k.execute('Promise.reject("plain reason"); await new Promise((r) => setTimeout(r, 100)); 1');
     const err = r.iopub.find((m) => m.header.msg_type === 'error');

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { inspect } from 'node:util';
 import type { IMimeBundle } from '@taskcell/display';
 import type { IMessage } from './messages';
 
@@ -58,10 +59,12 @@ export class OutputRouter implements IDisplaySink {
     process.stdout.write = Private.capture((t) => this.write('stdout', t));
     process.stderr.write = Private.capture((t) => this.write('stderr', t));
     (globalThis as Record<symbol, unknown>)[DISPLAY_SINK] = this;
+    const unhide = Private.hideContextOfPromises();
     this.restore = () => {
       process.stdout.write = out;
       process.stderr.write = err;
       delete (globalThis as Record<symbol, unknown>)[DISPLAY_SINK];
+      unhide();
     };
   }
 
@@ -130,6 +133,37 @@ export class OutputRouter implements IDisplaySink {
 
 namespace Private {
   export const MAX_PENDING = 64 * 1024;
+
+  /** What async context tracking adds to every promise, which Node's inspect would show. */
+  const CONTEXT_KEYS = new Set(['async_id_symbol', 'trigger_async_id_symbol', 'kResourceStore']);
+
+  /**
+   * A promise a cell shows reads `Promise { <pending> }` as in plain Node, not followed by the
+   * async context the kernel tracks (with its request). Returns a function that undoes it.
+   */
+  export function hideContextOfPromises(): () => void {
+    const proto = Promise.prototype as unknown as Record<symbol, unknown>;
+    const before = Object.getOwnPropertyDescriptor(proto, inspect.custom);
+    Object.defineProperty(proto, inspect.custom, {
+      configurable: true,
+      writable: true,
+      value(this: Record<symbol, unknown>, _depth: number, options: object, show: typeof inspect = inspect): string {
+        const saved = Object.getOwnPropertySymbols(this)
+          .filter((k) => CONTEXT_KEYS.has(k.description ?? ''))
+          .map((k) => [k, this[k]] as const);
+        for (const [k] of saved) delete this[k];
+        try {
+          return show(this, { ...options, customInspect: false });
+        } finally {
+          for (const [k, v] of saved) this[k] = v;
+        }
+      },
+    });
+    return () => {
+      if (before) Object.defineProperty(proto, inspect.custom, before);
+      else delete proto[inspect.custom];
+    };
+  }
   /** Milliseconds stream text may wait: a blocking loop's prints leave at this pace. */
   export const MAX_DELAY = 50;
 
