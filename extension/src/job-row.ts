@@ -23,9 +23,11 @@ export class JobRow {
       '<div class="tc-job-summary" role="button" tabindex="0">' +
       '<span class="tc-caret"></span><span class="tc-state"></span><span class="tc-job-name"></span>' +
       '<span class="tc-job-place"></span><span class="tc-job-elapsed"></span>' +
-      '<button class="tc-cancel jp-mod-styled" title="Cancel">Cancel</button></div>' +
+      '<button class="tc-cancel jp-mod-styled" title="Cancel">Cancel</button>' +
+      '<button class="tc-interrupt jp-mod-styled" title="Interrupt the kernel" hidden>Interrupt</button></div>' +
       '<div class="tc-progress"><div class="tc-progress-track"><div class="tc-progress-bar"></div></div>' +
-      '<span class="tc-progress-text"></span></div>';
+      '<span class="tc-progress-text"></span></div>' +
+      '<div class="tc-job-notice" role="status" hidden></div>';
     this.node = n;
     this.summary = n.firstChild as HTMLElement;
     const q = <T extends Element>(sel: string): T => n.querySelector(sel) as T;
@@ -34,11 +36,13 @@ export class JobRow {
     this.placeEl = q('.tc-job-place');
     this.elapsedEl = q('.tc-job-elapsed');
     this.cancelEl = q('.tc-cancel');
+    this.interruptEl = q('.tc-interrupt');
+    this.noticeEl = q('.tc-job-notice');
     this.progressEl = q('.tc-progress');
     this.barEl = q('.tc-progress-bar');
     this.progressTextEl = q('.tc-progress-text');
     this.summary.addEventListener('click', (e) => {
-      if (e.target === this.cancelEl) return;
+      if (e.target === this.cancelEl || e.target === this.interruptEl) return;
       this.setExpanded(!this.expanded);
     });
     this.summary.addEventListener('keydown', (e) => {
@@ -51,6 +55,11 @@ export class JobRow {
       e.stopPropagation();
       const r = this.options.model.get(this.jobId);
       if (r) this.options.onCancel(r);
+    });
+    this.interruptEl.addEventListener('click', (e) => {
+      e.stopPropagation();
+      const r = this.options.model.get(this.jobId);
+      if (r) this.options.onInterrupt?.(r);
     });
     this.update();
   }
@@ -101,6 +110,11 @@ export class JobRow {
     const place = r.place ? `${r.place.kind}${r.place.name ? ` ${r.place.name}` : ''}` : '';
     if (this.placeEl.textContent !== place) this.placeEl.textContent = place;
     this.cancelEl.hidden = FINAL_STATES.has(r.state) || r.state === 'CANCELING' || !!r.lost;
+    // A task that ignores its cancel still runs in the kernel: only an interrupt (or a restart) helps.
+    const stray = r.cancelIgnored !== undefined && !r.lost;
+    this.interruptEl.hidden = !stray || !this.options.onInterrupt;
+    this.noticeEl.hidden = !stray;
+    if (stray && this.noticeEl.textContent !== r.cancelIgnored) this.noticeEl.textContent = r.cancelIgnored ?? '';
     this.tick();
     const p = r.progress;
     const final = FINAL_STATES.has(r.state);
@@ -224,6 +238,8 @@ export class JobRow {
   private readonly placeEl: HTMLElement;
   private readonly elapsedEl: HTMLElement;
   private readonly cancelEl: HTMLButtonElement;
+  private readonly interruptEl: HTMLButtonElement;
+  private readonly noticeEl: HTMLElement;
   private readonly progressEl: HTMLElement;
   private readonly barEl: HTMLElement;
   private readonly progressTextEl: HTMLElement;
@@ -241,6 +257,8 @@ export namespace JobRow {
     record: IJobRecord;
     model: TasksModel;
     onCancel: (record: IJobRecord) => void;
+    /** Interrupt the kernel that runs the job (offered when its task ignores its cancel). */
+    onInterrupt?: (record: IJobRecord) => void;
     onOpenArtifact: (artifact: IArtifactRef, record: IJobRecord) => void;
     now: () => number;
   }

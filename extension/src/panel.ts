@@ -189,6 +189,7 @@ export class TasksPanel extends Widget {
       record,
       model: this.model,
       onCancel: (r) => this.callbacks.onCancel(r),
+      onInterrupt: this.callbacks.onInterrupt && ((r) => this.callbacks.onInterrupt?.(r)),
       onOpenArtifact: (a, r) => this.callbacks.onOpenArtifact(a, r),
       now: this.now,
     });
@@ -254,6 +255,8 @@ export namespace TasksPanel {
     onCancel: (record: IJobRecord) => void;
     /** Cancel every job of the followed kernel. */
     onCancelAll: () => void;
+    /** Interrupt the kernel that runs a job whose task ignores its cancel. */
+    onInterrupt?: (record: IJobRecord) => void;
     /** Open an artifact in a viewer. */
     onOpenArtifact: (artifact: IArtifactRef, record: IJobRecord) => void;
     id?: string;

@@ -53,6 +53,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
   ): void => {
     const model = new TasksModel();
     const connections = new Map<string, TaskcellConnection>();
+    const sessions = new Map<string, ISessionContext>();
     const connectionFor = (r: IJobRecord): TaskcellConnection | undefined => {
       const top = r.parentId !== undefined ? (model.get(r.parentId) ?? r) : r;
       return top.source !== undefined ? connections.get(top.source) : undefined;
@@ -61,6 +62,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const panel = new TasksPanel({
       model,
       onCancel: (r) => connectionFor(r)?.cancel(r.jobId),
+      onInterrupt: (r) => {
+        const source = connectionFor(r)?.source;
+        void (source !== undefined ? sessions.get(source)?.session?.kernel?.interrupt() : undefined);
+      },
       onCancelAll: () => void app.commands.execute(CommandIDs.cancelAll),
       onOpenArtifact: (a, r) => void Private.openArtifact(app, a, connectionFor(r)?.source ?? r.source),
     });
@@ -106,7 +111,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
             onClick: () => void app.commands.execute(CommandIDs.cancelAll),
           }),
         );
-        Private.follow(context.sessionContext, () => context.path, model, connections);
+        Private.follow(context.sessionContext, () => context.path, model, connections, sessions);
       },
     };
     app.docRegistry.addWidgetExtension('Notebook', extension);
@@ -149,6 +154,7 @@ namespace Private {
     path: () => string,
     model: TasksModel,
     connections: Map<string, TaskcellConnection>,
+    sessions: Map<string, ISessionContext>,
   ): void {
     let conn: TaskcellConnection | undefined;
     let restarted = false;
@@ -165,9 +171,11 @@ namespace Private {
       }
       if (conn.source !== path()) {
         connections.delete(conn.source);
+        sessions.delete(conn.source);
         conn.source = path();
         connections.set(conn.source, conn);
       }
+      sessions.set(conn.source, session);
       if (conn.kernel !== kernel || restarted) {
         restarted = false;
         conn.connect(kernel);
@@ -182,7 +190,10 @@ namespace Private {
     session.disposed.connect(() => {
       if (conn) {
         conn.close();
-        if (connections.get(conn.source) === conn) connections.delete(conn.source);
+        if (connections.get(conn.source) === conn) {
+          connections.delete(conn.source);
+          sessions.delete(conn.source);
+        }
       }
     });
   }

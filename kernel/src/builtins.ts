@@ -4,7 +4,8 @@
  * cell stays fast (dockerode, bullmq and ioredis together take a second to load).
  */
 import { addBuiltin } from '@taskcell/core';
-import type { IMode, Runner } from '@taskcell/core';
+import type { IMode, IWorkerPool, Runner } from '@taskcell/core';
+import { outsideRequests } from './jupyter/output';
 
 const docker = () => (require('@taskcell/docker') as typeof import('@taskcell/docker')).dockerMode;
 const pool = () => require('@taskcell/pool') as typeof import('@taskcell/pool');
@@ -20,9 +21,20 @@ const lazyDockerMode: IMode = {
 /** Register the docker mode and the pools on a runner. */
 export function registerTaskcellBuiltins(runner: Runner): void {
   runner.modes.register(lazyDockerMode);
-  runner.registerPool('threads', () => new (pool().ThreadPool)({ cacheDir: runner.cacheDir }));
-  runner.registerPool('redis', (on) => new (pool().RemotePool)({ url: on }));
-  runner.registerPool('rediss', (on) => new (pool().RemotePool)({ url: on }));
+  runner.registerPool('threads', () => detached(new (pool().ThreadPool)({ cacheDir: runner.cacheDir })));
+  runner.registerPool('redis', (on) => detached(new (pool().RemotePool)({ url: on })));
+  runner.registerPool('rediss', (on) => detached(new (pool().RemotePool)({ url: on })));
+}
+
+/**
+ * A pool lives across cells, and starts its threads and connections when a job first needs them:
+ * it does so outside the cell that asked (see outsideRequests), so what its threads print later
+ * goes to the cell running then, not to that first one.
+ */
+function detached<P extends IWorkerPool>(p: P): P {
+  const run = p.run.bind(p);
+  p.run = (task, inputs, options) => outsideRequests(() => run(task, inputs, options));
+  return p;
 }
 
 addBuiltin(registerTaskcellBuiltins);

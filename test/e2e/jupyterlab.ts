@@ -170,3 +170,11 @@ export async function openNotebook(page: Page, lab: ILab, path: string): Promise
     { timeout: 90_000, polling: 250 },
   );
 }
+
+/** The tail of the browser's console and of the server's log, for a failure message. */
+export function failureLogs(browserLog: string[], lab: ILab | undefined): string {
+  return (
+    `--- browser console (last 40) ---\n${browserLog.slice(-40).join('\n')}` +
+    `\n--- jupyter lab log (last 60 lines) ---\n${lab?.log.join('').split('\n').slice(-60).join('\n')}`
+  );
+}

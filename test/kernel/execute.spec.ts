@@ -66,6 +66,9 @@ describe('execute', () => {
     const [a, b] = await Promise.all([first, second]);
     expect(a.reply.content.status).toBe('error');
     expect(b.reply.content.status).toBe('aborted');
+    // An aborted cell never ran: no execution count, as ipykernel sends.
+    expect(b.reply.content.execution_count).toBeNull();
+    expect(b.iopub.some((m) => m.header.msg_type === 'execute_input')).toBe(false);
     const third = k.execute('throw new Error("third")', { stop_on_error: false });
     const fourth = k.execute('"fourth"');
     const [, d] = await Promise.all([third, fourth]);
@@ -164,7 +167,9 @@ describe('execute', () => {
     const exited = new Promise((r) => k.proc?.once('exit', r));
     const reply = await k.request('shutdown_request', { restart: false }, 'control');
     expect(reply.content).toEqual({ status: 'ok', restart: false });
-    expect(await exited).toBe(0);
+    const code = await exited;
+    if (code !== 0) console.log(`kernel exited with ${String(code)} (${String(k.proc?.signalCode)}):\n${k.stderr.slice(-3000)}`);
+    expect(code).toBe(0);
   });
 });
 
@@ -187,9 +192,21 @@ describe('modules from the notebook directory', () => {
       'index.js': 'export const shout = (s) => s.toUpperCase() + "!";',
       'index.d.ts': 'export declare function shout(s: string): string;',
     });
+    // A package the kernel also ships: the notebook directory's own copy wins.
+    pkg('tar', {
+      'package.json': '{"name":"tar","main":"index.js","types":"index.d.ts"}',
+      'index.js': 'exports.mine = "the notebook\'s tar";',
+      'index.d.ts': 'export declare const mine: string;',
+    });
     await k.start(nb);
   });
   afterAll(() => k.close());
+
+  it('prefers its own copy of a package the kernel ships', async () => {
+    const { reply, iopub } = await k.execute('import { mine } from "tar";\nconsole.log(mine)');
+    expect(reply.content.status).toBe('ok');
+    expect(of(iopub, 'stream')[0].content.text).toBe("the notebook's tar\n");
+  });
 
   it('imports node built-ins, taskcell, and CommonJS and ESM-only packages of the notebook directory', async () => {
     const { reply, iopub } = await k.execute(
@@ -219,5 +236,24 @@ describe('a notebook directory with no node_modules', () => {
     const { reply, iopub } = await k.execute('import { workflow } from "taskcell";\nconsole.log(typeof workflow)');
     expect(reply.content.status).toBe('ok');
     expect(of(iopub, 'stream')[0].content.text).toBe('function\n');
+  });
+
+  it('takes the packages the kernel ships (dockerode, tar) and their types from its installation, and Node types', async () => {
+    const { reply, iopub } = await k.execute(
+      [
+        'import Docker from "dockerode";',
+        'import * as tar from "tar";',
+        'import { existsSync } from "node:fs";',
+        'const docker: Docker = new Docker({ socketPath: "/nowhere.sock" });',
+        'const create: typeof tar.c = tar.c;',
+        'await new Promise<void>((r) => setTimeout(r, 1));',
+        'console.log(typeof docker.listContainers, typeof create, existsSync("/"));',
+      ].join('\n'),
+    );
+    expect(reply.content).toMatchObject({ status: 'ok' });
+    expect(of(iopub, 'stream')[0].content.text).toBe('function function true\n');
+    // A type error in their use is still caught: the types are the real ones.
+    const wrong = await k.execute('const n: number = new Docker().modem;');
+    expect(String(wrong.reply.content.evalue)).toMatch(/is not assignable to type 'number'/);
   });
 });

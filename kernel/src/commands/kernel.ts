@@ -25,9 +25,10 @@ export async function kernelCommand(argv: string[]): Promise<number> {
   const server = new KernelServer(readConnectionFile(file));
   // An interrupt breaks a task's loop as it breaks a cell's.
   breakTasksOnSigint();
+  // The server also shows them as errors in the cell whose work caused them.
   process.on('uncaughtException', (err) => kernelLog(`uncaught exception: ${err.stack ?? String(err)}`));
   process.on('unhandledRejection', (reason) =>
-    process.stderr.write(`Unhandled promise rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`),
+    kernelLog(`unhandled promise rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`),
   );
   const stop = (): void => void server.close().then(() => process.exit(0));
   process.on('SIGTERM', stop);

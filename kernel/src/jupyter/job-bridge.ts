@@ -1,4 +1,5 @@
 import { core } from './core';
+import { isFinal } from '@taskcell/core';
 import type { IDisposable, IJobEvent } from '@taskcell/core';
 import {
   COMM_SCHEMA_VERSION,
@@ -12,6 +13,7 @@ import {
 } from '@taskcell/display';
 import type { IJobView, KernelCommMessage } from '@taskcell/display';
 import type { CommManager } from './comms';
+import type { IMessage } from './messages';
 import type { OutputRouter } from './output';
 import { isCardedJob } from '../pending-run';
 
@@ -19,11 +21,16 @@ import { isCardedJob } from '../pending-run';
  * Connects jobs to the frontend: the `taskcell` comm target streams every JobEvent and takes
  * commands (list, cancel, cancel-all); once attached, and without an open comm (no extension), a
  * top-level job that runs longer than `inlineDelay` gets an inline display in its cell, updated
- * in place.
+ * in place. A job that has ended is silent here whatever its pool still sends, except for the
+ * one notice that its body ignores its cancel, which also goes to the cell that started the job.
  */
 export class JobBridge implements IDisposable {
   private readonly subscriptions: IDisposable[] = [];
   private readonly inline = new Map<string, Private.IInline>();
+  /** Whoever follows the events that pass the gate: the open comms. */
+  private readonly followers = new Set<(event: IJobEvent) => void>();
+  private readonly gate = new Private.EndedJobs();
+  private subscribed = false;
   private disposed = false;
   private attached = false;
 
@@ -36,8 +43,9 @@ export class JobBridge implements IDisposable {
       comms.registerTarget(COMM_TARGET, (comm) => {
         const send = (m: KernelCommMessage): void => comm.send(m);
         send({ v: COMM_SCHEMA_VERSION, type: 'hello', jobs: core().getRunner().activeJobs() });
-        const sub = core().globalEvents.subscribe((event) => send({ v: COMM_SCHEMA_VERSION, type: 'event', event }));
-        this.subscriptions.push(sub);
+        const follow = (event: IJobEvent): void => send({ v: COMM_SCHEMA_VERSION, type: 'event', event });
+        this.followers.add(follow);
+        this.subscribe();
         return {
           onMessage: (data) => {
             const cmd = parseFrontendMessage(data);
@@ -49,7 +57,7 @@ export class JobBridge implements IDisposable {
             if (cmd.type === 'cancel-all') runner.cancelAll();
             send({ v: COMM_SCHEMA_VERSION, type: 'canceled', jobIds: ids, ...rid });
           },
-          onClose: () => sub.dispose(),
+          onClose: () => void this.followers.delete(follow),
         };
       }),
     );
@@ -59,7 +67,7 @@ export class JobBridge implements IDisposable {
   attach(): void {
     if (this.attached || this.disposed) return;
     this.attached = true;
-    this.subscriptions.push(core().globalEvents.subscribe((e) => this.onEvent(e)));
+    this.subscribe();
   }
 
   get isDisposed(): boolean {
@@ -73,15 +81,42 @@ export class JobBridge implements IDisposable {
     for (const s of this.subscriptions) s.dispose();
     for (const i of this.inline.values()) clearTimeout(i.timer);
     this.inline.clear();
+    this.followers.clear();
+    this.gate.clear();
+  }
+
+  /** One subscription to every job's events, gated once, for the inline displays and every comm. */
+  private subscribe(): void {
+    if (this.subscribed || this.disposed) return;
+    this.subscribed = true;
+    this.subscriptions.push(core().globalEvents.subscribe((e) => this.onGlobalEvent(e)));
+  }
+
+  private onGlobalEvent(event: IJobEvent): void {
+    if (!this.gate.admit(event, this.output.current)) return;
+    if (event.kind === 'cancel-ignored') this.reportCancelIgnored(event);
+    if (this.attached) this.onEvent(event);
+    for (const f of this.followers) f(event);
+  }
+
+  /** Say once, in the cell that started the job, that its task still runs after its cancel. */
+  private reportCancelIgnored(event: IJobEvent): void {
+    const parent = this.gate.parentOf(event);
+    this.output.publish(
+      'stream',
+      { name: 'stderr', text: `taskcell: ${event.notice ?? `job ${event.jobId} ignores its cancel`}\n` },
+      parent,
+    );
   }
 
   private onEvent(event: IJobEvent): void {
+    if (event.kind === 'cancel-ignored') return;
     const top = event.parentId === undefined;
     let entry = this.inline.get(top ? event.jobId : (event.parentId as string));
     if (!entry) {
       // Jobs of the notebook's run() show its live card (or none, by the caller's choice).
       if (!top || this.comms.hasOpen(COMM_TARGET) || isCardedJob(event.jobId)) return;
-      entry = { view: createJobView(event.jobId, event.task), parent: this.output.parent, shown: false, last: 0 };
+      entry = { view: createJobView(event.jobId, event.task), parent: this.output.current, shown: false, last: 0 };
       const e = entry;
       e.timer = setTimeout(() => this.render(e, true), this.options.inlineDelay ?? 250);
       e.timer.unref?.();
@@ -123,9 +158,70 @@ export namespace JobBridge {
 }
 
 namespace Private {
+  /** Jobs remembered after their end, so late events of theirs are dropped. */
+  const MAX_ENDED = 10_000;
+
+  /**
+   * The gate every job event passes: it drops whatever a job sends after its final state (a pool
+   * or task that keeps reporting), except one `cancel-ignored` notice, and remembers which cell
+   * started each top-level job so that notice reaches it.
+   */
+  export class EndedJobs {
+    private readonly ended = new Set<string>();
+    private readonly noticed = new Set<string>();
+    private readonly parents = new Map<string, IMessage | undefined>();
+
+    /** True when the event may be published; `parent` is the request running while it was emitted. */
+    admit(event: IJobEvent, parent: IMessage | undefined): boolean {
+      const id = event.jobId;
+      if (event.kind === 'cancel-ignored') {
+        if (this.noticed.has(id)) return false;
+        this.noticed.add(id);
+        return true;
+      }
+      if (this.ended.has(id)) {
+        // A job id given again to a new run (the `jobId` option) starts over; anything else is late.
+        if (event.kind !== 'state' || event.state !== 'QUEUED') return false;
+        this.ended.delete(id);
+        this.noticed.delete(id);
+        this.parents.delete(id);
+      }
+      if (event.parentId === undefined && !this.parents.has(id)) this.parents.set(id, parent);
+      if (event.kind === 'state' && event.state !== undefined && isFinal(event.state)) {
+        this.ended.add(id);
+        // Only a cancelled job may still send its notice; the others need not be remembered by cell.
+        if (event.state !== 'CANCELED') this.parents.delete(id);
+        if (this.ended.size > MAX_ENDED) this.forget();
+      }
+      return true;
+    }
+
+    /** The request that started a job (a step: its workflow). */
+    parentOf(event: IJobEvent): IMessage | undefined {
+      return this.parents.get(event.parentId ?? event.jobId);
+    }
+
+    clear(): void {
+      this.ended.clear();
+      this.noticed.clear();
+      this.parents.clear();
+    }
+
+    /** Drop the oldest half (a Set iterates in insertion order). */
+    private forget(): void {
+      let n = this.ended.size / 2;
+      for (const id of this.ended) {
+        if (n-- <= 0) break;
+        this.ended.delete(id);
+        this.noticed.delete(id);
+        this.parents.delete(id);
+      }
+    }
+  }
+
   export interface IInline {
     view: IJobView;
-    parent: import('./messages').IMessage | undefined;
+    parent: IMessage | undefined;
     shown: boolean;
     last: number;
     timer?: NodeJS.Timeout;

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { resolveImport } from './esm-resolve';
 
 /** The packages a cell always gets from the kernel itself, whatever the notebook's directory holds. */
@@ -15,6 +15,14 @@ export function ownPackageRoots(): Map<string, string> {
   return roots;
 }
 
+/**
+ * The node_modules folders the kernel's own modules resolve from, nearest first: where a notebook
+ * finds the packages taskcell ships (dockerode, tar, ...) when its own folder has none.
+ */
+export function kernelModuleDirs(): string[] {
+  return (require.resolve.paths('taskcell') ?? []).filter((d) => existsSync(d));
+}
+
 /** The compiler module tslab uses (the same instance, so patching its `sys` reaches tslab's converter). */
 export type TypeScriptModule = typeof import('@tslab/typescript-for-tslab');
 
@@ -27,22 +35,53 @@ export function loadTypeScript(): TypeScriptModule {
 /**
  * Make `import ... from "taskcell"` type-check from a notebook in any directory: paths under
  * `<cwd>/node_modules/<own package>` are served from the kernel's own packages, and `realpath`
- * maps them back so their own imports resolve beside them. Everything else is untouched, so the
- * notebook directory's own node_modules still resolve. Returns a function that undoes the patch.
+ * maps them back so their own imports resolve beside them. A package the notebook's directory
+ * does not have (no node_modules there at all, or not that package) is served from the kernel's
+ * installation (`fallbackDirs`), with its `@types`. The notebook directory's own packages still
+ * win. Returns a function that undoes the patch.
  */
-export function patchTypeResolution(ts: TypeScriptModule, cwd: string, roots: Map<string, string> = ownPackageRoots()): () => void {
+export function patchTypeResolution(
+  ts: TypeScriptModule,
+  cwd: string,
+  roots: Map<string, string> = ownPackageRoots(),
+  fallbackDirs: string[] = kernelModuleDirs(),
+): () => void {
   const sys = ts.sys;
-  const prefixes = [...roots].map(([name, root]) => ({
-    virtual: join(cwd, 'node_modules', ...name.split('/'))
-      .split(sep)
-      .join('/'),
-    root,
-  }));
-  const map = (p: string): string => {
+  const slashed = (p: string): string => p.split(sep).join('/');
+  const modules = slashed(join(cwd, 'node_modules'));
+  const prefixes = [...roots].map(([name, root]) => ({ virtual: slashed(join(cwd, 'node_modules', ...name.split('/'))), root }));
+  // Package (or scope) name -> where the kernel has it, or null when the notebook's directory has it or nobody does.
+  const fallbacks = new Map<string, string | null>();
+  const fallback = (name: string): string | null => {
+    let root = fallbacks.get(name);
+    if (root === undefined) {
+      root = null;
+      if (!existsSync(join(modules, name))) {
+        for (const dir of fallbackDirs) {
+          if (existsSync(join(dir, name))) {
+            root = slashed(join(dir, name));
+            break;
+          }
+        }
+      }
+      fallbacks.set(name, root);
+    }
+    return root;
+  };
+  const mapOwn = (p: string): string => {
     for (const { virtual, root } of prefixes) {
       if (p === virtual || p.startsWith(`${virtual}/`)) return root + p.slice(virtual.length);
     }
     return p;
+  };
+  const map = (p: string): string => {
+    const own = mapOwn(p);
+    if (own !== p || !p.startsWith(`${modules}/`)) return own;
+    const rest = p.slice(modules.length + 1);
+    const parts = rest.split('/');
+    const name = parts.slice(0, rest.startsWith('@') ? 2 : 1).join('/');
+    const root = fallback(name);
+    return root === null ? p : root + rest.slice(name.length);
   };
   const saved = {
     fileExists: sys.fileExists,
@@ -53,8 +92,16 @@ export function patchTypeResolution(ts: TypeScriptModule, cwd: string, roots: Ma
   };
   sys.fileExists = (p) => saved.fileExists.call(sys, map(p));
   sys.readFile = (p, enc) => saved.readFile.call(sys, map(p), enc);
-  sys.directoryExists = (p) => saved.directoryExists.call(sys, map(p)) || prefixes.some(({ virtual }) => virtual.startsWith(`${p}/`));
-  sys.getDirectories = (p) => saved.getDirectories.call(sys, map(p));
+  sys.directoryExists = (p) =>
+    saved.directoryExists.call(sys, map(p)) ||
+    prefixes.some(({ virtual }) => virtual.startsWith(`${p}/`)) ||
+    (p === modules && fallbackDirs.length > 0);
+  // Listing stays the notebook's own, so the kernel's @types are not all pulled into every cell;
+  // but where the notebook has no @types of its own, Node's types come from the kernel (as tslab's do).
+  sys.getDirectories = (p) => {
+    const own = saved.getDirectories.call(sys, mapOwn(p));
+    return p === `${modules}/@types` && own.length === 0 && fallback('@types/node') !== null ? ['node'] : own;
+  };
   const realpath = saved.realpath;
   if (realpath) sys.realpath = (p) => realpath.call(sys, map(p));
   return () => Object.assign(sys, saved);
@@ -68,6 +115,7 @@ export function patchTypeResolution(ts: TypeScriptModule, cwd: string, roots: Ma
  */
 export function createCellRequire(cwd: string): NodeJS.Require {
   const fromCwd = createRequire(join(cwd, '__taskcell_cell__.js'));
+  const fromKernel = createRequire(__filename);
   const own: Record<string, () => unknown> = {
     taskcell: () => require('../index'),
     '@taskcell/core': () => require('@taskcell/core'),
@@ -80,9 +128,17 @@ export function createCellRequire(cwd: string): NodeJS.Require {
     } catch (err) {
       // An ESM-only package whose exports have no `require` entry: resolve as `import` would, then load it (require(esm)).
       const code = (err as NodeJS.ErrnoException).code;
-      const file = code === 'ERR_PACKAGE_PATH_NOT_EXPORTED' || code === 'MODULE_NOT_FOUND' ? resolveImport(id, cwd) : undefined;
-      if (!file) throw err;
-      return fromCwd(file);
+      if (code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED' && code !== 'MODULE_NOT_FOUND') throw err;
+      const file = resolveImport(id, cwd);
+      if (file) return fromCwd(file);
+      // Not in the notebook's directory: a package the kernel ships (dockerode, tar, ...), from its installation.
+      try {
+        return fromKernel(id);
+      } catch {
+        const own = resolveImport(id, __dirname);
+        if (!own) throw err;
+        return fromKernel(own);
+      }
     }
   };
   const req = load as NodeJS.Require;

@@ -95,9 +95,9 @@ export class KernelProtocol {
     }
   }
 
-  /** The reply to an execute_request the server aborts after an earlier error. */
+  /** The reply to an execute_request the server aborts after an earlier error: it never ran, so it has no count (as ipykernel). */
   abortedReply(): ReplyContent {
-    return { status: 'aborted', execution_count: this.executionCount };
+    return { status: 'aborted', execution_count: null };
   }
 
   /** Interrupt: end an awaiting cell and cancel every running job (the SIGINT handler calls this too). */
@@ -168,7 +168,7 @@ export class KernelProtocol {
     } catch (err) {
       if (err instanceof InterruptedError) core().getRunner().cancelAll();
       if (storeHistory) this.history.add(count, code);
-      const e = Private.errorContent(err);
+      const e = errorContent(err);
       if (!silent) out.publish('error', e, msg);
       return { reply: { status: 'error', execution_count: count, ...e, user_expressions: {} }, abortQueue: c.stop_on_error !== false };
     }
@@ -182,7 +182,7 @@ export class KernelProtocol {
         const r = await this.options.executor.execute(`(${String(expr)})`, true);
         out[name] = { status: 'ok', data: bundleOf(r.value), metadata: {} };
       } catch (err) {
-        out[name] = { status: 'error', ...Private.errorContent(err) };
+        out[name] = { status: 'error', ...errorContent(err) };
       }
     }
     return out;
@@ -273,24 +273,25 @@ namespace Private {
     const m = /^\?\s*([\w$.]+)$/.exec(t) ?? /^([\w$.]+)\s*\?$/.exec(t);
     return m ? { code: m[1], pos: m[1].length } : undefined;
   }
+}
 
-  export function errorContent(err: unknown): { ename: string; evalue: string; traceback: string[] } {
-    if (err instanceof Error) {
-      const ename = err instanceof TaskcellError ? `${err.name} [${err.code}]` : err.name || 'Error';
-      const evalue = err.message;
-      const frames = (err.stack ?? '')
-        .split('\n')
-        .slice(1)
-        .filter((l) => /^\s+at /.test(l) && !/node:internal|node:vm|[\\/]kernel[\\/](lib|src)[\\/]jupyter[\\/]/.test(l));
-      return { ename, evalue, traceback: [`${ename}: ${evalue}`, ...frames] };
-    }
-    const evalue = (() => {
-      try {
-        return typeof err === 'string' ? err : (JSON.stringify(err) ?? String(err));
-      } catch {
-        return String(err);
-      }
-    })();
-    return { ename: 'Thrown', evalue, traceback: [`Uncaught ${evalue}`] };
+/** The content of an `error` message (and of a failed reply) for a thrown value. */
+export function errorContent(err: unknown): { ename: string; evalue: string; traceback: string[] } {
+  if (err instanceof Error) {
+    const ename = err instanceof TaskcellError ? `${err.name} [${err.code}]` : err.name || 'Error';
+    const evalue = err.message;
+    const frames = (err.stack ?? '')
+      .split('\n')
+      .slice(1)
+      .filter((l) => /^\s+at /.test(l) && !/node:internal|node:vm|node:async_hooks|[\\/]kernel[\\/](lib|src)[\\/]jupyter[\\/]/.test(l));
+    return { ename, evalue, traceback: [`${ename}: ${evalue}`, ...frames] };
   }
+  const evalue = (() => {
+    try {
+      return typeof err === 'string' ? err : (JSON.stringify(err) ?? String(err));
+    } catch {
+      return String(err);
+    }
+  })();
+  return { ename: 'Thrown', evalue, traceback: [`Uncaught ${evalue}`] };
 }

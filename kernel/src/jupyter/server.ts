@@ -7,7 +7,7 @@ import { Wire } from './wire';
 import type { IIncoming } from './wire';
 import { createMessage, endpoint, replyType } from './messages';
 import type { IConnectionInfo, IMessage } from './messages';
-import { KernelProtocol } from './protocol';
+import { KernelProtocol, errorContent } from './protocol';
 import type { IOutcome } from './protocol';
 import { Executor } from './executor';
 import { OutputRouter } from './output';
@@ -22,8 +22,11 @@ import { kernelLog } from './log';
 /**
  * The kernel process: owns the shell socket, the I/O thread (heartbeat, control, stdin, and
  * IOPub, so output leaves even while a cell blocks this thread), message
- * signatures, and busy/idle framing around every request. Requests go to the KernelProtocol one
- * at a time; control requests are served between shell requests.
+ * signatures, and busy/idle framing around every request. Execute requests go to the
+ * KernelProtocol one at a time; while one awaits, the other shell requests (comm messages from
+ * the Tasks panel, completion, inspection, kernel info) are served at once, so a Cancel is heard.
+ * Control requests are served as they come. Each request runs in its own async context, so late
+ * output and unhandled rejections reach the cell whose work made them.
  */
 export class KernelServer {
   private readonly wire: Wire;
@@ -39,6 +42,8 @@ export class KernelServer {
   private shellQueue: IIncoming[] = [];
   private shellBusy = false;
   private current: IIncoming | undefined;
+  /** The execute_request being served, while its cell runs or awaits. */
+  private executing: IIncoming | undefined;
   private closed = false;
   private malformed = 0;
   private lastInterrupt = 0;
@@ -48,6 +53,10 @@ export class KernelServer {
     if (Date.now() - this.lastInterrupt < 500) return;
     this.lastInterrupt = Date.now();
     this.protocol.interrupt();
+  };
+  /** An unhandled rejection or uncaught exception is shown as an error in the cell whose work threw it. */
+  private readonly onUncaught = (err: unknown): void => {
+    if (!this.closed) this.output.publish('error', errorContent(err));
   };
   private warmTimer: NodeJS.Timeout | undefined;
   private resolveFinished: () => void = () => undefined;
@@ -91,6 +100,8 @@ export class KernelServer {
     this.output.install();
     (globalThis as Record<symbol, unknown>)[INPUT_READER] = (prompt: string, password: boolean) => this.readInput(prompt, password);
     process.on('SIGINT', this.onSigint);
+    process.on('unhandledRejection', this.onUncaught);
+    process.on('uncaughtException', this.onUncaught);
     this.publish('status', { execution_state: 'starting' }, undefined);
     void this.serveShell();
     // Load the compiler once the kernel answers, so start-up is not held up by it.
@@ -103,6 +114,8 @@ export class KernelServer {
     this.closed = true;
     clearTimeout(this.warmTimer);
     process.off('SIGINT', this.onSigint);
+    process.off('unhandledRejection', this.onUncaught);
+    process.off('uncaughtException', this.onUncaught);
     delete (globalThis as Record<symbol, unknown>)[INPUT_READER];
     const steps: Array<() => unknown> = [
       () => (this.executor.isWarm ? core().getRunner().cancelAll() : 0),
@@ -170,8 +183,11 @@ export class KernelServer {
       for await (const frames of this.shell) {
         const incoming = this.decode(frames, 'shell');
         if (!incoming) continue;
-        this.shellQueue.push(incoming);
-        if (!this.shellBusy) void this.drainShell();
+        if (this.executing && incoming.msg.header.msg_type !== 'execute_request') void this.serveAside(incoming);
+        else {
+          this.shellQueue.push(incoming);
+          if (!this.shellBusy) void this.drainShell();
+        }
       }
     } catch (err) {
       if (!this.closed) kernelLog(`shell: ${String(err)}`);
@@ -194,7 +210,23 @@ export class KernelServer {
     try {
       while (this.shellQueue.length > 0 && !this.closed) {
         const incoming = this.shellQueue.shift() as IIncoming;
-        const outcome = await this.serve(incoming, 'shell');
+        if (incoming.msg.header.msg_type !== 'execute_request') {
+          await this.serve(incoming, 'shell');
+          continue;
+        }
+        this.executing = incoming;
+        let outcome: IOutcome;
+        try {
+          const served = this.serve(incoming, 'shell');
+          // Requests that came in behind this execute are served while it awaits; later executes wait.
+          for (const waiting of this.shellQueue.filter((m) => m.msg.header.msg_type !== 'execute_request')) {
+            this.shellQueue.splice(this.shellQueue.indexOf(waiting), 1);
+            void this.serveAside(waiting);
+          }
+          outcome = await served;
+        } finally {
+          this.executing = undefined;
+        }
         if (outcome.abortQueue) await this.abortQueuedExecutes();
       }
     } finally {
@@ -219,6 +251,17 @@ export class KernelServer {
     this.shellQueue.unshift(...rest);
   }
 
+  /**
+   * Serve a shell request while an execute awaits. Its busy/idle go under its own parent; then
+   * the kernel says busy again under the execute, so frontends do not show an idle kernel while
+   * the cell still runs.
+   */
+  private async serveAside(incoming: IIncoming): Promise<void> {
+    await this.serve(incoming, 'shell', true);
+    const executing = this.executing;
+    if (executing && !this.closed) this.publish('status', { execution_state: 'busy' }, executing.msg);
+  }
+
   private onIoMessage(m: FromIoThread): void {
     if (m.kind === 'log') kernelLog(m.text);
     else if (m.kind === 'control') {
@@ -230,10 +273,10 @@ export class KernelServer {
     }
   }
 
-  private async serve(incoming: IIncoming, channel: 'shell' | 'control'): Promise<IOutcome> {
+  private async serve(incoming: IIncoming, channel: 'shell' | 'control', aside = false): Promise<IOutcome> {
     const { msg } = incoming;
     const previous = this.current;
-    if (channel === 'shell') {
+    if (channel === 'shell' && !aside) {
       this.current = incoming;
       this.output.parent = msg;
     }
@@ -241,7 +284,11 @@ export class KernelServer {
     let outcome: IOutcome = {};
     try {
       if (msg.header.msg_type === 'execute_request' && !this.executor.isWarm) this.warmNow();
-      outcome = await this.protocol.handle(msg, { channel });
+      // Shell requests run in their own async context (what they start prints under them). Control
+      // requests (interrupt, shutdown) start nothing and stay outside, so the shutdown that closes
+      // everything does not run inside one.
+      const handle = () => this.protocol.handle(msg, { channel });
+      outcome = await (channel === 'shell' ? this.output.run(msg, handle) : handle());
     } catch (err) {
       kernelLog(`${msg.header.msg_type} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       outcome = { reply: { status: 'error', ename: 'KernelError', evalue: String(err), traceback: [String(err)] } };
@@ -249,7 +296,7 @@ export class KernelServer {
     this.output.flush();
     if (outcome.reply) await this.reply(incoming, channel, outcome.reply);
     this.publish('status', { execution_state: 'idle' }, msg);
-    if (channel === 'shell') this.current = previous;
+    if (channel === 'shell' && !aside) this.current = previous;
     if (outcome.shutdown) {
       await this.close();
       this.resolveFinished();

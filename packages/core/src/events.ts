@@ -35,7 +35,7 @@ export interface IArtifactRef {
 export interface IJobEvent {
   v: typeof JOB_EVENT_VERSION;
   /** What kind of event. */
-  kind: 'state' | 'progress' | 'log' | 'artifact' | 'cache' | 'output';
+  kind: 'state' | 'progress' | 'log' | 'artifact' | 'cache' | 'output' | 'cancel-ignored';
   jobId: string;
   /** The workflow job this job is a step of. */
   parentId?: string;
@@ -63,6 +63,11 @@ export interface IJobEvent {
   place?: IJobPlace;
   /** Kind `state` when a workflow starts: its steps and the edges between them, for drawing the DAG. */
   dag?: { steps: string[]; edges: Array<[string, string]> };
+  /**
+   * Kind `cancel-ignored`, the one event after a job's final state: its body still runs in this
+   * process a while after its cancel, because it does not heed its signal. Says so in words.
+   */
+  notice?: string;
 }
 
 /** A receiver of job events. */

@@ -56,6 +56,8 @@ export class Job implements ITaskContext {
   private _reason: unknown;
   private children: Set<{ abort(reason: unknown): void }> | undefined;
   private abortHook: ((reason: unknown) => void) | undefined;
+  private _ended = false;
+  private cancelIgnored = false;
 
   constructor(opts: IJobOptions) {
     this.opts = opts;
@@ -120,6 +122,7 @@ export class Job implements ITaskContext {
   to(state: JobState, extra?: { error?: ISerializedError }): void {
     assertTransition(this._state, state, this.jobId);
     this._state = state;
+    if (isFinal(state)) this._ended = true;
     if (!this.observed) return;
     const ev = this.event('state');
     ev.state = state;
@@ -127,6 +130,21 @@ export class Job implements ITaskContext {
     if (extra?.error) ev.error = extra.error;
     if (state === 'RUNNING' || state === 'QUEUED') ev.place = this.opts.place ?? { kind: 'in-process' };
     this.emit(ev);
+  }
+
+  /** True once the job reached its final state; its progress, logs, outputs and artifacts are then dropped. */
+  get ended(): boolean {
+    return this._ended;
+  }
+
+  /**
+   * Tell listeners, once, that the job's body still runs after its final state (a cancelled task
+   * that ignores its signal): the one event a job sends after it ended.
+   */
+  reportCancelIgnored(notice: string): void {
+    if (this.cancelIgnored) return;
+    this.cancelIgnored = true;
+    if (this.observed) this.emit(Object.assign(this.event('cancel-ignored'), { notice }));
   }
 
   get tempdir(): string {
@@ -142,6 +160,7 @@ export class Job implements ITaskContext {
   }
 
   progress(current: number, total: number, message?: string): void {
+    if (this._ended) return;
     this.lastProgress = message === undefined ? { current, total } : { current, total, message };
     if (!this.observed) return;
     const ev = this.event('progress');
@@ -155,6 +174,7 @@ export class Job implements ITaskContext {
 
   /** Record a line of output on a stream. */
   writeLog(stream: 'stdout' | 'stderr' | 'log', text: string): void {
+    if (this._ended) return;
     for (const line of text.split(/\r?\n/)) {
       if (line === '' && text.endsWith('\n')) continue;
       if (this.logs.length < Private.MAX_LOG_LINES) this.logs.push(line);
@@ -167,6 +187,7 @@ export class Job implements ITaskContext {
   }
 
   artifact(path: string, name?: string): void {
+    if (this._ended) return;
     const ref: IArtifactRef = { name: name ?? path.split(/[\\/]/).pop() ?? path, path };
     this.artifacts.push(ref);
     this.report('artifact', { artifact: ref });
@@ -189,7 +210,7 @@ export class Job implements ITaskContext {
 
   /** Emit an event of this kind with these fields, if anyone listens. */
   private report(kind: IJobEvent['kind'], fields: Partial<IJobEvent>): void {
-    if (!this.observed) return;
+    if (this._ended || !this.observed) return;
     this.emit(Object.assign(this.event(kind), fields));
   }
 

@@ -13,7 +13,8 @@ import {
   toTaskcellError,
 } from './errors';
 import type { IErrorContext } from './errors';
-import type { IArtifactRef, IJobPlace, JobEventListener } from './events';
+import { JOB_EVENT_VERSION, globalEvents } from './events';
+import type { IArtifactRef, IJobEvent, IJobPlace, JobEventListener } from './events';
 import { Job } from './job';
 import { FormatRegistry } from './formats/registry';
 import { ModeRegistry } from './modes/registry';
@@ -214,14 +215,19 @@ export class Runner {
     const outer = options.signal;
     if (outer?.aborted) return Promise.reject(toError(outer.reason));
     // A pool with a cancel hook is told by id; otherwise it gets a signal of its own for this job.
-    let abort: (reason: unknown) => void;
+    let cancel: (reason: unknown) => void;
     let signal: AbortSignal | undefined;
-    if (pool.cancel) abort = (reason) => pool.cancel!(jobId, toError(reason));
+    if (pool.cancel) cancel = (reason) => pool.cancel!(jobId, toError(reason));
     else {
       const controller = new AbortController();
-      abort = (reason) => controller.abort(toError(reason));
+      cancel = (reason) => controller.abort(toError(reason));
       signal = controller.signal;
     }
+    let cancelled = false;
+    const abort = (reason: unknown): void => {
+      cancelled = true;
+      cancel(reason);
+    };
     const onOuter = () => abort(outer!.reason);
     outer?.addEventListener('abort', onOuter, { once: true });
     this.remote.set(jobId, abort);
@@ -235,11 +241,19 @@ export class Runner {
     });
     // Adopted once the pool knows the job, so a parent that was already cancelled cancels it at once.
     const unadopt = options.parentJob?.adopt({ abort });
-    return running.finally(() => {
-      this.remote.delete(jobId);
-      outer?.removeEventListener('abort', onOuter);
-      unadopt?.();
-    });
+    const started = Date.now();
+    return running
+      .catch((err: unknown) => {
+        // A pool drops a job it was told to cancel, and what the job still says where it ran with it:
+        // the job's end is announced here, once for every pool.
+        if (cancelled && err instanceof CanceledError) Private.announceCanceled(task, jobId, options, started);
+        throw err;
+      })
+      .finally(() => {
+        this.remote.delete(jobId);
+        outer?.removeEventListener('abort', onOuter);
+        unadopt?.();
+      });
   }
 
   /** Check a task once: its mode exists, its ports' types and formats are registered, its mode agrees. */
@@ -343,14 +357,36 @@ export class Runner {
         } else reject(this.fail(job, err, Private.where(task, options)));
       };
       let settled = false;
-      job.onAbort((reason) => settle(reason));
+      let flowing = false;
+      let stray: NodeJS.Timeout | undefined;
+      job.onAbort((reason) => {
+        settle(reason);
+        // A task body in this process can only stop itself: one that has not within a second ignores its signal.
+        if (flowing && task.mode === 'javascript') {
+          stray = setTimeout(() => {
+            if (flowing) job.reportCancelIgnored(Private.cancelIgnoredNotice(task, job));
+          }, Private.CANCEL_GRACE);
+          stray.unref?.();
+        }
+      });
       if (job.aborted) return settle(job.abortReason);
       try {
         job.to('QUEUED');
         job.to('RUNNING');
+        flowing = true;
+        const flowEnded = () => {
+          flowing = false;
+          if (stray) clearTimeout(stray);
+        };
         this.flow(task, mode, job, rawInputs, options).then(
-          (r) => settle(undefined, r),
-          (e) => settle(e),
+          (r) => {
+            flowEnded();
+            settle(undefined, r);
+          },
+          (e) => {
+            flowEnded();
+            settle(e);
+          },
         );
       } catch (err) {
         settle(err);
@@ -657,6 +693,34 @@ export namespace Runner {
 }
 
 namespace Private {
+  /** Milliseconds a cancelled task body in this process has to stop before it is reported as ignoring its cancel. */
+  export const CANCEL_GRACE = 1000;
+
+  export function cancelIgnoredNotice(task: ITaskSpec, job: Job): string {
+    return (
+      `Task ${task.name ? `"${task.name}" ` : ''}(job ${job.jobId}) is still running in the kernel ${CANCEL_GRACE / 1000} s after it was cancelled: ` +
+      'it ignores its cancel signal (ctx.signal). Interrupt the kernel to stop the cells waiting on it, and restart the kernel to stop the task.'
+    );
+  }
+
+  /** Tell the listeners of a pooled job that it ended CANCELED. */
+  export function announceCanceled(task: ITaskSpec, jobId: string, options: IResolvedRunOptions, started: number): void {
+    if (options.onEvent === undefined && !globalEvents.hasListeners) return;
+    const time = Date.now();
+    const ev: IJobEvent = { v: JOB_EVENT_VERSION, kind: 'state', jobId, time, state: 'CANCELED', elapsed: time - started };
+    if (options.parentId !== undefined) ev.parentId = options.parentId;
+    if (options.step !== undefined) ev.step = options.step;
+    if (task.name !== undefined) ev.task = task.name;
+    if (options.onEvent) {
+      try {
+        options.onEvent(ev);
+      } catch (err) {
+        process.emitWarning(`taskcell: an onEvent listener threw: ${String(err)}`);
+      }
+    }
+    globalEvents.emit(ev);
+  }
+
   /** The error context of a job: its task and step. */
   export function where(task: ITaskSpec, options: IResolvedRunOptions): IErrorContext {
     const ctx: IErrorContext = {};

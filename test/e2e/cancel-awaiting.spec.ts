@@ -1,0 +1,228 @@
+/// <reference lib="dom" />
+/**
+ * Cancel while a cell awaits, end to end: in a real JupyterLab with the taskcell kernel, in
+ * Debian's Chromium driven by playwright-core, `await run(slow, {})` is cancelled by the Tasks
+ * panel's Cancel while the cell still shows `[*]`, and the cell ends with the CanceledError within a
+ * second; a task that ignores its cancel gets a notice and an Interrupt button on its row.
+ * Screenshots go to test-results/.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { ROOT, checkVenv, failureLogs, openBrowser, startLab } from './jupyterlab';
+import type { IBrowser, ILab } from './jupyterlab';
+
+const RESULTS = join(ROOT, 'test-results');
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- the page's `window.jupyterapp` is JupyterLab's untyped global */
+type AnyWindow = { jupyterapp: any; __tcCancel: any };
+
+/** The notebook: a task that waits a minute unless cancelled, and a cell that awaits it. */
+const NOTEBOOK = {
+  cells: [
+    {
+      cell_type: 'code',
+      execution_count: null,
+      metadata: {},
+      outputs: [],
+      source: [
+        'import { task, run } from "taskcell";\n',
+        'const slow = task({ name: "slow", inputs: {}, outputs: { n: "number" } }, async (_i, ctx) => {\n',
+        '  await new Promise((r, j) => { const t = setTimeout(r, 60000); ctx.signal.addEventListener("abort", () => { clearTimeout(t); j(ctx.signal.reason); }); });\n',
+        '  return 1;\n',
+        '});',
+      ],
+    },
+    { cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: ['await run(slow, {})'] },
+    {
+      cell_type: 'code',
+      execution_count: null,
+      metadata: {},
+      outputs: [],
+      source: [
+        'const stubborn = task({ name: "stubborn", inputs: {}, outputs: { n: "number" } }, async (_i, ctx) => {\n',
+        '  for (let i = 1; i <= 300; i++) { await new Promise((r) => setTimeout(r, 100)); ctx.progress(i, 300); }\n',
+        '  return 1;\n',
+        '});\n',
+        'const going = run(stubborn, {});\n',
+        'going.catch(() => undefined);',
+      ],
+    },
+    { cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: ['await new Promise((r) => setTimeout(r, 120000))'] },
+  ],
+  metadata: { kernelspec: { name: 'taskcell', display_name: 'TypeScript (taskcell)', language: 'typescript' } },
+  nbformat: 4,
+  nbformat_minor: 5,
+};
+
+describe('Cancel from the Tasks panel while the cell awaits', () => {
+  let lab: ILab;
+  let browser: IBrowser;
+  let page: Page;
+  let root: string;
+  let passed = false;
+
+  beforeAll(async () => {
+    checkVenv();
+    mkdirSync(RESULTS, { recursive: true });
+    root = mkdtempSync(join(tmpdir(), 'taskcell-e2e-cancel-'));
+    writeFileSync(join(root, 'cancel.ipynb'), JSON.stringify(NOTEBOOK, null, 1));
+    lab = await startLab(root);
+    browser = await openBrowser({ width: 1400, height: 900 });
+    page = browser.page;
+  }, 120_000);
+
+  afterEach(async () => {
+    if (passed) return;
+    await page?.screenshot({ path: join(RESULTS, 'cancel-awaiting-failure.png') }).catch(() => undefined);
+    console.log(failureLogs(browser?.log ?? [], lab));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await lab?.stop();
+    if (root) rmSync(root, { recursive: true, force: true });
+  }, 60_000);
+
+  /** Run cell `index` (without waiting for it). */
+  const startCell = (index: number): Promise<void> =>
+    page.evaluate((i) => {
+      const app = (window as unknown as AnyWindow).jupyterapp;
+      app.shell.currentWidget.content.activeCellIndex = i;
+      void app.commands.execute('notebook:run-cell');
+    }, index);
+
+  const prompt = (index: number): Promise<string> =>
+    page.evaluate(
+      (i) =>
+        (window as unknown as AnyWindow).jupyterapp.shell.currentWidget.content.widgets[i].node.querySelector('.jp-InputPrompt')
+          ?.textContent ?? '',
+      index,
+    );
+
+  it('clicking Cancel on the awaited job ends the cell within a second with the error shown', async () => {
+    await page.goto(`${lab.url}/lab/tree/cancel.ipynb?token=${lab.token}`);
+    await page.waitForFunction(
+      () => {
+        const w = (window as unknown as AnyWindow).jupyterapp?.shell?.currentWidget;
+        const kernel = w?.sessionContext?.session?.kernel;
+        return kernel?.name === 'taskcell' && kernel.status === 'idle' && w.content?.widgets?.length > 1;
+      },
+      null,
+      { timeout: 90_000, polling: 250 },
+    );
+    await page.evaluate(() => (window as unknown as AnyWindow).jupyterapp.commands.execute('taskcell:open-tasks').then(() => undefined));
+    await page.waitForSelector('.tc-TasksPanel', { state: 'visible' });
+
+    await startCell(0);
+    await page.waitForFunction(
+      () => {
+        const w = (window as unknown as AnyWindow).jupyterapp.shell.currentWidget;
+        return w.content.widgets[0].model.executionCount !== null && w.sessionContext.session.kernel.status === 'idle';
+      },
+      null,
+      { timeout: 60_000, polling: 100 },
+    );
+
+    await startCell(1);
+    const row = page.locator('.tc-TasksPanel-list > .tc-job-row[data-state="RUNNING"]').filter({
+      has: page.locator('.tc-job-summary > .tc-job-name', { hasText: /^slow$/ }),
+    });
+    await row.waitFor({ timeout: 30_000 });
+    // The cell is still running: its prompt shows [*] and the kernel is busy.
+    expect(await prompt(1)).toContain('[*]');
+    await page.screenshot({ path: join(RESULTS, 'cancel-awaiting-running.png') });
+
+    // Click Cancel in the page and time, in the page, until the cell shows the error and a count.
+    await page.evaluate(() => {
+      const w = (window as unknown as AnyWindow).jupyterapp.shell.currentWidget;
+      const cell = w.content.widgets[1];
+      const state: { clicked: number; ended?: number } = { clicked: 0 };
+      const obs = new MutationObserver(() => {
+        const error = cell.node.querySelector('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]');
+        const promptText = cell.node.querySelector('.jp-InputPrompt')?.textContent ?? '';
+        if (state.ended === undefined && error && /\[\d+\]/.test(promptText)) {
+          state.ended = performance.now();
+          obs.disconnect();
+        }
+      });
+      obs.observe(cell.node, { subtree: true, childList: true, characterData: true });
+      (window as unknown as AnyWindow).__tcCancel = state;
+      const rows = [...document.querySelectorAll('.tc-TasksPanel-list > .tc-job-row')] as HTMLElement[];
+      const slow = rows.find(
+        (r) => r.querySelector('.tc-job-summary > .tc-job-name')?.textContent === 'slow' && r.dataset.state === 'RUNNING',
+      );
+      state.clicked = performance.now();
+      (slow!.querySelector('.tc-cancel') as HTMLButtonElement).click();
+    });
+    await page.waitForFunction(() => (window as unknown as AnyWindow).__tcCancel.ended !== undefined, null, {
+      timeout: 10_000,
+      polling: 50,
+    });
+    const { clicked, ended } = (await page.evaluate(() => (window as unknown as AnyWindow).__tcCancel)) as {
+      clicked: number;
+      ended: number;
+    };
+    console.log(`cancel to error shown: ${(ended - clicked).toFixed(0)} ms`);
+    expect(ended - clicked).toBeLessThanOrEqual(1000);
+
+    const error = await page.evaluate(
+      () =>
+        (window as unknown as AnyWindow).jupyterapp.shell.currentWidget.content.widgets[1].node.querySelector(
+          '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]',
+        )?.textContent ?? '',
+    );
+    expect(error).toMatch(/CanceledError/);
+    expect(error).toMatch(/cancelled/);
+    await row.waitFor({ state: 'detached', timeout: 10_000 });
+    await page.waitForSelector('.tc-TasksPanel-list > .tc-job-row[data-state="CANCELED"]');
+    await page.screenshot({ path: join(RESULTS, 'cancel-awaiting.png') });
+    passed = true;
+  }, 240_000);
+
+  it('a task that ignores its cancel gets a notice and an Interrupt button on its row, which interrupts the kernel', async () => {
+    passed = false;
+    await startCell(2);
+    const row = page.locator('.tc-TasksPanel-list > .tc-job-row').filter({
+      has: page.locator('.tc-job-summary > .tc-job-name', { hasText: /^stubborn$/ }),
+    });
+    await row.and(page.locator('[data-state="RUNNING"]')).waitFor({ timeout: 30_000 });
+    await row.locator('.tc-cancel').click();
+    await row.and(page.locator('[data-state="CANCELED"]')).waitFor({ timeout: 5_000 });
+    // A second later the kernel says the task still runs: on the row, and in the cell that started it.
+    const notice = row.locator('.tc-job-notice');
+    await notice.waitFor({ state: 'visible', timeout: 5_000 });
+    expect(await notice.textContent()).toMatch(/still running in the kernel .* ignores its cancel signal/);
+    const cellText = await page.evaluate(
+      () => (window as unknown as AnyWindow).jupyterapp.shell.currentWidget.content.widgets[2].node.textContent as string,
+    );
+    expect(cellText).toMatch(/ignores its cancel signal/);
+
+    // A cell awaits; the row's Interrupt button interrupts the kernel, which ends that cell.
+    await startCell(3);
+    await page.waitForFunction(
+      () =>
+        (
+          (window as unknown as AnyWindow).jupyterapp.shell.currentWidget.content.widgets[3].node.querySelector('.jp-InputPrompt')
+            ?.textContent ?? ''
+        ).includes('[*]'),
+      null,
+      { timeout: 10_000, polling: 100 },
+    );
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(RESULTS, 'cancel-ignored.png') });
+    await row.locator('.tc-interrupt').click();
+    await page.waitForFunction(
+      () =>
+        /InterruptedError/.test(
+          (window as unknown as AnyWindow).jupyterapp.shell.currentWidget.content.widgets[3].node.querySelector(
+            '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]',
+          )?.textContent ?? '',
+        ),
+      null,
+      { timeout: 10_000, polling: 100 },
+    );
+    passed = true;
+  }, 120_000);
+});
