@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ROOT, checkVenv, failureLogs, openBrowser, startLab } from './jupyterlab';
+import { ROOT, checkVenv, failureLogs, openBrowser, openNotebook, runCell, startCell, startLab } from './jupyterlab';
 import type { IBrowser, ILab } from './jupyterlab';
 
 const RESULTS = join(ROOT, 'test-results');
@@ -85,14 +85,6 @@ describe('Cancel from the Tasks panel while the cell awaits', () => {
     if (root) rmSync(root, { recursive: true, force: true });
   }, 60_000);
 
-  /** Run cell `index` (without waiting for it). */
-  const startCell = (index: number): Promise<void> =>
-    page.evaluate((i) => {
-      const app = (window as unknown as AnyWindow).jupyterapp;
-      app.shell.currentWidget.content.activeCellIndex = i;
-      void app.commands.execute('notebook:run-cell');
-    }, index);
-
   const prompt = (index: number): Promise<string> =>
     page.evaluate(
       (i) =>
@@ -102,30 +94,13 @@ describe('Cancel from the Tasks panel while the cell awaits', () => {
     );
 
   it('clicking Cancel on the awaited job ends the cell within a second with the error shown', async () => {
-    await page.goto(`${lab.url}/lab/tree/cancel.ipynb?token=${lab.token}`);
-    await page.waitForFunction(
-      () => {
-        const w = (window as unknown as AnyWindow).jupyterapp?.shell?.currentWidget;
-        const kernel = w?.sessionContext?.session?.kernel;
-        return kernel?.name === 'taskcell' && kernel.status === 'idle' && w.content?.widgets?.length > 1;
-      },
-      null,
-      { timeout: 90_000, polling: 250 },
-    );
+    await openNotebook(page, lab, 'cancel.ipynb');
     await page.evaluate(() => (window as unknown as AnyWindow).jupyterapp.commands.execute('taskcell:open-tasks').then(() => undefined));
     await page.waitForSelector('.tc-TasksPanel', { state: 'visible' });
 
-    await startCell(0);
-    await page.waitForFunction(
-      () => {
-        const w = (window as unknown as AnyWindow).jupyterapp.shell.currentWidget;
-        return w.content.widgets[0].model.executionCount !== null && w.sessionContext.session.kernel.status === 'idle';
-      },
-      null,
-      { timeout: 60_000, polling: 100 },
-    );
+    await runCell(page, 0, 60_000);
 
-    await startCell(1);
+    await startCell(page, 1);
     const row = page.locator('.tc-TasksPanel-list > .tc-job-row[data-state="RUNNING"]').filter({
       has: page.locator('.tc-job-summary > .tc-job-name', { hasText: /^slow$/ }),
     });
@@ -183,7 +158,7 @@ describe('Cancel from the Tasks panel while the cell awaits', () => {
 
   it('a task that ignores its cancel gets a notice and an Interrupt button on its row, which interrupts the kernel', async () => {
     passed = false;
-    await startCell(2);
+    await startCell(page, 2);
     const row = page.locator('.tc-TasksPanel-list > .tc-job-row').filter({
       has: page.locator('.tc-job-summary > .tc-job-name', { hasText: /^stubborn$/ }),
     });
@@ -200,7 +175,7 @@ describe('Cancel from the Tasks panel while the cell awaits', () => {
     expect(cellText).toMatch(/ignores its cancel signal/);
 
     // A cell awaits; the row's Interrupt button interrupts the kernel, which ends that cell.
-    await startCell(3);
+    await startCell(page, 3);
     await page.waitForFunction(
       () =>
         (

@@ -6,13 +6,12 @@
  * from CSV, a tree from Newick, a graph and a PNG image). Screenshots of the card in the light and
  * dark themes go to test-results/.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import type { BrowserContext, Page } from 'playwright-core';
-import { CHROMIUM_ARGS, ROOT, checkVenv, startLab } from './jupyterlab';
-import type { ILab } from './jupyterlab';
+import type { Page } from 'playwright-core';
+import { ROOT, checkVenv, failureLogs, openBrowser, openNotebook, runCell, startLab, writeNotebook } from './jupyterlab';
+import type { IBrowser, ILab } from './jupyterlab';
 
 const RESULTS = join(ROOT, 'test-results');
 
@@ -29,7 +28,7 @@ const CELLS = [
     '  const i = 4 * (y * w + x), inside = (x - 60) ** 2 + (y - 30) ** 2 < 300;',
     '  rgba.set(inside ? [240, 180, 40, 255] : [30 + x * 2, 80 + y, 200 - x, 255], i);',
     '}',
-    'const png = getRunner().formats.convert("image", "pil", "png", { width: w, height: h, channels: 4 as const, data: rgba }) as Uint8Array;',
+    'const png = getRunner().formats.convert("image", "pil", "png", { width: w, height: h, channels: 4, data: rgba }) as Uint8Array;',
     'const survey = task({',
     '  name: "survey",',
     '  inputs: { n: "number" },',
@@ -47,87 +46,37 @@ const CELLS = [
 
 describe('job card in JupyterLab', () => {
   let lab: ILab;
-  let context: BrowserContext;
+  let browser: IBrowser;
   let page: Page;
   let root: string;
-  let profile: string;
-  const browserLog: string[] = [];
   let passed = false;
 
   beforeAll(async () => {
     checkVenv();
     mkdirSync(RESULTS, { recursive: true });
     root = mkdtempSync(join(tmpdir(), 'taskcell-e2e-card-'));
-    const notebook = {
-      cells: CELLS.map((source) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source })),
-      metadata: {
-        kernelspec: { display_name: 'TypeScript (taskcell)', language: 'typescript', name: 'taskcell' },
-        language_info: { name: 'typescript' },
-      },
-      nbformat: 4,
-      nbformat_minor: 5,
-    };
-    writeFileSync(join(root, 'card.ipynb'), JSON.stringify(notebook));
+    writeNotebook(root, 'card.ipynb', CELLS);
     lab = await startLab(root);
-    profile = mkdtempSync(join(tmpdir(), 'taskcell-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1200, height: 1100 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(60_000);
-    page.on('pageerror', (err) => browserLog.push(`page error: ${err.message}`));
-    page.on('console', (msg) => browserLog.push(`${msg.type()}: ${msg.text()}`));
+    browser = await openBrowser({ width: 1200, height: 1100 });
+    page = browser.page;
   }, 120_000);
 
   afterEach(async () => {
-    if (!passed) {
-      await page?.screenshot({ path: join(RESULTS, 'job-card-failure.png') }).catch(() => undefined);
-      console.log(
-        `--- browser console (last 40) ---\n${browserLog.slice(-40).join('\n')}` +
-          `\n--- jupyter lab log (last 60 lines) ---\n${lab?.log.join('').split('\n').slice(-60).join('\n')}`,
-      );
-    }
+    if (passed) return;
+    await page?.screenshot({ path: join(RESULTS, 'job-card-failure.png') }).catch(() => undefined);
+    console.log(failureLogs(browser?.log ?? [], lab));
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await lab?.stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
     if (root) rmSync(root, { recursive: true, force: true });
   }, 60_000);
 
-  async function runCell(index: number): Promise<void> {
-    await page.evaluate((i) => {
-      const app = (window as unknown as AnyWindow).jupyterapp;
-      app.shell.currentWidget.content.activeCellIndex = i;
-      void app.commands.execute('notebook:run-cell');
-    }, index);
-    await page.waitForFunction(
-      (i) => {
-        const w = (window as unknown as AnyWindow).jupyterapp.shell.currentWidget;
-        return w.content.widgets[i].model.executionCount !== null && w.sessionContext.session.kernel.status === 'idle';
-      },
-      index,
-      { timeout: 90_000, polling: 100 },
-    );
-  }
-
   it('renders a run result as a card with a table, a tree from Newick, a graph and an image, in light and dark themes', async () => {
-    await page.goto(`${lab.url}/lab/tree/card.ipynb?token=${lab.token}`);
-    await page.waitForFunction(
-      () => {
-        const w = (window as unknown as AnyWindow).jupyterapp?.shell?.currentWidget;
-        const kernel = w?.sessionContext?.session?.kernel;
-        return kernel?.name === 'taskcell' && kernel.status === 'idle' && w.content?.widgets?.length > 0;
-      },
-      null,
-      { timeout: 90_000, polling: 250 },
-    );
-    await runCell(0);
-    await runCell(1);
+    await openNotebook(page, lab, 'card.ipynb');
+    await runCell(page, 0);
+    await runCell(page, 1);
 
     const card = page.locator('.jp-Cell').nth(1).locator('.tc-JobViewRenderer');
     await card.waitFor();

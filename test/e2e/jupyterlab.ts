@@ -178,3 +178,41 @@ export function failureLogs(browserLog: string[], lab: ILab | undefined): string
     `\n--- jupyter lab log (last 60 lines) ---\n${lab?.log.join('').split('\n').slice(-60).join('\n')}`
   );
 }
+
+/** Write `dir/name`: a notebook for the taskcell kernel with one code cell per source. */
+export function writeNotebook(dir: string, name: string, sources: string[]): void {
+  const notebook = {
+    cells: sources.map((source) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source })),
+    metadata: {
+      kernelspec: { display_name: 'TypeScript (taskcell)', language: 'typescript', name: 'taskcell' },
+      language_info: { name: 'typescript' },
+    },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+  writeFileSync(join(dir, name), JSON.stringify(notebook, null, 1));
+}
+
+/** Run cell `index` of the open notebook, without waiting for it. */
+export async function startCell(page: Page, index: number): Promise<void> {
+  await page.evaluate((i) => {
+    /* eslint-disable-next-line @typescript-eslint/no-explicit-any -- JupyterLab's untyped global */
+    const app = (window as unknown as { jupyterapp: any }).jupyterapp;
+    app.shell.currentWidget.content.activeCellIndex = i;
+    void app.commands.execute('notebook:run-cell');
+  }, index);
+}
+
+/** Run cell `index` of the open notebook and wait until it has an execution count and the kernel is idle. */
+export async function runCell(page: Page, index: number, timeout = 90_000): Promise<void> {
+  await startCell(page, index);
+  await page.waitForFunction(
+    (i) => {
+      /* eslint-disable-next-line @typescript-eslint/no-explicit-any -- JupyterLab's untyped global */
+      const w = (window as unknown as { jupyterapp: any }).jupyterapp.shell.currentWidget;
+      return w.content.widgets[i].model.executionCount !== null && w.sessionContext.session.kernel.status === 'idle';
+    },
+    index,
+    { timeout, polling: 100 },
+  );
+}
