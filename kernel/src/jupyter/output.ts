@@ -124,7 +124,7 @@ export class OutputRouter implements IDisplaySink {
   }
 
   display(data: IMimeBundle, metadata: Record<string, unknown>, displayId?: string, update = false): void {
-    this.displayUnder(this.parent, data, metadata, displayId, update);
+    this.displayUnder(this.current, data, metadata, displayId, update);
   }
 
   clear(wait: boolean): void {
@@ -132,7 +132,7 @@ export class OutputRouter implements IDisplaySink {
   }
 
   bound(): IDisplaySink {
-    const parent = this.parent;
+    const parent = this.current;
     const sink: IDisplaySink = {
       display: (data, metadata, displayId, update = false) => this.displayUnder(parent, data, metadata, displayId, update),
       clear: (wait) => this.publish('clear_output', { wait }, parent),

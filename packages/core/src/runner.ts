@@ -359,7 +359,16 @@ export class Runner {
       let settled = false;
       let flowing = false;
       let stray: NodeJS.Timeout | undefined;
+      let stopping: { reason: unknown } | undefined;
       job.onAbort((reason) => {
+        // A container or an interpreter is stopped by its mode, which still reports what was said while
+        // it stopped (a SIGTERM handler's last lines): the job ends when the mode is done, or STOP_GRACE
+        // after the cancel at the latest. A javascript body in this process is left at once.
+        if (flowing && task.mode !== 'javascript') {
+          stopping = { reason };
+          setTimeout(() => settle(reason), Private.STOP_GRACE).unref?.();
+          return;
+        }
         settle(reason);
         // A task body in this process can only stop itself: one that has not within a second ignores its signal.
         if (flowing && task.mode === 'javascript') {
@@ -381,11 +390,12 @@ export class Runner {
         this.flow(task, mode, job, rawInputs, options).then(
           (r) => {
             flowEnded();
-            settle(undefined, r);
+            if (stopping) settle(stopping.reason);
+            else settle(undefined, r);
           },
           (e) => {
             flowEnded();
-            settle(e);
+            settle(stopping ? stopping.reason : e);
           },
         );
       } catch (err) {
@@ -695,6 +705,9 @@ export namespace Runner {
 namespace Private {
   /** Milliseconds a cancelled task body in this process has to stop before it is reported as ignoring its cancel. */
   export const CANCEL_GRACE = 1000;
+
+  /** Milliseconds a mode that stops what it started (a container, an interpreter) has before its cancelled job ends anyway. */
+  export const STOP_GRACE = 900;
 
   export function cancelIgnoredNotice(task: ITaskSpec, job: Job): string {
     return (
