@@ -182,7 +182,7 @@ describe('GraphRenderer elements, layout choice and style', () => {
   });
 
   it('draws arrowheads on a directed graph only, in the theme colours', () => {
-    const colors = { text: '#eee', background: '#111', edge: '#888', node: '#0af', selected: '#fa0' };
+    const colors = { text: '#eee', background: '#111', edge: '#888', node: '#0af', selected: '#fa0', font: 'sans-serif' };
     const arrow = (directed: boolean): unknown =>
       (GraphRenderer.style({ directed, nodes: { length: 2 } }, colors) as Array<{ selector: string; style: Record<string, unknown> }>).find(
         (s) => s.selector === 'edge',

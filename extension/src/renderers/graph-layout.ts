@@ -140,3 +140,17 @@ export function attributeLines(attrs: Record<string, unknown>): string[] {
   if (entries.length > 20) lines.push(`… ${entries.length - 20} more`);
   return lines;
 }
+
+/** Show `attrs` in `tooltip` at (x, y) in its container's pixels. */
+export function showTooltip(tooltip: HTMLElement, attrs: Record<string, unknown>, x: number, y: number): void {
+  tooltip.replaceChildren(
+    ...attributeLines(attrs).map((l) => {
+      const div = document.createElement('div');
+      div.textContent = l;
+      return div;
+    }),
+  );
+  tooltip.style.left = `${x + 12}px`;
+  tooltip.style.top = `${y + 12}px`;
+  tooltip.hidden = false;
+}

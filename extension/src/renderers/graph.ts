@@ -2,21 +2,27 @@ import { Widget } from '@lumino/widgets';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import type { IGraph } from '@taskcell/core';
 import type { Core, ElementDefinition, EventObject, StylesheetJson } from 'cytoscape';
-import { attributeLines, boxHeight, forcePositions, layoutKind, viewGraph } from './graph-layout';
+import { boxHeight, forcePositions, layoutKind, showTooltip, viewGraph } from './graph-layout';
 import type { IViewGraph, LayoutKind } from './graph-layout';
+import { hasWebGL, webglView } from './graph-webgl';
+import type { IWebGLView } from './graph-webgl';
 
 /**
- * Renders `application/vnd.taskcell.graph+json` (core's graph value) with cytoscape.js on a
- * canvas. Cytoscape was chosen over sigma + graphology because it draws on a 2D canvas (sigma
- * needs WebGL, which GPU-less browsers emulate slowly or not at all), draws arrowheads, parallel
- * edges and self-loops itself, and has a layered layout (cytoscape-dagre). Node positions for
- * general graphs come from d3-force, whose Barnes-Hut many-body force lays out 5,000 nodes in a
- * fixed time budget where cytoscape's own force layouts take seconds.
+ * Renders `application/vnd.taskcell.graph+json` (core's graph value) so people can read it.
+ *
+ * Two libraries, each where it was measured to do best. Up to 2,000 nodes, cytoscape.js on a 2D
+ * canvas: it draws arrowheads, parallel edges, self-loops and outlined labels itself and has a
+ * layered layout for DAGs (cytoscape-dagre). Beyond that, cytoscape's element model alone takes
+ * over a second to build at 5,000 nodes and 20,000 edges, so larger graphs are drawn by sigma
+ * (graphology holds the graph) on WebGL, which builds and draws them in a few hundred
+ * milliseconds, also on a software WebGL without a GPU; a browser without WebGL gets cytoscape.
+ * Node positions for general graphs come from d3-force, whose Barnes-Hut many-body force lays out
+ * 5,000 nodes within a fixed time budget where cytoscape's own force layouts take seconds.
  *
  * The graph fills its box and can be zoomed (wheel), panned (drag the background) and fitted
  * again (the Fit button); hovering a node or an edge shows its attributes, selecting a node fades
  * everything but its neighbourhood. Colours are JupyterLab's CSS variables, read again when the
- * theme changes. cytoscape, cytoscape-dagre and d3-force are loaded on first use.
+ * theme changes. The libraries are loaded on first use.
  */
 export class GraphRenderer extends Widget implements IRenderMime.IRenderer {
   constructor(options: GraphRenderer.IOptions) {
@@ -32,50 +38,23 @@ export class GraphRenderer extends Widget implements IRenderMime.IRenderer {
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     const started = performance.now();
     const graph = viewGraph(model.data[this.mimeType] as unknown as IGraph);
-    const [{ default: cytoscape }, { default: dagre }, d3] = await Promise.all([
-      import('cytoscape'),
-      import('cytoscape-dagre'),
-      import('d3-force'),
-    ]);
-    if (this.isDisposed) return;
-    if (!dagreRegistered) {
-      cytoscape.use(dagre);
-      dagreRegistered = true;
-    }
-    this.teardown();
     const kind = layoutKind(graph);
+    const webgl = kind === 'force' && GraphRenderer.isLarge(graph) && hasWebGL();
+    const d3 = await import('d3-force');
+    if (this.isDisposed) return;
+    this.teardown();
     const { toolbar, host, tooltip } = this.frame(graph, kind);
-    const width = host.clientWidth || 640;
     const height = boxHeight(graph.nodes.length);
+    const width = host.clientWidth || 640;
     const loaded = performance.now();
     const positions = kind === 'force' ? forcePositions(d3, graph, width / height) : undefined;
     const placed = performance.now();
-    const cy = cytoscape({
-      container: host,
-      elements: GraphRenderer.elements(graph, positions),
-      style: GraphRenderer.style(graph, this.colors()),
-      layout: positions
-        ? { name: 'preset', fit: true, padding: GraphRenderer.PADDING }
-        : ({ name: 'dagre', rankDir: 'LR', nodeSep: 24, rankSep: 48, fit: true, padding: GraphRenderer.PADDING } as never),
-      minZoom: 0.02,
-      maxZoom: 8,
-      wheelSensitivity: 0.3,
-      boxSelectionEnabled: false,
-      selectionType: 'single',
-      autoungrabify: graph.nodes.length > GraphRenderer.LARGE,
-      // A large graph pans and zooms as a bitmap and redraws when the gesture ends.
-      hideEdgesOnViewport: graph.edges.length > 4 * GraphRenderer.LARGE,
-      textureOnViewport: graph.nodes.length > GraphRenderer.LARGE,
-      pixelRatio: graph.nodes.length > GraphRenderer.LARGE ? 1 : 'auto',
-    });
-    this.cy = cy;
+    if (webgl && positions) await this.drawWebGL(graph, positions, toolbar, host, tooltip);
+    else await this.drawCanvas(graph, positions, toolbar, host, tooltip);
+    if (this.isDisposed) return;
     const built = performance.now();
-    (host as GraphRenderer.IHost).tcGraph = cy;
-    this.drawn = { directed: graph.directed, nodes: { length: graph.nodes.length } };
-    GraphRenderer.fit(cy);
-    this.wire(cy, toolbar, tooltip);
-    cy.one('render', () => {
-      // What the first render cost: loading the libraries, the force layout, building the view, drawing.
+    requestAnimationFrame(() => {
+      // What the first render cost: the force layout, building the view, and drawing its first frame.
       const ms = (from: number, to: number): string => String(Math.round(to - from));
       const drawn = performance.now();
       Object.assign(this.node.dataset, {
@@ -86,9 +65,68 @@ export class GraphRenderer extends Widget implements IRenderMime.IRenderer {
         tcRenderMs: ms(started, drawn),
       });
     });
-    this.node.dataset.tcLayout = kind;
-    this.node.dataset.tcTheme = GraphRenderer.currentTheme();
+    Object.assign(this.node.dataset, { tcLayout: kind, tcView: webgl ? 'webgl' : 'canvas', tcTheme: GraphRenderer.currentTheme() });
     this.observeTheme();
+  }
+
+  /** Draw with cytoscape on a 2D canvas, at `positions` or (without them) in dagre's layers. */
+  private async drawCanvas(
+    graph: IViewGraph,
+    positions: Map<string, { x: number; y: number }> | undefined,
+    toolbar: HTMLElement,
+    host: HTMLElement,
+    tooltip: HTMLElement,
+  ): Promise<void> {
+    const [{ default: cytoscape }, { default: dagre }] = await Promise.all([import('cytoscape'), import('cytoscape-dagre')]);
+    if (this.isDisposed) return;
+    if (!dagreRegistered) {
+      cytoscape.use(dagre);
+      dagreRegistered = true;
+    }
+    const cy = cytoscape({
+      container: host,
+      elements: GraphRenderer.elements(graph, positions),
+      style: GraphRenderer.style(graph, this.colors()),
+      layout: positions
+        ? { name: 'preset', fit: true, padding: GraphRenderer.PADDING }
+        : ({ name: 'dagre', rankDir: 'LR', nodeSep: 24, rankSep: 48, fit: true, padding: GraphRenderer.PADDING } as never),
+      minZoom: 0.02,
+      maxZoom: 8,
+      boxSelectionEnabled: false,
+      selectionType: 'single',
+      autoungrabify: graph.nodes.length > GraphRenderer.LARGE,
+      // A large graph pans and zooms as a bitmap and redraws when the gesture ends.
+      hideEdgesOnViewport: graph.edges.length > 4 * GraphRenderer.LARGE,
+      textureOnViewport: graph.nodes.length > GraphRenderer.LARGE,
+      pixelRatio: graph.nodes.length > GraphRenderer.LARGE ? 1 : 'auto',
+    });
+    this.cy = cy;
+    (host as GraphRenderer.IHost).tcGraph = cy;
+    const drawn = { directed: graph.directed, nodes: { length: graph.nodes.length } };
+    this.restyle = () => cy.style(GraphRenderer.style(drawn, this.colors()));
+    GraphRenderer.fit(cy);
+    this.wire(cy, toolbar, tooltip);
+  }
+
+  /** Draw a large graph with sigma on WebGL at `positions`. */
+  private async drawWebGL(
+    graph: IViewGraph,
+    positions: Map<string, { x: number; y: number }>,
+    toolbar: HTMLElement,
+    host: HTMLElement,
+    tooltip: HTMLElement,
+  ): Promise<void> {
+    const view = await webglView(host, tooltip, graph, positions, this.colors());
+    if (this.isDisposed) {
+      view.kill();
+      return;
+    }
+    this.webgl = view;
+    (host as GraphRenderer.IHost).tcSigma = view.sigma;
+    this.restyle = () => view.restyle(this.colors());
+    (toolbar.querySelector('.tc-GraphRenderer-fit') as HTMLElement).onclick = () => view.fit();
+    this.resizeObserver = new ResizeObserver(() => view.sigma.refresh());
+    this.resizeObserver.observe(host);
   }
 
   override dispose(): void {
@@ -131,19 +169,9 @@ export class GraphRenderer extends Widget implements IRenderMime.IRenderer {
       GraphRenderer.fit(cy);
       moved = false;
     };
-    cy.on('mouseover', 'node, edge', (e: EventObject) => {
-      const lines = attributeLines(e.target.data('attrs') as Record<string, unknown>);
-      tooltip.replaceChildren(
-        ...lines.map((l) => {
-          const div = document.createElement('div');
-          div.textContent = l;
-          return div;
-        }),
-      );
-      tooltip.style.left = `${e.renderedPosition.x + 12}px`;
-      tooltip.style.top = `${e.renderedPosition.y + 12}px`;
-      tooltip.hidden = false;
-    });
+    cy.on('mouseover', 'node, edge', (e: EventObject) =>
+      showTooltip(tooltip, e.target.data('attrs') as Record<string, unknown>, e.renderedPosition.x, e.renderedPosition.y),
+    );
     cy.on('mouseout', 'node, edge', () => (tooltip.hidden = true));
     cy.on('viewport', () => (tooltip.hidden = true));
     cy.on('select', 'node', (e: EventObject) => {
@@ -165,11 +193,10 @@ export class GraphRenderer extends Widget implements IRenderMime.IRenderer {
     if (this.themeObserver) return;
     this.themeObserver = new MutationObserver(() => {
       const theme = GraphRenderer.currentTheme();
-      if (!this.cy || !this.drawn || this.node.dataset.tcTheme === theme) return;
+      if (!this.restyle || this.node.dataset.tcTheme === theme) return;
       // The new theme's stylesheet may still be loading: read its variables on the next frame.
       requestAnimationFrame(() => {
-        if (!this.cy || !this.drawn) return;
-        this.cy.style(GraphRenderer.style(this.drawn, this.colors()));
+        this.restyle?.();
         this.node.dataset.tcTheme = theme;
       });
     });
@@ -186,6 +213,7 @@ export class GraphRenderer extends Widget implements IRenderMime.IRenderer {
       edge: v('--jp-border-color1', '#999'),
       node: v('--jp-brand-color1', '#1976d2'),
       selected: v('--jp-warn-color0', '#f57c00'),
+      font: v('--jp-ui-font-family', 'sans-serif'),
     };
   }
 
@@ -194,10 +222,14 @@ export class GraphRenderer extends Widget implements IRenderMime.IRenderer {
     this.resizeObserver = undefined;
     this.cy?.destroy();
     this.cy = undefined;
+    this.webgl?.kill();
+    this.webgl = undefined;
+    this.restyle = undefined;
   }
 
   private cy: Core | undefined;
-  private drawn: { directed: boolean; nodes: { length: number } } | undefined;
+  private webgl: IWebGLView | undefined;
+  private restyle: (() => void) | undefined;
   private resizeObserver: ResizeObserver | undefined;
   private themeObserver: MutationObserver | undefined;
 }
@@ -221,6 +253,11 @@ export namespace GraphRenderer {
   /** From this many nodes on, a graph is drawn for speed: no labels until zoomed in, no dragging nodes. */
   export const LARGE = 500;
 
+  /** Whether a graph is drawn with WebGL (when the browser has it): above 2,000 nodes or 8,000 edges. */
+  export function isLarge(graph: IViewGraph): boolean {
+    return graph.nodes.length > 2000 || graph.edges.length > 8000;
+  }
+
   /** The largest zoom a fit goes to: a small graph is centred at a readable size rather than blown up. */
   export const MAX_FIT_ZOOM = 1.5;
 
@@ -236,6 +273,7 @@ export namespace GraphRenderer {
   /** The canvas's box, which carries the cytoscape instance (for scripting and tests). */
   export interface IHost extends HTMLElement {
     tcGraph?: Core;
+    tcSigma?: IWebGLView['sigma'];
   }
 
   /** The theme colours the style uses. */
@@ -245,6 +283,7 @@ export namespace GraphRenderer {
     edge: string;
     node: string;
     selected: string;
+    font: string;
   }
 
   /** The theme JupyterLab shows now. */
@@ -282,7 +321,7 @@ export namespace GraphRenderer {
           label: 'data(label)',
           color: colors.text,
           'font-size': 11,
-          'font-family': 'var(--jp-ui-font-family), sans-serif',
+          'font-family': colors.font,
           'text-valign': 'top',
           'text-margin-y': -3,
           'text-outline-color': colors.background,
