@@ -119,6 +119,14 @@ describe('graphs in JupyterLab', () => {
     await page.waitForSelector(`.jp-Cell:nth-child(${index + 1}) .tc-GraphRenderer[data-tc-render-ms]`, { timeout: 120_000 });
   }
 
+  /** A screenshot of cell `index` in test-results/. */
+  async function shoot(index: number, name: string): Promise<void> {
+    await page
+      .locator('.jp-Cell')
+      .nth(index)
+      .screenshot({ path: join(RESULTS, name) });
+  }
+
   /** The graph in cell `index` as the page shows it. */
   function drawn(index: number): Promise<IDrawn> {
     return page.evaluate((i) => {
@@ -207,47 +215,36 @@ describe('graphs in JupyterLab', () => {
     expect(fitted.pan.x).toBeCloseTo(big.pan.x, 0);
     expect(fitted.pan.y).toBeCloseTo(big.pan.y, 0);
     await page.mouse.move(0, 0);
-    await page
-      .locator('.jp-Cell')
-      .nth(0)
-      .screenshot({ path: join(RESULTS, 'graphs-2000-light.png') });
+    await shoot(0, 'graphs-2000-light.png');
   }, 300_000);
 
   it("lays a directed acyclic graph out in layers with arrowheads, and highlights a selected node's neighbours", async () => {
     await runCell(1);
     const dag = await drawn(1);
     expect(dag).toMatchObject({ nodes: 7, edges: 8, layout: 'layered', arrow: 'triangle' });
-    const layers = await page.evaluate(() => {
-      const host = document.querySelectorAll('.jp-Cell')[1].querySelector('.tc-GraphRenderer-canvas') as HTMLElement & { tcGraph: any };
-      return host.tcGraph.edges().map((e: any) => e.target().position('x') - e.source().position('x')) as number[];
-    });
+    const canvas = page.locator('.jp-Cell').nth(1).locator('.tc-GraphRenderer-canvas');
+    const layers = await canvas.evaluate((host: HTMLElement & { tcGraph?: any }) =>
+      host.tcGraph.edges().map((e: any) => e.target().position('x') - e.source().position('x')),
+    );
     expect(Math.min(...layers)).toBeGreaterThan(0);
 
     // Clicking a node fades everything outside its neighbourhood.
-    const canvas = page.locator('.jp-Cell').nth(1).locator('.tc-GraphRenderer-canvas');
     await canvas.scrollIntoViewIfNeeded();
     // A first click on the background makes the cell the active one, which may scroll the notebook.
     await canvas.click({ position: { x: 4, y: 4 } });
     await page.waitForTimeout(300);
     const rect = (await canvas.boundingBox()) as { x: number; y: number };
-    const train = await page.evaluate(() => {
-      const host = document.querySelectorAll('.jp-Cell')[1].querySelector('.tc-GraphRenderer-canvas') as HTMLElement & { tcGraph: any };
-      return host.tcGraph.$id('train').renderedPosition() as { x: number; y: number };
-    });
+    const train = await canvas.evaluate((host: HTMLElement & { tcGraph?: any }) => host.tcGraph.$id('train').renderedPosition());
     await page.mouse.click(rect.x + train.x, rect.y + train.y);
-    const faded = await page.evaluate(() => {
-      const host = document.querySelectorAll('.jp-Cell')[1].querySelector('.tc-GraphRenderer-canvas') as HTMLElement & { tcGraph: any };
-      return host.tcGraph
+    const faded = await canvas.evaluate((host: HTMLElement & { tcGraph?: any }) =>
+      host.tcGraph
         .nodes('.tc-faded')
         .map((n: any) => n.id())
-        .sort() as string[];
-    });
+        .sort(),
+    );
     expect(faded).toEqual(['clean', 'fetch', 'parse', 'report']);
     await page.mouse.move(0, 0);
-    await page
-      .locator('.jp-Cell')
-      .nth(1)
-      .screenshot({ path: join(RESULTS, 'graphs-dag-light.png') });
+    await shoot(1, 'graphs-dag-light.png');
   }, 120_000);
 
   it('follows a live switch to the dark theme with light labels', async () => {
@@ -259,14 +256,8 @@ describe('graphs in JupyterLab', () => {
     );
     await page.waitForTimeout(500);
     for (const i of [0, 1]) expect(luminance((await drawn(i)).labelColor)).toBeGreaterThan(0.5);
-    await page
-      .locator('.jp-Cell')
-      .nth(0)
-      .screenshot({ path: join(RESULTS, 'graphs-2000-dark.png') });
-    await page
-      .locator('.jp-Cell')
-      .nth(1)
-      .screenshot({ path: join(RESULTS, 'graphs-dag-dark.png') });
+    await shoot(0, 'graphs-2000-dark.png');
+    await shoot(1, 'graphs-dag-dark.png');
   }, 120_000);
 
   it('draws a 5,000-node, 20,000-edge graph with WebGL, times its first render, and pans it', async () => {
@@ -315,10 +306,7 @@ describe('graphs in JupyterLab', () => {
     await page.waitForTimeout(300);
     expect((await view()).camera).toEqual({ x: 0.5, y: 0.5, ratio: 1, angle: 0 });
     await page.mouse.move(0, 0);
-    await page
-      .locator('.jp-Cell')
-      .nth(2)
-      .screenshot({ path: join(RESULTS, 'graphs-5000-dark.png') });
+    await shoot(2, 'graphs-5000-dark.png');
     passed = true;
   }, 300_000);
 });
