@@ -96,15 +96,23 @@ export function forcePositions(d3: typeof D3Force, g: IViewGraph, aspect: number
   type SimNode = D3Force.SimulationNodeDatum & { id: string };
   const nodes: SimNode[] = g.nodes.map((n) => ({ id: n.id }));
   const links = g.edges.filter((e) => e.source !== e.target).map((e) => ({ source: e.source, target: e.target }));
+  // A small graph is spread wider, so that it fills its box at a readable zoom with room for labels.
+  const small = nodes.length < 50;
   const sim = d3
     .forceSimulation(nodes)
-    .force('charge', d3.forceManyBody().strength(-40).distanceMax(400))
+    .force(
+      'charge',
+      d3
+        .forceManyBody()
+        .strength(small ? -400 : -40)
+        .distanceMax(400),
+    )
     .force(
       'link',
       d3
         .forceLink<SimNode, { source: string | SimNode; target: string | SimNode }>(links)
         .id((n) => n.id)
-        .distance(30),
+        .distance(small ? 90 : 30),
     )
     .force('x', d3.forceX().strength(0.05))
     .force('y', d3.forceY().strength(0.05))
