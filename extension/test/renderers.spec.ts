@@ -183,14 +183,12 @@ describe('GraphRenderer elements, layout choice and style', () => {
 
   it('draws arrowheads on a directed graph only, in the theme colours', () => {
     const colors = { text: '#eee', background: '#111', edge: '#888', node: '#0af', selected: '#fa0', font: 'sans-serif' };
-    const arrow = (directed: boolean): unknown =>
-      (GraphRenderer.style({ directed, nodes: { length: 2 } }, colors) as Array<{ selector: string; style: Record<string, unknown> }>).find(
-        (s) => s.selector === 'edge',
-      )?.style['target-arrow-shape'];
+    type Rules = Array<{ selector: string; style: Record<string, unknown> }>;
+    const rules = (directed: boolean): Rules => GraphRenderer.style({ directed, nodes: { length: 2 } }, colors) as unknown as Rules;
+    const arrow = (directed: boolean): unknown => rules(directed).find((r) => r.selector === 'edge')?.style['target-arrow-shape'];
     expect(arrow(true)).toBe('triangle');
     expect(arrow(false)).toBe('none');
-    const node = (GraphRenderer.style({ directed: true, nodes: { length: 2 } }, colors) as Array<{ style: Record<string, unknown> }>)[0]
-      .style;
+    const node = rules(true)[0].style;
     expect(node).toMatchObject({ color: '#eee', 'text-outline-color': '#111', 'background-color': '#0af' });
   });
 });
