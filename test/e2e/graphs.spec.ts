@@ -307,6 +307,16 @@ describe('graphs in JupyterLab', () => {
     expect((await view()).camera).toEqual({ x: 0.5, y: 0.5, ratio: 1, angle: 0 });
     await page.mouse.move(0, 0);
     await shoot(2, 'graphs-5000-dark.png');
+
+    // Back to the light theme: the WebGL view's labels take the light theme's text colour.
+    await page.evaluate(() =>
+      (window as unknown as AnyWindow).jupyterapp.commands.execute('apputils:change-theme', { theme: 'JupyterLab Light' }),
+    );
+    await page.waitForSelector('.jp-Cell:nth-child(3) .tc-GraphRenderer[data-tc-theme="light"]');
+    const label = await canvas.evaluate((host: HTMLElement & { tcSigma?: any }) => host.tcSigma.getSetting('labelColor').color as string);
+    expect(luminance(label)).toBeLessThan(0.5);
+    await page.waitForTimeout(300);
+    await shoot(2, 'graphs-5000-light.png');
     passed = true;
   }, 300_000);
 });
