@@ -156,6 +156,24 @@ describe('graphs in JupyterLab', () => {
     }, index);
   }
 
+  /** A node's place in its canvas, in pixels. */
+  interface IPoint {
+    id: string;
+    x: number;
+    y: number;
+  }
+
+  /** The point farthest from any other, so that the pointer is over that node alone. */
+  function loneliest(points: IPoint[]): IPoint {
+    let best = { point: points[0], gap: -1 };
+    for (const p of points) {
+      let gap = Infinity;
+      for (const q of points) if (q !== p) gap = Math.min(gap, Math.hypot(p.x - q.x, p.y - q.y));
+      if (gap > best.gap) best = { point: p, gap };
+    }
+    return best.point;
+  }
+
   /** The luminance of an `rgb(r, g, b)` colour, 0 (black) to 1 (white). */
   function luminance(color: string): number {
     const [r, g, b] = (color.match(/\d+/g) ?? []).slice(0, 3).map((v) => Number(v) / 255);
@@ -178,21 +196,12 @@ describe('graphs in JupyterLab', () => {
     const rect = (await canvas.boundingBox()) as { x: number; y: number; width: number; height: number };
     // Hovering a node shows its attributes.
     // The node farthest from any other, so the pointer is over it alone.
-    const node = await page.evaluate(() => {
-      const host = document.querySelector('.tc-GraphRenderer-canvas') as HTMLElement & { tcGraph: any };
-      const points = host.tcGraph.nodes().map((n: any) => ({ id: n.id(), ...n.renderedPosition() })) as Array<{
-        id: string;
-        x: number;
-        y: number;
-      }>;
-      let best = { id: '', x: 0, y: 0, gap: -1 };
-      for (const p of points) {
-        let gap = Infinity;
-        for (const q of points) if (q !== p) gap = Math.min(gap, Math.hypot(p.x - q.x, p.y - q.y));
-        if (gap > best.gap) best = { ...p, gap };
-      }
-      return best;
-    });
+    const node = loneliest(
+      await page.evaluate(() => {
+        const host = document.querySelector('.tc-GraphRenderer-canvas') as HTMLElement & { tcGraph: any };
+        return host.tcGraph.nodes().map((n: any) => ({ id: n.id(), ...n.renderedPosition() })) as IPoint[];
+      }),
+    );
     await page.mouse.move(rect.x + node.x, rect.y + node.y);
     const tooltip = page.locator('.jp-Cell').nth(0).locator('.tc-GraphRenderer-tooltip');
     await tooltip.waitFor({ state: 'visible', timeout: 10_000 });
@@ -260,7 +269,7 @@ describe('graphs in JupyterLab', () => {
     await shoot(1, 'graphs-dag-dark.png');
   }, 120_000);
 
-  it('draws a 5,000-node, 20,000-edge graph with WebGL, times its first render, and pans it', async () => {
+  it('draws a 5,000-node, 20,000-edge graph with WebGL, times its first render, shows attributes on hover and pans', async () => {
     await runCell(2);
     const view = (): Promise<Record<string, unknown>> =>
       page.evaluate(() => {
@@ -295,6 +304,18 @@ describe('graphs in JupyterLab', () => {
     const canvas = page.locator('.jp-Cell').nth(2).locator('.tc-GraphRenderer-canvas');
     await canvas.scrollIntoViewIfNeeded();
     const rect = (await canvas.boundingBox()) as { x: number; y: number };
+    // Hovering the node farthest from any other shows its attributes.
+    const lone = loneliest(
+      await canvas.evaluate((host: HTMLElement & { tcSigma?: any }) => {
+        const points: IPoint[] = [];
+        host.tcSigma.getGraph().forEachNode((id: string, a: object) => points.push({ id, ...host.tcSigma.graphToViewport(a) }));
+        return points;
+      }),
+    );
+    await page.mouse.move(rect.x + lone.x, rect.y + lone.y, { steps: 4 });
+    const tooltip = page.locator('.jp-Cell').nth(2).locator('.tc-GraphRenderer-tooltip');
+    await tooltip.waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await tooltip.textContent()).toContain(`id: ${lone.id}`);
     await page.mouse.move(rect.x + 4, rect.y + 4);
     await page.mouse.down();
     await page.mouse.move(rect.x + 104, rect.y + 54, { steps: 8 });
