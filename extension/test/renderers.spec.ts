@@ -6,6 +6,7 @@ import { Widget } from '@lumino/widgets';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { MIME, createJobView, applyJobEvent, imageBundle, tableBundle, textBundle, treeBundle } from '@taskcell/display';
 import { GraphRenderer, JobViewRenderer, TableRenderer, TreeRenderer } from '@taskcell/jupyterlab';
+import { LAYERED_MAX_NODES, attributeLines, isAcyclic, layoutKind, viewGraph } from '../src/renderers/graph-layout';
 import { ev } from './events';
 
 function mimeModel(data: Record<string, unknown>): IRenderMime.IMimeModel {
@@ -142,27 +143,52 @@ describe('JobViewRenderer with outputs', () => {
   });
 });
 
-describe('GraphRenderer.spec', () => {
-  it('builds a force layout with node and edge attributes as tooltips', () => {
-    const spec = GraphRenderer.spec(
+describe('GraphRenderer elements, layout choice and style', () => {
+  const graph = {
+    directed: true,
+    multigraph: false,
+    graph: {},
+    nodes: [{ id: 'x', kind: 'input', color: '#f00' }, { id: 'y', label: 'why' }, { id: 'x' }],
+    edges: [
+      { source: 'x', target: 'y', weight: 3 },
+      { source: 'x', target: 'gone' },
+    ],
+  };
+
+  it('keeps the nodes once each, drops edges to unknown nodes, and carries every attribute for the tooltip', () => {
+    const g = viewGraph(graph);
+    expect(GraphRenderer.elements(g, new Map([['x', { x: 1, y: 2 }]]))).toEqual([
       {
-        directed: true,
-        multigraph: false,
-        graph: {},
-        nodes: [{ id: 'x', kind: 'input' }, { id: 'y' }],
-        edges: [
-          { source: 'x', target: 'y', weight: 3 },
-          { source: 'x', target: 'gone' },
-        ],
+        group: 'nodes',
+        data: { id: 'x', label: 'x', color: '#f00', attrs: { id: 'x', kind: 'input', color: '#f00' } },
+        position: { x: 1, y: 2 },
       },
-      { text: '#000', edge: '#999', node: '#00f' },
-    ) as { data: Array<{ name: string; values: unknown[] }>; marks: Array<{ type: string; transform?: Array<{ type: string }> }> };
-    expect(spec.data[0].values).toEqual([
-      { label: 'x', color: null, attrs: { id: 'x', kind: 'input' } },
-      { label: 'y', color: null, attrs: { id: 'y' } },
+      { group: 'nodes', data: { id: 'y', label: 'why', attrs: { id: 'y', label: 'why' } }, position: undefined },
+      { group: 'edges', data: { id: 'e0', source: 'x', target: 'y', attrs: { source: 'x', target: 'y', weight: 3 } } },
     ]);
-    expect(spec.data[1].values).toEqual([{ source: 0, target: 1, attrs: { source: 'x', target: 'y', weight: 3 } }]);
-    expect(spec.marks[0].transform?.[0].type).toBe('force');
-    expect(JSON.stringify(spec.marks)).toContain('"tooltip":{"signal":"datum.attrs"}');
+    expect(attributeLines({ id: 'x', weight: 3, long: 'a'.repeat(100) })).toEqual(['id: x', 'weight: 3', `long: ${'a'.repeat(79)}…`]);
+  });
+
+  it('lays out a DAG in layers and a cyclic, undirected or very large graph by force', () => {
+    expect(layoutKind(viewGraph(graph))).toBe('layered');
+    expect(layoutKind(viewGraph({ ...graph, directed: false }))).toBe('force');
+    const cycle = { ...graph, edges: [...graph.edges, { source: 'y', target: 'x' }] };
+    expect(isAcyclic(viewGraph(cycle))).toBe(false);
+    expect(layoutKind(viewGraph(cycle))).toBe('force');
+    const big = Array.from({ length: LAYERED_MAX_NODES + 1 }, (_, i) => ({ id: i }));
+    const chain = big.slice(1).map((n) => ({ source: n.id - 1, target: n.id }));
+    expect(isAcyclic(viewGraph({ ...graph, nodes: big, edges: chain }))).toBe(true);
+    expect(layoutKind(viewGraph({ ...graph, nodes: big, edges: chain }))).toBe('force');
+  });
+
+  it('draws arrowheads on a directed graph only, in the theme colours', () => {
+    const colors = { text: '#eee', background: '#111', edge: '#888', node: '#0af', selected: '#fa0', font: 'sans-serif' };
+    type Rules = Array<{ selector: string; style: Record<string, unknown> }>;
+    const rules = (directed: boolean): Rules => GraphRenderer.style({ directed, nodes: { length: 2 } }, colors) as unknown as Rules;
+    const arrow = (directed: boolean): unknown => rules(directed).find((r) => r.selector === 'edge')?.style['target-arrow-shape'];
+    expect(arrow(true)).toBe('triangle');
+    expect(arrow(false)).toBe('none');
+    const node = rules(true)[0].style;
+    expect(node).toMatchObject({ color: '#eee', 'text-outline-color': '#111', 'background-color': '#0af' });
   });
 });

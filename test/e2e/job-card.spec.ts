@@ -98,10 +98,12 @@ describe('job card in JupyterLab', () => {
       'robin',
       'heron',
     ]);
-    // The graph, drawn by Vega as SVG with one symbol per node.
-    const graph = sections.nth(2).locator('.tc-GraphRenderer svg.marks');
+    // The graph, drawn by the graph renderer on a canvas with one node per node.
+    const graph = sections.nth(2).locator('.tc-GraphRenderer[data-tc-render-ms] .tc-GraphRenderer-canvas');
     await graph.waitFor();
-    await expect(graph.locator('.mark-symbol path').count()).resolves.toBe(4);
+    await expect(
+      graph.evaluate((host) => (host as HTMLElement & { tcGraph: { nodes(): unknown[] } }).tcGraph.nodes().length),
+    ).resolves.toBe(4);
     // The PNG image, decoded by the browser at its size.
     const size = await sections
       .nth(3)
