@@ -6,11 +6,11 @@
  * Vega renderer (not the bundle's HTML fallback), in the light theme and again in the dark one
  * after a live theme switch, with no Vega version warning. Screenshots go to test-results/.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ROOT, checkVenv, openBrowser, openNotebook, startLab } from './jupyterlab';
+import { ROOT, checkVenv, failureLogs, openBrowser, openNotebook, startLab, writeNotebook } from './jupyterlab';
 import type { IBrowser, ILab } from './jupyterlab';
 
 const RESULTS = join(ROOT, 'test-results');
@@ -51,13 +51,7 @@ describe('Vega-Lite charts in JupyterLab', () => {
       '  encoding: { x: { field: "word", type: "nominal", sort: null }, y: { field: "count", type: "quantitative" } },',
       '});',
     ].join('\n');
-    const notebook = {
-      nbformat: 4,
-      nbformat_minor: 5,
-      metadata: { kernelspec: { name: 'taskcell', display_name: 'TypeScript (taskcell)', language: 'typescript' } },
-      cells: [{ cell_type: 'code', id: 'chart', metadata: {}, execution_count: null, outputs: [], source }],
-    };
-    writeFileSync(join(root, 'charts.ipynb'), JSON.stringify(notebook));
+    writeNotebook(root, 'charts.ipynb', [source]);
     lab = await startLab(root);
     browser = await openBrowser({ width: 1200, height: 800 });
     page = browser.page;
@@ -66,10 +60,7 @@ describe('Vega-Lite charts in JupyterLab', () => {
   afterAll(async () => {
     if (!passed) {
       await page?.screenshot({ path: join(RESULTS, 'charts-failure.png') }).catch(() => undefined);
-      console.log(
-        `--- browser console (last 40) ---\n${browser?.log.slice(-40).join('\n')}` +
-          `\n--- jupyter lab log (last 40 lines) ---\n${lab?.log.join('').split('\n').slice(-40).join('\n')}`,
-      );
+      console.log(failureLogs(browser?.log ?? [], lab));
     }
     await browser?.close();
     await lab?.stop();

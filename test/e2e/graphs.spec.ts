@@ -8,11 +8,11 @@
  * with arrowheads; labels follow a live switch to the dark theme. The first render of a
  * 5,000-node, 20,000-edge graph is timed and printed. Screenshots go to test-results/.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ROOT, checkVenv, openBrowser, openNotebook, startLab } from './jupyterlab';
+import { ROOT, checkVenv, failureLogs, openBrowser, openNotebook, startLab, writeNotebook } from './jupyterlab';
 import type { IBrowser, ILab } from './jupyterlab';
 
 const RESULTS = join(ROOT, 'test-results');
@@ -76,21 +76,7 @@ describe('graphs in JupyterLab', () => {
     checkVenv();
     mkdirSync(RESULTS, { recursive: true });
     root = mkdtempSync(join(tmpdir(), 'taskcell-e2e-graphs-'));
-    const cell = (id: string, source: string): Record<string, unknown> => ({
-      cell_type: 'code',
-      id,
-      metadata: {},
-      execution_count: null,
-      outputs: [],
-      source,
-    });
-    const notebook = {
-      nbformat: 4,
-      nbformat_minor: 5,
-      metadata: { kernelspec: { name: 'taskcell', display_name: 'TypeScript (taskcell)', language: 'typescript' } },
-      cells: [cell('big', randomGraphCell(2000, 2, false)), cell('dag', DAG_CELL), cell('huge', randomGraphCell(5000, 4, false))],
-    };
-    writeFileSync(join(root, 'graphs.ipynb'), JSON.stringify(notebook));
+    writeNotebook(root, 'graphs.ipynb', [randomGraphCell(2000, 2, false), DAG_CELL, randomGraphCell(5000, 4, false)]);
     lab = await startLab(root);
     browser = await openBrowser({ width: 1200, height: 900 });
     page = browser.page;
@@ -99,10 +85,7 @@ describe('graphs in JupyterLab', () => {
   afterAll(async () => {
     if (!passed) {
       await page?.screenshot({ path: join(RESULTS, 'graphs-failure.png') }).catch(() => undefined);
-      console.log(
-        `--- browser console (last 40) ---\n${browser?.log.slice(-40).join('\n')}` +
-          `\n--- jupyter lab log (last 40 lines) ---\n${lab?.log.join('').split('\n').slice(-40).join('\n')}`,
-      );
+      console.log(failureLogs(browser?.log ?? [], lab));
     }
     await browser?.close();
     await lab?.stop();
