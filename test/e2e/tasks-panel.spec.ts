@@ -289,14 +289,27 @@ describe('Tasks panel in JupyterLab', () => {
     await tree.waitFor();
     expect(await tree.locator('.tc-tree-label').allTextContents()).toEqual(['root', 'A', 'B', 'B1']);
     expect(await tree.locator('.tc-tree-length').allTextContents()).toEqual(['2', '4', '1']);
-    const graph = page.locator('.jp-OutputArea .tc-GraphRenderer').first();
-    await graph.locator('svg .mark-symbol path').first().waitFor({ timeout: 30_000 });
-    expect(await graph.locator('svg .mark-symbol path').count()).toBe(3);
-    expect(await graph.locator('svg .mark-text text').allTextContents()).toEqual(['load', 'scale', 'summarize']);
-    await graph.locator('svg .mark-symbol path').first().hover();
-    const tooltip = page.locator('#vg-tooltip-element');
+    const graph = page.locator('.jp-OutputArea .tc-GraphRenderer[data-tc-render-ms]').first();
+    const canvas = graph.locator('.tc-GraphRenderer-canvas');
+    await canvas.waitFor({ timeout: 30_000 });
+    await canvas.scrollIntoViewIfNeeded();
+    // The drawn nodes with their labels and where they are on the canvas; hovering one shows its attributes.
+    const nodes = await canvas.evaluate(
+      (host) =>
+        (host as HTMLElement & { tcGraph: any }).tcGraph
+          .nodes()
+          .map((n: any) => ({ label: String(n.data('label') ?? n.id()), ...n.renderedPosition() })) as Array<{
+          label: string;
+          x: number;
+          y: number;
+        }>,
+    );
+    expect(nodes.map((n) => n.label).sort()).toEqual(['load', 'scale', 'summarize']);
+    const box = (await canvas.boundingBox()) as { x: number; y: number };
+    await page.mouse.move(box.x + nodes[0].x, box.y + nodes[0].y);
+    const tooltip = graph.locator('.tc-GraphRenderer-tooltip');
     await tooltip.waitFor({ state: 'visible', timeout: 10_000 });
-    expect(await tooltip.textContent()).toContain('source');
+    expect(await tooltip.textContent()).toContain(`id: ${nodes[0].label}`);
 
     mark('cancel all');
     // The notebook toolbar's "Cancel jobs" (the command Cancel All taskcell Jobs) cancels a second run.
