@@ -23,11 +23,12 @@ export class JobRow {
       '<div class="tc-job-summary" role="button" tabindex="0">' +
       '<span class="tc-caret"></span><span class="tc-state"></span><span class="tc-job-name"></span>' +
       '<span class="tc-job-place"></span><span class="tc-job-elapsed"></span>' +
-      '<button class="tc-cancel jp-mod-styled" title="Cancel">Cancel</button>' +
-      '<button class="tc-interrupt jp-mod-styled" title="Interrupt the kernel" hidden>Interrupt</button></div>' +
+      '<button class="tc-cancel jp-mod-styled" title="Cancel">Cancel</button></div>' +
       '<div class="tc-progress"><div class="tc-progress-track"><div class="tc-progress-bar"></div></div>' +
       '<span class="tc-progress-text"></span></div>' +
-      '<div class="tc-job-notice" role="status" hidden></div>';
+      // The kernel's notice that the task ignores its cancel, with the Interrupt it calls for, under the summary so a narrow panel shows both.
+      '<div class="tc-job-notice" role="status" hidden><span class="tc-job-notice-text"></span>' +
+      '<button class="tc-interrupt jp-mod-styled" title="Interrupt the kernel" hidden>Interrupt</button></div>';
     this.node = n;
     this.summary = n.firstChild as HTMLElement;
     const q = <T extends Element>(sel: string): T => n.querySelector(sel) as T;
@@ -38,6 +39,7 @@ export class JobRow {
     this.cancelEl = q('.tc-cancel');
     this.interruptEl = q('.tc-interrupt');
     this.noticeEl = q('.tc-job-notice');
+    this.noticeTextEl = q('.tc-job-notice-text');
     this.progressEl = q('.tc-progress');
     this.barEl = q('.tc-progress-bar');
     this.progressTextEl = q('.tc-progress-text');
@@ -114,7 +116,7 @@ export class JobRow {
     const stray = r.cancelIgnored !== undefined && !r.lost;
     this.interruptEl.hidden = !stray || !this.options.onInterrupt;
     this.noticeEl.hidden = !stray;
-    if (stray && this.noticeEl.textContent !== r.cancelIgnored) this.noticeEl.textContent = r.cancelIgnored ?? '';
+    if (stray && this.noticeTextEl.textContent !== r.cancelIgnored) this.noticeTextEl.textContent = r.cancelIgnored ?? '';
     this.tick();
     const p = r.progress;
     const final = FINAL_STATES.has(r.state);
@@ -240,6 +242,7 @@ export class JobRow {
   private readonly cancelEl: HTMLButtonElement;
   private readonly interruptEl: HTMLButtonElement;
   private readonly noticeEl: HTMLElement;
+  private readonly noticeTextEl: HTMLElement;
   private readonly progressEl: HTMLElement;
   private readonly barEl: HTMLElement;
   private readonly progressTextEl: HTMLElement;

@@ -44,7 +44,7 @@ describe('a job whose task ignores its cancel', () => {
     frame();
     expect(button.hidden).toBe(false);
     expect(notice.hidden).toBe(false);
-    expect(notice.textContent).toBe(NOTICE);
+    expect(notice.querySelector('.tc-job-notice-text')?.textContent).toBe(NOTICE);
     expect(row.dataset.state).toBe('CANCELED');
     button.click();
     expect(interrupted).toEqual(['j1']);
