@@ -6,12 +6,11 @@
  * second; a task that ignores its cancel gets a notice and an Interrupt button on its row.
  * Screenshots go to test-results/.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ROOT, checkVenv, failureLogs, openBrowser, openNotebook, runCell, startCell, startLab } from './jupyterlab';
-import type { IBrowser, ILab } from './jupyterlab';
+import { ROOT, labSuite, openNotebook, runCell, startCell } from './jupyterlab';
+import type { ILab } from './jupyterlab';
 
 const RESULTS = join(ROOT, 'test-results');
 
@@ -57,33 +56,13 @@ const NOTEBOOK = {
 };
 
 describe('Cancel from the Tasks panel while the cell awaits', () => {
-  let lab: ILab;
-  let browser: IBrowser;
-  let page: Page;
-  let root: string;
-  let passed = false;
-
-  beforeAll(async () => {
-    checkVenv();
-    mkdirSync(RESULTS, { recursive: true });
-    root = mkdtempSync(join(tmpdir(), 'taskcell-e2e-cancel-'));
-    writeFileSync(join(root, 'cancel.ipynb'), JSON.stringify(NOTEBOOK, null, 1));
-    lab = await startLab(root);
-    browser = await openBrowser({ width: 1400, height: 900 });
-    page = browser.page;
-  }, 120_000);
-
-  afterEach(async () => {
-    if (passed) return;
-    await page?.screenshot({ path: join(RESULTS, 'cancel-awaiting-failure.png') }).catch(() => undefined);
-    console.log(failureLogs(browser?.log ?? [], lab));
+  const suite = labSuite('cancel-awaiting', (root) => writeFileSync(join(root, 'cancel.ipynb'), JSON.stringify(NOTEBOOK, null, 1)), {
+    width: 1400,
+    height: 900,
   });
-
-  afterAll(async () => {
-    await browser?.close();
-    await lab?.stop();
-    if (root) rmSync(root, { recursive: true, force: true });
-  }, 60_000);
+  let lab: ILab;
+  let page: Page;
+  beforeAll(() => ({ lab, page } = suite));
 
   const prompt = (index: number): Promise<string> =>
     page.evaluate(
@@ -153,11 +132,10 @@ describe('Cancel from the Tasks panel while the cell awaits', () => {
     await row.waitFor({ state: 'detached', timeout: 10_000 });
     await page.waitForSelector('.tc-TasksPanel-list > .tc-job-row[data-state="CANCELED"]');
     await page.screenshot({ path: join(RESULTS, 'cancel-awaiting.png') });
-    passed = true;
+    suite.pass();
   }, 240_000);
 
   it('a task that ignores its cancel gets a notice and an Interrupt button on its row, which interrupts the kernel', async () => {
-    passed = false;
     await startCell(page, 2);
     const row = page.locator('.tc-TasksPanel-list > .tc-job-row').filter({
       has: page.locator('.tc-job-summary > .tc-job-name', { hasText: /^stubborn$/ }),
@@ -198,6 +176,6 @@ describe('Cancel from the Tasks panel while the cell awaits', () => {
       null,
       { timeout: 10_000, polling: 100 },
     );
-    passed = true;
+    suite.pass();
   }, 120_000);
 });

@@ -6,12 +6,10 @@
  * Vega renderer (not the bundle's HTML fallback), in the light theme and again in the dark one
  * after a live theme switch, with no Vega version warning. Screenshots go to test-results/.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ROOT, checkVenv, failureLogs, openBrowser, openNotebook, startLab, writeNotebook } from './jupyterlab';
-import type { IBrowser, ILab } from './jupyterlab';
+import { ROOT, labSuite, openNotebook, writeNotebook } from './jupyterlab';
+import type { ILab } from './jupyterlab';
 
 const RESULTS = join(ROOT, 'test-results');
 
@@ -31,41 +29,20 @@ interface IDrawn {
 }
 
 describe('Vega-Lite charts in JupyterLab', () => {
+  const source = [
+    'import { display } from "taskcell";',
+    `const counts: Record<string, number> = ${JSON.stringify(WORDS)};`,
+    'display.vega({',
+    '  title: "word counts",',
+    '  data: { values: Object.entries(counts).map(([word, count]) => ({ word, count })) },',
+    '  mark: "bar",',
+    '  encoding: { x: { field: "word", type: "nominal", sort: null }, y: { field: "count", type: "quantitative" } },',
+    '});',
+  ].join('\n');
+  const suite = labSuite('charts', (root) => writeNotebook(root, 'charts.ipynb', [source]), { width: 1200, height: 800 });
   let lab: ILab;
-  let browser: IBrowser;
   let page: Page;
-  let root: string;
-  let passed = false;
-
-  beforeAll(async () => {
-    checkVenv();
-    mkdirSync(RESULTS, { recursive: true });
-    root = mkdtempSync(join(tmpdir(), 'taskcell-e2e-charts-'));
-    const source = [
-      'import { display } from "taskcell";',
-      `const counts: Record<string, number> = ${JSON.stringify(WORDS)};`,
-      'display.vega({',
-      '  title: "word counts",',
-      '  data: { values: Object.entries(counts).map(([word, count]) => ({ word, count })) },',
-      '  mark: "bar",',
-      '  encoding: { x: { field: "word", type: "nominal", sort: null }, y: { field: "count", type: "quantitative" } },',
-      '});',
-    ].join('\n');
-    writeNotebook(root, 'charts.ipynb', [source]);
-    lab = await startLab(root);
-    browser = await openBrowser({ width: 1200, height: 800 });
-    page = browser.page;
-  }, 120_000);
-
-  afterAll(async () => {
-    if (!passed) {
-      await page?.screenshot({ path: join(RESULTS, 'charts-failure.png') }).catch(() => undefined);
-      console.log(failureLogs(browser?.log ?? [], lab));
-    }
-    await browser?.close();
-    await lab?.stop();
-    if (root) rmSync(root, { recursive: true, force: true });
-  }, 60_000);
+  beforeAll(() => ({ lab, page } = suite));
 
   /** The chart as the page shows it once the renderer has drawn it in `theme`. */
   async function drawn(theme: 'light' | 'dark'): Promise<IDrawn> {
@@ -130,7 +107,7 @@ describe('Vega-Lite charts in JupyterLab', () => {
     await page.waitForTimeout(500);
     await cell.screenshot({ path: join(RESULTS, 'charts-dark.png') });
 
-    expect(browser.log.filter((l) => /version|vega/i.test(l) && /warn|error/i.test(l))).toEqual([]);
-    passed = true;
+    expect(suite.browser.log.filter((l) => /version|vega/i.test(l) && /warn|error/i.test(l))).toEqual([]);
+    suite.pass();
   }, 240_000);
 });

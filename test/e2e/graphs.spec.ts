@@ -8,12 +8,10 @@
  * with arrowheads; labels follow a live switch to the dark theme. The first render of a
  * 5,000-node, 20,000-edge graph is timed and printed. Screenshots go to test-results/.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ROOT, checkVenv, failureLogs, openBrowser, openNotebook, startLab, writeNotebook } from './jupyterlab';
-import type { IBrowser, ILab } from './jupyterlab';
+import { ROOT, labSuite, openNotebook, writeNotebook } from './jupyterlab';
+import type { ILab } from './jupyterlab';
 
 const RESULTS = join(ROOT, 'test-results');
 
@@ -66,31 +64,14 @@ interface IDrawn {
 }
 
 describe('graphs in JupyterLab', () => {
+  const suite = labSuite(
+    'graphs',
+    (root) => writeNotebook(root, 'graphs.ipynb', [randomGraphCell(2000, 2, false), DAG_CELL, randomGraphCell(5000, 4, false)]),
+    { width: 1200, height: 900 },
+  );
   let lab: ILab;
-  let browser: IBrowser;
   let page: Page;
-  let root: string;
-  let passed = false;
-
-  beforeAll(async () => {
-    checkVenv();
-    mkdirSync(RESULTS, { recursive: true });
-    root = mkdtempSync(join(tmpdir(), 'taskcell-e2e-graphs-'));
-    writeNotebook(root, 'graphs.ipynb', [randomGraphCell(2000, 2, false), DAG_CELL, randomGraphCell(5000, 4, false)]);
-    lab = await startLab(root);
-    browser = await openBrowser({ width: 1200, height: 900 });
-    page = browser.page;
-  }, 120_000);
-
-  afterAll(async () => {
-    if (!passed) {
-      await page?.screenshot({ path: join(RESULTS, 'graphs-failure.png') }).catch(() => undefined);
-      console.log(failureLogs(browser?.log ?? [], lab));
-    }
-    await browser?.close();
-    await lab?.stop();
-    if (root) rmSync(root, { recursive: true, force: true });
-  }, 60_000);
+  beforeAll(() => ({ lab, page } = suite));
 
   /** Run cell `index` and wait until its graph has been drawn once. */
   async function runCell(index: number): Promise<void> {
@@ -208,6 +189,7 @@ describe('graphs in JupyterLab', () => {
     expect(fitted.pan.y).toBeCloseTo(big.pan.y, 0);
     await page.mouse.move(0, 0);
     await shoot(0, 'graphs-2000-light.png');
+    suite.pass();
   }, 300_000);
 
   it("lays a directed acyclic graph out in layers with arrowheads, and highlights a selected node's neighbours", async () => {
@@ -237,6 +219,7 @@ describe('graphs in JupyterLab', () => {
     expect(faded).toEqual(['clean', 'fetch', 'parse', 'report']);
     await page.mouse.move(0, 0);
     await shoot(1, 'graphs-dag-light.png');
+    suite.pass();
   }, 120_000);
 
   it('follows a live switch to the dark theme with light labels', async () => {
@@ -250,6 +233,7 @@ describe('graphs in JupyterLab', () => {
     for (const i of [0, 1]) expect(luminance((await drawn(i)).labelColor)).toBeGreaterThan(0.5);
     await shoot(0, 'graphs-2000-dark.png');
     await shoot(1, 'graphs-dag-dark.png');
+    suite.pass();
   }, 120_000);
 
   it('draws a 5,000-node, 20,000-edge graph with WebGL, times its first render, shows attributes on hover and pans', async () => {
@@ -321,6 +305,6 @@ describe('graphs in JupyterLab', () => {
     expect(luminance(label)).toBeLessThan(0.5);
     await page.waitForTimeout(300);
     await shoot(2, 'graphs-5000-light.png');
-    passed = true;
+    suite.pass();
   }, 300_000);
 });

@@ -6,12 +6,10 @@
  * from CSV, a tree from Newick, a graph and a PNG image). Screenshots of the card in the light and
  * dark themes go to test-results/.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ROOT, checkVenv, failureLogs, openBrowser, openNotebook, runCell, startLab, writeNotebook } from './jupyterlab';
-import type { IBrowser, ILab } from './jupyterlab';
+import { ROOT, labSuite, openNotebook, runCell, writeNotebook } from './jupyterlab';
+import type { ILab } from './jupyterlab';
 
 const RESULTS = join(ROOT, 'test-results');
 
@@ -45,33 +43,10 @@ const CELLS = [
 ];
 
 describe('job card in JupyterLab', () => {
+  const suite = labSuite('job-card', (root) => writeNotebook(root, 'card.ipynb', CELLS), { width: 1200, height: 1100 });
   let lab: ILab;
-  let browser: IBrowser;
   let page: Page;
-  let root: string;
-  let passed = false;
-
-  beforeAll(async () => {
-    checkVenv();
-    mkdirSync(RESULTS, { recursive: true });
-    root = mkdtempSync(join(tmpdir(), 'taskcell-e2e-card-'));
-    writeNotebook(root, 'card.ipynb', CELLS);
-    lab = await startLab(root);
-    browser = await openBrowser({ width: 1200, height: 1100 });
-    page = browser.page;
-  }, 120_000);
-
-  afterEach(async () => {
-    if (passed) return;
-    await page?.screenshot({ path: join(RESULTS, 'job-card-failure.png') }).catch(() => undefined);
-    console.log(failureLogs(browser?.log ?? [], lab));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await lab?.stop();
-    if (root) rmSync(root, { recursive: true, force: true });
-  }, 60_000);
+  beforeAll(() => ({ lab, page } = suite));
 
   it('renders a run result as a card with a table, a tree from Newick, a graph and an image, in light and dark themes', async () => {
     await openNotebook(page, lab, 'card.ipynb');
@@ -132,6 +107,6 @@ describe('job card in JupyterLab', () => {
     expect(r + g + b).toBeGreaterThan(400);
     await page.waitForTimeout(500);
     await card.screenshot({ path: join(RESULTS, 'job-card-dark.png') });
-    passed = true;
+    suite.pass();
   }, 300_000);
 });

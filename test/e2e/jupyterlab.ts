@@ -216,3 +216,52 @@ export async function runCell(page: Page, index: number, timeout = 90_000): Prom
     { timeout, polling: 100 },
   );
 }
+
+/** One e2e file's JupyterLab and browser, set up once for its tests. */
+export interface ILabSuite {
+  lab: ILab;
+  browser: IBrowser;
+  page: Page;
+  /** The lab's root folder, made empty for this file. */
+  root: string;
+  /** Mark the running test as passed; a test that ends without it leaves a screenshot and the logs. */
+  pass(): void;
+}
+
+/**
+ * Register the hooks of an e2e file: before its tests, an empty temp folder filled by `fill`, a
+ * JupyterLab on it and a browser of `viewport`; after a test that did not call `pass()`, a
+ * screenshot (`test-results/NAME-failure.png`) and the browser's and server's logs; after all, every
+ * part stopped and the folder removed. Call it inside `describe`; the fields are set in its `beforeAll`.
+ */
+export function labSuite(name: string, fill: (root: string) => void, viewport: { width: number; height: number }): ILabSuite {
+  let passed = false;
+  // The other fields are set in beforeAll, before any test reads them.
+  const suite = {
+    pass: () => {
+      passed = true;
+    },
+  } as Partial<ILabSuite> as ILabSuite;
+  beforeAll(async () => {
+    checkVenv();
+    mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+    suite.root = mkdtempSync(join(tmpdir(), `taskcell-e2e-${name}-`));
+    fill(suite.root);
+    suite.lab = await startLab(suite.root);
+    suite.browser = await openBrowser(viewport);
+    suite.page = suite.browser.page;
+  }, 120_000);
+  afterEach(async () => {
+    if (!passed) {
+      await suite.page?.screenshot({ path: join(ROOT, 'test-results', `${name}-failure.png`) }).catch(() => undefined);
+      console.log(failureLogs(suite.browser?.log ?? [], suite.lab));
+    }
+    passed = false;
+  });
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.lab?.stop();
+    if (suite.root) rmSync(suite.root, { recursive: true, force: true });
+  }, 60_000);
+  return suite;
+}

@@ -389,12 +389,14 @@ describe('Tasks panel in JupyterLab', () => {
       }),
     );
     // Code run straight on the kernel, with no cell.
+    // Its reply comes after the browser has taken in every message before it, so it waits as long as the rows below.
     const execute = (code: string): Promise<void> =>
       within(
         page.evaluate(async (c) => {
           const kernel = (window as unknown as AnyWindow).jupyterapp.shell.currentWidget.sessionContext.session.kernel;
           await kernel.requestExecute({ code: c, silent: true }).done;
         }, code),
+        150_000,
       );
     // First 1,000 running jobs; once the panel lists them all, 100 progress events a second for 5 s.
     await execute(`
