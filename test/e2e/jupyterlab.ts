@@ -265,3 +265,40 @@ export function labSuite(name: string, fill: (root: string) => void, viewport: {
   }, 60_000);
   return suite;
 }
+
+/** Switch JupyterLab's theme and wait until the page says it is applied. */
+export async function setTheme(page: Page, theme: 'light' | 'dark'): Promise<void> {
+  const name = theme === 'dark' ? 'JupyterLab Dark' : 'JupyterLab Light';
+  await page.evaluate(
+    /* eslint-disable-next-line @typescript-eslint/no-explicit-any -- JupyterLab's untyped global */
+    (n) => (window as unknown as { jupyterapp: any }).jupyterapp.commands.execute('apputils:change-theme', { theme: n }),
+    name,
+  );
+  await page.waitForFunction((light) => document.body.dataset.jpThemeLight === String(light), theme === 'light', {
+    timeout: 30_000,
+  });
+  // Let the new theme's variables reach every computed style before anything reads colours.
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+}
+
+/**
+ * WCAG AA colour-contrast violations (axe-core's `color-contrast` rule) inside `selector`, one line
+ * each: the rule's summary and the offending element's HTML. An empty list means every text passes.
+ */
+export async function contrastViolations(page: Page, selector: string): Promise<string[]> {
+  const hasAxe = await page.evaluate(() => 'axe' in window);
+  if (!hasAxe) await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  return page.evaluate(async (sel) => {
+    /* eslint-disable-next-line @typescript-eslint/no-explicit-any -- axe-core's global, injected above */
+    const axe = (window as unknown as { axe: any }).axe;
+    const found = document.querySelectorAll(sel);
+    if (found.length === 0) return [`nothing matches ${sel}`];
+    const result = await axe.run(Array.from(found), {
+      runOnly: { type: 'rule', values: ['color-contrast'] },
+      resultTypes: ['violations'],
+    });
+    return result.violations.flatMap((v: { nodes: Array<{ failureSummary: string; html: string }> }) =>
+      v.nodes.map((n) => `${n.failureSummary.replace(/\s+/g, ' ')} :: ${n.html.slice(0, 200)}`),
+    );
+  }, selector);
+}
