@@ -20,6 +20,7 @@ import type { IDisplaySink } from './jupyter/output';
 import { inspectValue, parseTypeSpec, typedBundle } from './typed-bundle';
 import { pendingRunOf } from './pending-run';
 import { vegaSvg } from './vega-svg';
+import { graphSvg } from './graph-svg';
 
 export { inspectValue } from './typed-bundle';
 
@@ -50,7 +51,10 @@ export interface IDisplay {
   table(table: TableInput): void;
   /** Show a tree (Girder Worker's nested model). */
   tree(tree: INestedTree): void;
-  /** Show a graph (the `graph` type's value: nodes and edges, as a task returns it). */
+  /**
+   * Show a graph (the `graph` type's value: nodes and edges, as a task returns it), drawn by the
+   * extension, with an SVG drawn here for other frontends (up to 1,000 nodes and 5,000 edges).
+   */
   graph(graph: GraphInput): void;
   /** Show an image: a task's `image` value (RGBA pixels, shown as PNG), or encoded bytes or base64. */
   image(image: ImageData | IRgbaImage, options?: IImageOptions): void;
@@ -113,7 +117,7 @@ namespace Private {
     d.markdown = (s) => show(markdownBundle(s), {}, state);
     d.table = (t) => show(tableBundle(t), {}, state);
     d.tree = (t) => show(treeBundle(t), {}, state);
-    d.graph = (g) => show(graphBundle(g), {}, state);
+    d.graph = (g) => show(graphBundle(g, { svg: graphSvg(g) }), {}, state);
     d.image = (img, options = {}) => {
       const [data, opts] = encoded(img, options);
       show(imageBundle(data, opts), imageMetadata(opts), state);

@@ -1,13 +1,14 @@
 /**
  * Values rendered by a declared type and format: the data is converted in the kernel, with core's
  * formats registry, to the format its type's renderer reads (a table to rows, a tree to nested, a
- * graph to its networkx pivot, an image to PNG or JPEG bytes), then made into a MIME bundle by
+ * graph to its networkx pivot with a static SVG, an image to PNG or JPEG bytes), then made into a MIME bundle by
  * @taskcell/display. What cannot be converted shows as text with the reason, never as nothing.
  */
 import { inspect } from 'node:util';
 import { MIME, escapeHtml, graphBundle, imageBundle, tableBundle, textBundle, treeBundle } from '@taskcell/display';
 import type { IMimeBundle } from '@taskcell/display';
 import type { FormatRegistry, IGraph, INestedTree, IRows } from '@taskcell/core';
+import { graphSvg } from './graph-svg';
 
 /** The text form the kernel gives values (Node's inspect, as the REPL shows them). */
 export function inspectValue(value: unknown): string {
@@ -79,8 +80,10 @@ namespace Private {
         return tableBundle(to('rows') as IRows);
       case 'tree':
         return treeBundle(to('nested') as INestedTree);
-      case 'graph':
-        return graphBundle(to('networkx') as IGraph);
+      case 'graph': {
+        const graph = to('networkx') as IGraph;
+        return graphBundle(graph, { svg: graphSvg(graph) });
+      }
       case 'image':
         if (format === 'jpeg' || format === 'png')
           return imageBundle(data as Uint8Array, { mime: format === 'jpeg' ? MIME.jpeg : MIME.png });

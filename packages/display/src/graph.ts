@@ -21,20 +21,35 @@ export function toGraph(graph: GraphInput): IGraph {
   };
 }
 
-/** A graph as `application/vnd.taskcell.graph+json` (core's graph value) with an HTML edge list and a text fallback. */
-export function graphBundle(input: GraphInput): IMimeBundle {
+/** What a graph's bundle carries besides the graph. */
+export interface IGraphBundleOptions {
+  /** The graph as an SVG document, drawn ahead (by the kernel) for frontends without taskcell's renderer. */
+  svg?: string;
+}
+
+/**
+ * A graph as `application/vnd.taskcell.graph+json` (core's graph value) with a text fallback. With
+ * `svg`, the bundle also carries it as `image/svg+xml` and the HTML fallback shows it, so nbconvert
+ * and other frontends show the graph; without, the HTML fallback is an edge list.
+ */
+export function graphBundle(input: GraphInput, options: IGraphBundleOptions = {}): IMimeBundle {
   const graph = toGraph(input);
   const arrow = graph.directed ? '->' : '--';
   const edges = graph.edges.map((l) => `${String(l.source)} ${arrow} ${String(l.target)}`);
-  const isolated = graph.nodes.filter((n) => !graph.edges.some((l) => l.source === n.id || l.target === n.id)).map((n) => String(n.id));
+  const linked = new Set(graph.edges.flatMap((l) => [l.source, l.target]));
+  const isolated = graph.nodes.filter((n) => !linked.has(n.id)).map((n) => String(n.id));
   const lines = [...edges, ...isolated];
-  return {
-    [MIME.graph]: graph,
-    [MIME.html]: `<div class="tc-graph"><p>${graph.nodes.length} nodes, ${graph.edges.length} edges</p><ul>${lines
-      .map((l) => `<li><code>${escapeHtml(l)}</code></li>`)
-      .join('')}</ul></div>`,
-    [MIME.plain]: [`graph: ${graph.nodes.length} nodes, ${graph.edges.length} edges`, ...lines.map((l) => `  ${l}`)].join('\n'),
-  };
+  const summary = `${graph.nodes.length} nodes, ${graph.edges.length} edges`;
+  const bundle: IMimeBundle = { [MIME.graph]: graph };
+  if (options.svg) {
+    bundle[MIME.svg] = options.svg;
+    bundle[MIME.html] = `<div class="tc-graph" title="${escapeHtml(`graph: ${summary}`)}">${options.svg}</div>`;
+  } else {
+    bundle[MIME.html] =
+      `<div class="tc-graph"><p>${summary}</p><ul>${lines.map((l) => `<li><code>${escapeHtml(l)}</code></li>`).join('')}</ul></div>`;
+  }
+  bundle[MIME.plain] = [`graph: ${summary}`, ...lines.map((l) => `  ${l}`)].join('\n');
+  return bundle;
 }
 
 /** A workflow's DAG (steps and edges, as a JobEvent carries it) as a graph bundle. */

@@ -10,6 +10,7 @@ export * from './markup';
 export * from './table';
 export * from './tree';
 export * from './graph';
+export * from './graph-layout';
 export * from './image';
 export * from './vega';
 export * from './job-view';
