@@ -4,11 +4,12 @@
  * Charts end to end: `display.vega` in a real JupyterLab from the project venv, on the taskcell
  * kernel, in Debian's Chromium driven by playwright-core. The chart is drawn by the extension's
  * Vega renderer (not the bundle's HTML fallback), in the light theme and again in the dark one
- * after a live theme switch, with no Vega version warning. Screenshots go to test-results/.
+ * after a live theme switch, with no Vega version warning; its text passes WCAG AA colour contrast
+ * (axe-core) in both themes. Screenshots go to test-results/.
  */
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ROOT, labSuite, openNotebook, writeNotebook } from './jupyterlab';
+import { ROOT, contrastViolations, labSuite, openNotebook, setTheme, writeNotebook } from './jupyterlab';
 import type { ILab } from './jupyterlab';
 
 const RESULTS = join(ROOT, 'test-results');
@@ -87,6 +88,7 @@ describe('Vega-Lite charts in JupyterLab', () => {
     expect(luminance(light.labelFill)).toBeLessThan(0.5);
     expect(luminance(light.background)).toBeGreaterThan(0.5);
     const cell = page.locator('.jp-Cell').first();
+    expect(await contrastViolations(page, '.tc-VegaRenderer')).toEqual([]);
     await cell.screenshot({ path: join(RESULTS, 'charts-light.png') });
 
     // The chart's menu offers the exports.
@@ -97,14 +99,13 @@ describe('Vega-Lite charts in JupyterLab', () => {
     await page.click('.jp-Notebook', { position: { x: 5, y: 5 } });
 
     // A live theme switch re-embeds the chart with Vega's dark theme.
-    await page.evaluate(() =>
-      (window as unknown as AnyWindow).jupyterapp.commands.execute('apputils:change-theme', { theme: 'JupyterLab Dark' }),
-    );
+    await setTheme(page, 'dark');
     const dark = await drawn('dark');
     expect(dark).toMatchObject({ bars: Object.keys(WORDS).length, theme: 'dark', fallbackShown: false });
     expect(luminance(dark.labelFill)).toBeGreaterThan(0.5);
     expect(luminance(dark.background)).toBeLessThan(0.5);
     await page.waitForTimeout(500);
+    expect(await contrastViolations(page, '.tc-VegaRenderer')).toEqual([]);
     await cell.screenshot({ path: join(RESULTS, 'charts-dark.png') });
 
     expect(suite.browser.log.filter((l) => /version|vega/i.test(l) && /warn|error/i.test(l))).toEqual([]);

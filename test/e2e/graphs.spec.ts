@@ -5,12 +5,14 @@
  * kernel, in Debian's Chromium driven by playwright-core. A 2,000-node graph is drawn by the
  * extension's graph renderer (cytoscape on a canvas), fills its box, pans with the mouse, shows a
  * node's attributes on hover and fits again with the Fit button; a small DAG is laid out in layers
- * with arrowheads; labels follow a live switch to the dark theme. The first render of a
- * 5,000-node, 20,000-edge graph is timed and printed. Screenshots go to test-results/.
+ * with arrowheads; labels follow a live switch to the dark theme. The bundle's static SVG (for
+ * frontends without the extension) never outranks the renderer. The renderer's text passes WCAG AA
+ * colour contrast (axe-core) and its canvas labels contrast with their outline in both themes. The
+ * first render of a 5,000-node, 20,000-edge graph is timed and printed. Screenshots go to test-results/.
  */
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ROOT, labSuite, openNotebook, writeNotebook } from './jupyterlab';
+import { ROOT, contrastViolations, labSuite, openNotebook, setTheme, writeNotebook } from './jupyterlab';
 import type { ILab } from './jupyterlab';
 
 const RESULTS = join(ROOT, 'test-results');
@@ -144,6 +146,28 @@ describe('graphs in JupyterLab', () => {
     return 0.2126 * r + 0.7152 * g + 0.0722 * b;
   }
 
+  /** WCAG's contrast ratio of two `rgb(r, g, b)` colours (1 to 21). */
+  function contrastRatio(a: string, b: string): number {
+    const relative = (color: string): number => {
+      const [r, g, bl] = (color.match(/\d+/g) ?? []).slice(0, 3).map((v) => {
+        const c = Number(v) / 255;
+        return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+    };
+    const [hi, lo] = [relative(a), relative(b)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
+  }
+
+  /** The colours of a cell's graph labels on the canvas: the text and the outline drawn round it. */
+  function labelColours(index: number): Promise<{ text: string; outline: string }> {
+    return page.evaluate((i) => {
+      const host = document.querySelectorAll('.jp-Cell')[i].querySelector('.tc-GraphRenderer-canvas') as HTMLElement & { tcGraph: any };
+      const node = host.tcGraph.nodes()[0];
+      return { text: node.style('color') as string, outline: node.style('text-outline-color') as string };
+    }, index);
+  }
+
   it('draws a 2,000-node graph that fills its box, pans, shows attributes on hover and fits again', async () => {
     await openNotebook(page, lab, 'graphs.ipynb');
     await runCell(0);
@@ -212,25 +236,50 @@ describe('graphs in JupyterLab', () => {
     await page.mouse.click(rect.x + train.x, rect.y + train.y);
     const faded = await canvas.evaluate((host: HTMLElement & { tcGraph?: any }) =>
       host.tcGraph
-        .nodes('.tc-faded')
+        .nodes('.tc-mod-faded')
         .map((n: any) => n.id())
         .sort(),
     );
     expect(faded).toEqual(['clean', 'fetch', 'parse', 'report']);
+
+    // The bundle also carries a static SVG for other frontends; JupyterLab shows the renderer instead.
+    const output = await page.evaluate(() => {
+      const app = (window as unknown as AnyWindow).jupyterapp;
+      const notebook = app.shell.currentWidget.content;
+      const data = notebook.widgets[1].model.outputs.get(0).data as Record<string, unknown>;
+      const area = document.querySelectorAll('.jp-Cell')[1].querySelector('.jp-OutputArea') as HTMLElement;
+      return {
+        svg: String(data['image/svg+xml'] ?? '').startsWith('<svg'),
+        // The MIME type JupyterLab's rendermime ranks first for this output, as the output area picks it.
+        preferred: notebook.rendermime.preferredMimeType(data, 'any') as string,
+        renderers: area.querySelectorAll('.tc-GraphRenderer').length,
+        images: area.querySelectorAll('svg, img').length,
+      };
+    });
+    expect(output).toEqual({ svg: true, preferred: 'application/vnd.taskcell.graph+json', renderers: 1, images: 0 });
+
     await page.mouse.move(0, 0);
+    expect(await contrastViolations(page, '.tc-GraphRenderer')).toEqual([]);
+    for (const i of [0, 1]) {
+      const { text, outline } = await labelColours(i);
+      expect(contrastRatio(text, outline)).toBeGreaterThanOrEqual(4.5);
+    }
     await shoot(1, 'graphs-dag-light.png');
     suite.pass();
   }, 120_000);
 
   it('follows a live switch to the dark theme with light labels', async () => {
-    await page.evaluate(() =>
-      (window as unknown as AnyWindow).jupyterapp.commands.execute('apputils:change-theme', { theme: 'JupyterLab Dark' }),
-    );
+    await setTheme(page, 'dark');
     await page.waitForFunction(() =>
       [...document.querySelectorAll('.tc-GraphRenderer')].every((r) => (r as HTMLElement).dataset.tcTheme === 'dark'),
     );
     await page.waitForTimeout(500);
     for (const i of [0, 1]) expect(luminance((await drawn(i)).labelColor)).toBeGreaterThan(0.5);
+    expect(await contrastViolations(page, '.tc-GraphRenderer')).toEqual([]);
+    for (const i of [0, 1]) {
+      const { text, outline } = await labelColours(i);
+      expect(contrastRatio(text, outline)).toBeGreaterThanOrEqual(4.5);
+    }
     await shoot(0, 'graphs-2000-dark.png');
     await shoot(1, 'graphs-dag-dark.png');
     suite.pass();

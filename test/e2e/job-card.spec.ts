@@ -4,17 +4,21 @@
  * A run's result in real JupyterLab with the taskcell kernel, in Debian's Chromium driven by
  * playwright-core: the cell shows a job card whose outputs render by their declared types (a table
  * from CSV, a tree from Newick, a graph and a PNG image). Screenshots of the card in the light and
- * dark themes go to test-results/.
+ * dark themes go to test-results/; the card's own text passes WCAG AA colour contrast (axe-core) in
+ * both, and its graph fills the box it is given.
  */
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ROOT, labSuite, openNotebook, runCell, writeNotebook } from './jupyterlab';
+import { ROOT, contrastViolations, labSuite, openNotebook, runCell, setTheme, writeNotebook } from './jupyterlab';
 import type { ILab } from './jupyterlab';
 
 const RESULTS = join(ROOT, 'test-results');
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- the page's `window.jupyterapp` is JupyterLab's untyped global */
-type AnyWindow = { jupyterapp: any };
+/* eslint-disable @typescript-eslint/no-explicit-any -- cytoscape's instance on the graph's canvas box is untyped here */
+
+/** The card's own text (its header and each output's title) and its graph view: the table and tree renderers are checked in their own specs. */
+const CARD_TEXT =
+  '.tc-JobViewRenderer-header, .tc-JobViewRenderer-outputTitle, .tc-JobViewRenderer-outputText, .tc-JobViewRenderer .tc-GraphRenderer';
 
 const CELLS = [
   [
@@ -56,9 +60,9 @@ describe('job card in JupyterLab', () => {
     const card = page.locator('.jp-Cell').nth(1).locator('.tc-JobViewRenderer');
     await card.waitFor();
     expect(await card.getAttribute('data-state')).toBe('SUCCESS');
-    await expect(card.locator('.tc-job-name').textContent()).resolves.toBe('survey');
-    await expect(card.locator('.tc-job-place').textContent()).resolves.toBe('in-process');
-    const ports = await card.locator('.tc-job-output-port').allTextContents();
+    await expect(card.locator('.tc-JobViewRenderer-name').textContent()).resolves.toBe('survey');
+    await expect(card.locator('.tc-JobViewRenderer-place').textContent()).resolves.toBe('in-process');
+    const ports = await card.locator('.tc-JobViewRenderer-outputPort').allTextContents();
     expect(ports).toEqual(['counts', 'phylogeny', 'contacts', 'map', 'total']);
     const sections = card.locator('.tc-JobViewRenderer-output');
     // The table from CSV, with its header and rows.
@@ -76,9 +80,16 @@ describe('job card in JupyterLab', () => {
     // The graph, drawn by the graph renderer on a canvas with one node per node.
     const graph = sections.nth(2).locator('.tc-GraphRenderer[data-tc-render-ms] .tc-GraphRenderer-canvas');
     await graph.waitFor();
-    await expect(
-      graph.evaluate((host) => (host as HTMLElement & { tcGraph: { nodes(): unknown[] } }).tcGraph.nodes().length),
-    ).resolves.toBe(4);
+    const drawn = await graph.evaluate((host) => {
+      const cy = (host as HTMLElement & { tcGraph: any }).tcGraph;
+      const bb = cy.nodes().renderedBoundingBox({ includeLabels: false });
+      return { nodes: cy.nodes().length, fillW: bb.w / host.clientWidth, fillH: bb.h / host.clientHeight, width: host.clientWidth };
+    });
+    expect(drawn.nodes).toBe(4);
+    // The graph fills its box, which spans the card, rather than sitting small in its middle.
+    expect(drawn.width).toBeGreaterThan(600);
+    expect(drawn.fillW).toBeGreaterThan(0.7);
+    expect(drawn.fillH).toBeGreaterThan(0.5);
     // The PNG image, decoded by the browser at its size.
     const size = await sections
       .nth(3)
@@ -89,10 +100,9 @@ describe('job card in JupyterLab', () => {
 
     await card.scrollIntoViewIfNeeded();
     await page.waitForTimeout(300);
+    expect(await contrastViolations(page, CARD_TEXT)).toEqual([]);
     await card.screenshot({ path: join(RESULTS, 'job-card-light.png') });
-    await page.evaluate(async () => {
-      await (window as unknown as AnyWindow).jupyterapp.commands.execute('apputils:change-theme', { theme: 'JupyterLab Dark' });
-    });
+    await setTheme(page, 'dark');
     await page.waitForFunction(
       () => {
         const el = document.querySelector('.tc-JobViewRenderer') as Element;
@@ -106,6 +116,7 @@ describe('job card in JupyterLab', () => {
     const [r, g, b] = await card.evaluate((el) => (getComputedStyle(el).color.match(/\d+/g) ?? []).map(Number));
     expect(r + g + b).toBeGreaterThan(400);
     await page.waitForTimeout(500);
+    expect(await contrastViolations(page, CARD_TEXT)).toEqual([]);
     await card.screenshot({ path: join(RESULTS, 'job-card-dark.png') });
     suite.pass();
   }, 300_000);

@@ -7,6 +7,18 @@ import type { IViewGraph, LayoutKind } from './graph-layout';
 import { hasWebGL, webglView } from './graph-webgl';
 import type { IWebGLView } from './graph-webgl';
 
+/** The class names of the graph view's parts (styled in style/base.css). */
+const CLASS = {
+  root: 'tc-GraphRenderer',
+  toolbar: 'tc-GraphRenderer-toolbar',
+  summary: 'tc-GraphRenderer-summary',
+  fit: 'tc-GraphRenderer-fit',
+  canvas: 'tc-GraphRenderer-canvas',
+  tooltip: 'tc-GraphRenderer-tooltip',
+  /** On cytoscape's elements outside a selected node's neighbourhood. */
+  faded: 'tc-mod-faded',
+} as const;
+
 /**
  * Renders `application/vnd.taskcell.graph+json` (core's graph value) so people can read it.
  *
@@ -28,7 +40,7 @@ export class GraphRenderer extends Widget implements IRenderMime.IRenderer {
   constructor(options: GraphRenderer.IOptions) {
     super();
     this.mimeType = options.mimeType;
-    this.addClass(GraphRenderer.CLASS);
+    this.addClass(CLASS.root);
   }
 
   /** The MIME type this renderer draws. */
@@ -124,7 +136,7 @@ export class GraphRenderer extends Widget implements IRenderMime.IRenderer {
     this.webgl = view;
     (host as GraphRenderer.IHost).tcSigma = view.sigma;
     this.restyle = () => view.restyle(this.colors());
-    (toolbar.querySelector('.tc-GraphRenderer-fit') as HTMLElement).onclick = () => view.fit();
+    (toolbar.querySelector(`.${CLASS.fit}`) as HTMLElement).onclick = () => view.fit();
     this.resizeObserver = new ResizeObserver(() => view.sigma.refresh());
     this.resizeObserver.observe(host);
   }
@@ -140,21 +152,21 @@ export class GraphRenderer extends Widget implements IRenderMime.IRenderer {
   /** The toolbar (summary, Fit button), the canvas's box and the tooltip, replacing what was drawn. */
   private frame(graph: IViewGraph, kind: LayoutKind): { toolbar: HTMLElement; host: HTMLElement; tooltip: HTMLElement } {
     const toolbar = document.createElement('div');
-    toolbar.className = 'tc-GraphRenderer-toolbar';
+    toolbar.className = CLASS.toolbar;
     const summary = toolbar.appendChild(document.createElement('span'));
-    summary.className = 'tc-GraphRenderer-summary';
+    summary.className = CLASS.summary;
     summary.textContent =
       `${graph.directed ? 'directed' : 'undirected'} graph, ${graph.nodes.length} nodes, ` + `${graph.edges.length} edges, ${kind} layout`;
     const fit = toolbar.appendChild(document.createElement('button'));
-    fit.className = 'tc-GraphRenderer-fit jp-Button';
+    fit.className = `${CLASS.fit} jp-Button`;
     fit.type = 'button';
     fit.textContent = 'Fit';
     fit.title = 'Zoom to fit the whole graph';
     const host = document.createElement('div');
-    host.className = 'tc-GraphRenderer-canvas';
+    host.className = CLASS.canvas;
     host.style.height = `${boxHeight(graph.nodes.length)}px`;
     const tooltip = document.createElement('div');
-    tooltip.className = 'tc-GraphRenderer-tooltip';
+    tooltip.className = CLASS.tooltip;
     tooltip.hidden = true;
     host.appendChild(tooltip);
     this.node.replaceChildren(toolbar, host);
@@ -165,7 +177,7 @@ export class GraphRenderer extends Widget implements IRenderMime.IRenderer {
   private wire(cy: Core, toolbar: HTMLElement, tooltip: HTMLElement): void {
     let moved = false;
     cy.on('scrollzoom pinchzoom dragpan', () => (moved = true));
-    (toolbar.querySelector('.tc-GraphRenderer-fit') as HTMLElement).onclick = () => {
+    (toolbar.querySelector(`.${CLASS.fit}`) as HTMLElement).onclick = () => {
       GraphRenderer.fit(cy);
       moved = false;
     };
@@ -176,11 +188,11 @@ export class GraphRenderer extends Widget implements IRenderMime.IRenderer {
     cy.on('viewport', () => (tooltip.hidden = true));
     cy.on('select', 'node', (e: EventObject) => {
       cy.batch(() => {
-        cy.elements().addClass('tc-faded');
-        e.target.closedNeighborhood().removeClass('tc-faded');
+        cy.elements().addClass(CLASS.faded);
+        e.target.closedNeighborhood().removeClass(CLASS.faded);
       });
     });
-    cy.on('unselect', 'node', () => cy.batch(() => cy.elements().removeClass('tc-faded')));
+    cy.on('unselect', 'node', () => cy.batch(() => cy.elements().removeClass(CLASS.faded)));
     this.resizeObserver = new ResizeObserver(() => {
       cy.resize();
       if (!moved) GraphRenderer.fit(cy);
@@ -244,9 +256,6 @@ export namespace GraphRenderer {
     mimeType: string;
   }
 
-  /** The class of the renderer's node. */
-  export const CLASS = 'tc-GraphRenderer';
-
   /** The margin, in pixels, kept around the graph when it is fitted to its box. */
   export const PADDING = 16;
 
@@ -261,13 +270,37 @@ export namespace GraphRenderer {
   /** The largest zoom a fit goes to: a small graph is centred at a readable size rather than blown up. */
   export const MAX_FIT_ZOOM = 1.5;
 
-  /** Zoom and pan so the whole graph shows in its box, centred. */
+  /** The most a small graph's layout is stretched, along either axis, to fill its box. */
+  export const MAX_SPREAD = 6;
+
+  /**
+   * Zoom and pan so the whole graph shows in its box, centred. A graph of up to LARGE nodes is first
+   * spread out to fill its box (never drawn closer together), so a few nodes fill a wide output at
+   * their readable size rather than sitting small in its middle.
+   */
   export function fit(cy: Core): void {
+    const host = cy.container();
+    if (host && cy.nodes().length > 1 && cy.nodes().length <= LARGE) spread(cy, host.clientWidth, host.clientHeight);
     cy.fit(undefined, PADDING);
     if (cy.zoom() > MAX_FIT_ZOOM) {
       cy.zoom(MAX_FIT_ZOOM);
       cy.center();
     }
+  }
+
+  /** Stretch the node positions, about their centre, so that at zoom 1 they fill a box of w × h less room for labels. */
+  export function spread(cy: Core, w: number, h: number): void {
+    const bb = cy.nodes().boundingBox({ includeLabels: false, includeOverlays: false });
+    const room = { w: w - 2 * PADDING - 48, h: h - 2 * PADDING - 32 };
+    const factor = (want: number, have: number): number => (have > 1 && want > have ? Math.min(MAX_SPREAD, want / have) : 1);
+    const sx = factor(room.w, bb.w);
+    const sy = factor(room.h, bb.h);
+    if (sx === 1 && sy === 1) return;
+    const mid = { x: bb.x1 + bb.w / 2, y: bb.y1 + bb.h / 2 };
+    cy.nodes().positions((n) => {
+      const p = n.position();
+      return { x: mid.x + (p.x - mid.x) * sx, y: mid.y + (p.y - mid.y) * sy };
+    });
   }
 
   /** The canvas's box, which carries the cytoscape instance (for scripting and tests). */
@@ -347,7 +380,7 @@ export namespace GraphRenderer {
         style: { 'background-color': colors.selected, 'border-width': 2, 'border-color': colors.text },
       },
       { selector: 'edge:selected', style: { 'line-color': colors.selected, 'target-arrow-color': colors.selected } },
-      { selector: '.tc-faded', style: { opacity: 0.12 } },
+      { selector: `.${CLASS.faded}`, style: { opacity: 0.12 } },
     ];
   }
 }

@@ -6,6 +6,31 @@ import { GraphRenderer } from './graph';
 import { TableRenderer } from './table';
 import { TreeRenderer } from './tree';
 
+/** The class names of the job card's parts (styled in style/base.css); kept here, not exported, as each renderer names its own. */
+const CLASS = {
+  root: 'tc-JobViewRenderer',
+  header: 'tc-JobViewRenderer-header',
+  summary: 'tc-JobViewRenderer-summary',
+  state: 'tc-JobViewRenderer-state',
+  name: 'tc-JobViewRenderer-name',
+  place: 'tc-JobViewRenderer-place',
+  elapsed: 'tc-JobViewRenderer-elapsed',
+  cached: 'tc-JobViewRenderer-cached',
+  progress: 'tc-JobViewRenderer-progress',
+  progressTrack: 'tc-JobViewRenderer-progressTrack',
+  progressBar: 'tc-JobViewRenderer-progressBar',
+  progressText: 'tc-JobViewRenderer-progressText',
+  steps: 'tc-JobViewRenderer-steps',
+  error: 'tc-JobViewRenderer-error',
+  log: 'tc-JobViewRenderer-log',
+  output: 'tc-JobViewRenderer-output',
+  outputTitle: 'tc-JobViewRenderer-outputTitle',
+  outputPort: 'tc-JobViewRenderer-outputPort',
+  outputType: 'tc-JobViewRenderer-outputType',
+  outputImage: 'tc-JobViewRenderer-outputImage',
+  outputText: 'tc-JobViewRenderer-outputText',
+} as const;
+
 /**
  * Renders `application/vnd.taskcell.job+json`: a job card (state, name, where it ran, duration,
  * cache hit, progress, a workflow's steps, error and log tail) and, once the job ended well, each
@@ -17,16 +42,16 @@ export class JobViewRenderer extends Widget implements IRenderMime.IRenderer {
   constructor(options: JobViewRenderer.IOptions) {
     super();
     this.mimeType = options.mimeType;
-    this.addClass('tc-JobViewRenderer');
+    this.addClass(CLASS.root);
     const layout = new PanelLayout();
     this.layout = layout;
     this.header = new Widget();
-    this.header.addClass('tc-JobViewRenderer-header');
+    this.header.addClass(CLASS.header);
     this.header.node.innerHTML =
-      '<div class="tc-job-summary"><span class="tc-state"></span><span class="tc-job-name"></span><span class="tc-job-place"></span>' +
-      '<span class="tc-job-elapsed"></span><span class="tc-job-cached" title="Served from the result cache">cached</span></div>' +
-      '<div class="tc-progress"><div class="tc-progress-track"><div class="tc-progress-bar"></div></div><span class="tc-progress-text"></span></div>' +
-      '<ul class="tc-job-steps"></ul><pre class="tc-job-error"></pre><pre class="tc-log"></pre>';
+      `<div class="${CLASS.summary}"><span class="${CLASS.state}"></span><span class="${CLASS.name}"></span><span class="${CLASS.place}"></span>` +
+      `<span class="${CLASS.elapsed}"></span><span class="${CLASS.cached}" title="Served from the result cache">cached</span></div>` +
+      `<div class="${CLASS.progress}"><div class="${CLASS.progressTrack}"><div class="${CLASS.progressBar}"></div></div><span class="${CLASS.progressText}"></span></div>` +
+      `<ul class="${CLASS.steps}"></ul><pre class="${CLASS.error}"></pre><pre class="${CLASS.log}"></pre>`;
     layout.addWidget(this.header);
   }
 
@@ -36,38 +61,39 @@ export class JobViewRenderer extends Widget implements IRenderMime.IRenderer {
   /** Render (or update) a model's job card. */
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     const v = (model.data[this.mimeType] ?? {}) as unknown as Partial<IJobCard>;
-    const q = (sel: string): HTMLElement => this.header.node.querySelector(sel) as HTMLElement;
+    const q = (part: keyof typeof CLASS): HTMLElement => this.header.node.querySelector(`.${CLASS[part]}`) as HTMLElement;
     const state = String(v.state ?? 'INACTIVE');
-    const stateEl = q('.tc-state');
+    const stateEl = q('state');
     stateEl.textContent = state;
-    stateEl.className = `tc-state tc-state-${state.toLowerCase()}`;
+    stateEl.dataset.state = state;
     this.node.dataset.state = state;
-    q('.tc-job-name').textContent = v.task ?? v.jobId ?? '';
-    q('.tc-job-place').textContent = v.where ?? formatPlace(v.place);
-    q('.tc-job-elapsed').textContent = formatElapsed(v.elapsed);
-    q('.tc-job-cached').hidden = !v.cached;
+    q('name').textContent = v.task ?? v.jobId ?? '';
+    q('place').textContent = v.where ?? formatPlace(v.place);
+    q('elapsed').textContent = formatElapsed(v.elapsed);
+    q('cached').hidden = !v.cached;
     const pct = progressPercent(v.progress) ?? (state === 'SUCCESS' ? 100 : 0);
     const final = isFinalState(state);
-    q('.tc-progress').hidden = final && !v.progress;
-    q('.tc-progress-bar').style.width = `${pct}%`;
-    q('.tc-progress').dataset.value = String(Math.round(pct));
-    q('.tc-progress-text').textContent = formatProgress(v.progress);
-    const steps = q('.tc-job-steps');
+    q('progress').hidden = final && !v.progress;
+    q('progressBar').style.width = `${pct}%`;
+    q('progress').dataset.value = String(Math.round(pct));
+    q('progressText').textContent = formatProgress(v.progress);
+    const steps = q('steps');
     steps.textContent = '';
     // The kernel lists the first steps by name and counts the rest (`moreSteps`).
     for (const [name, st] of Object.entries(v.steps ?? {})) {
       const li = steps.appendChild(document.createElement('li'));
       const badge = li.appendChild(document.createElement('span'));
-      badge.className = `tc-state tc-state-${String(st).toLowerCase()}`;
+      badge.className = CLASS.state;
+      badge.dataset.state = String(st);
       badge.textContent = String(st);
       li.appendChild(document.createTextNode(` ${name}`));
     }
     if (v.moreSteps) steps.appendChild(document.createElement('li')).textContent = v.moreSteps;
-    const err = q('.tc-job-error');
+    const err = q('error');
     err.textContent = v.error ?? '';
     err.hidden = !v.error;
     const logs = (v.logs ?? []).map((l) => (typeof l === 'string' ? l : l.line));
-    const log = q('.tc-log');
+    const log = q('log');
     log.textContent = logs.join('\n');
     log.hidden = !logs.length;
     await this.renderOutputs(v.results ?? [], model);
@@ -83,19 +109,20 @@ export class JobViewRenderer extends Widget implements IRenderMime.IRenderer {
     const pending: Array<Promise<void>> = [];
     for (const o of results) {
       const section = new Widget();
-      section.addClass('tc-JobViewRenderer-output');
+      section.addClass(CLASS.output);
       const sectionLayout = new PanelLayout();
       section.layout = sectionLayout;
       const title = new Widget({ node: document.createElement('div') });
-      title.addClass('tc-job-output-title');
-      title.node.innerHTML = '<span class="tc-job-output-port"></span><span class="tc-job-output-type"></span>';
+      title.addClass(CLASS.outputTitle);
+      title.node.innerHTML = `<span class="${CLASS.outputPort}"></span><span class="${CLASS.outputType}"></span>`;
       (title.node.firstChild as HTMLElement).textContent = o.port;
       (title.node.lastChild as HTMLElement).textContent = `${o.type}:${o.format}`;
       sectionLayout.addWidget(title);
       const body = Private.outputWidget(o);
       sectionLayout.addWidget(body.widget);
-      if (body.mimeType) pending.push(body.widget.renderModel(Private.model(o.data, body.mimeType, model)));
+      // In the card before it renders, so that a renderer measuring its box (the graph's) sees the card's width.
       layout.addWidget(section);
+      if (body.mimeType) pending.push(body.widget.renderModel(Private.model(o.data, body.mimeType, model)));
       this.outputs.push(section);
     }
     await Promise.all(pending);
@@ -128,14 +155,14 @@ namespace Private {
     for (const mime of [MIME.png, MIME.jpeg, MIME.gif]) {
       if (typeof d[mime] === 'string') {
         const img = document.createElement('img');
-        img.className = 'tc-job-output-image';
+        img.className = CLASS.outputImage;
         img.src = `data:${mime};base64,${d[mime] as string}`;
         img.alt = String(d[MIME.plain] ?? o.port);
         return { widget: new Widget({ node: img }) };
       }
     }
     const pre = document.createElement('pre');
-    pre.className = 'tc-job-output-text';
+    pre.className = CLASS.outputText;
     pre.textContent = String(d[MIME.plain] ?? '');
     return { widget: new Widget({ node: pre }) };
   }

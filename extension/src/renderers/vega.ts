@@ -7,6 +7,11 @@ interface IEmbedResult {
   finalize(): void;
 }
 
+/** The class names of the chart renderer (styled in style/base.css). */
+const CLASS = {
+  root: 'tc-VegaRenderer',
+} as const;
+
 /** The JupyterLab themes a chart follows. */
 type Theme = 'light' | 'dark';
 
@@ -20,7 +25,7 @@ export class VegaRenderer extends Widget implements IRenderMime.IRenderer {
   constructor(options: VegaRenderer.IOptions) {
     super();
     this.mimeType = options.mimeType;
-    this.addClass(VegaRenderer.CLASS);
+    this.addClass(CLASS.root);
   }
 
   /** The MIME type this renderer draws. */
@@ -87,9 +92,6 @@ export namespace VegaRenderer {
   export interface IOptions {
     mimeType: string;
   }
-
-  /** The class of the renderer's node. */
-  export const CLASS = 'tc-VegaRenderer';
 
   /** The attribute JupyterLab sets on `<body>`: `"false"` under a dark theme. */
   export const THEME_ATTRIBUTE = 'data-jp-theme-light';
