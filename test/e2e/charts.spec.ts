@@ -5,10 +5,12 @@
  * kernel, in Debian's Chromium driven by playwright-core. The chart is drawn by the extension's
  * Vega renderer (not the bundle's HTML fallback), in the light theme and again in the dark one
  * after a live theme switch, with no Vega version warning; its text passes WCAG AA colour contrast
- * (axe-core) in both themes. Screenshots go to test-results/.
+ * in both themes (axe-core for its HTML, and each SVG text's fill against the chart's background,
+ * which axe-core does not check). Screenshots go to test-results/.
  */
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { contrastRatio } from './contrast';
 import { ROOT, contrastViolations, labSuite, openNotebook, setTheme, writeNotebook } from './jupyterlab';
 import type { ILab } from './jupyterlab';
 
@@ -61,6 +63,21 @@ describe('Vega-Lite charts in JupyterLab', () => {
     });
   }
 
+  /** The lowest contrast of the chart's SVG texts (title, axis labels and titles) with its background, and that text. */
+  async function lowestTextContrast(): Promise<{ ratio: number; text: string }> {
+    const texts = await page.evaluate(() => {
+      const svg = document.querySelector('.tc-VegaRenderer .vega-embed svg') as SVGElement;
+      const background = getComputedStyle(svg).backgroundColor;
+      return [...svg.querySelectorAll('text')]
+        .filter((t) => (t.textContent ?? '').trim() !== '')
+        .map((t) => ({ text: t.textContent ?? '', fill: getComputedStyle(t).fill, background }));
+    });
+    expect(texts.length).toBeGreaterThan(Object.keys(WORDS).length);
+    return texts
+      .map((t) => ({ ratio: contrastRatio(t.fill, t.background), text: t.text }))
+      .reduce((low, t) => (t.ratio < low.ratio ? t : low));
+  }
+
   /** The luminance of a `#rrggbb`, `#rgb` or `rgb(r, g, b)` colour, 0 (black) to 1 (white); NaN for anything else. */
   function luminance(color: string | null): number {
     const c = color ?? '';
@@ -89,6 +106,7 @@ describe('Vega-Lite charts in JupyterLab', () => {
     expect(luminance(light.background)).toBeGreaterThan(0.5);
     const cell = page.locator('.jp-Cell').first();
     expect(await contrastViolations(page, '.tc-VegaRenderer')).toEqual([]);
+    expect((await lowestTextContrast()).ratio).toBeGreaterThanOrEqual(4.5);
     await cell.screenshot({ path: join(RESULTS, 'charts-light.png') });
 
     // The chart's menu offers the exports.
@@ -106,6 +124,7 @@ describe('Vega-Lite charts in JupyterLab', () => {
     expect(luminance(dark.background)).toBeLessThan(0.5);
     await page.waitForTimeout(500);
     expect(await contrastViolations(page, '.tc-VegaRenderer')).toEqual([]);
+    expect((await lowestTextContrast()).ratio).toBeGreaterThanOrEqual(4.5);
     await cell.screenshot({ path: join(RESULTS, 'charts-dark.png') });
 
     expect(suite.browser.log.filter((l) => /version|vega/i.test(l) && /warn|error/i.test(l))).toEqual([]);

@@ -12,6 +12,7 @@
  */
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { contrastRatio } from './contrast';
 import { ROOT, contrastViolations, labSuite, openNotebook, setTheme, writeNotebook } from './jupyterlab';
 import type { ILab } from './jupyterlab';
 
@@ -144,19 +145,6 @@ describe('graphs in JupyterLab', () => {
   function luminance(color: string): number {
     const [r, g, b] = (color.match(/\d+/g) ?? []).slice(0, 3).map((v) => Number(v) / 255);
     return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-  }
-
-  /** WCAG's contrast ratio of two `rgb(r, g, b)` colours (1 to 21). */
-  function contrastRatio(a: string, b: string): number {
-    const relative = (color: string): number => {
-      const [r, g, bl] = (color.match(/\d+/g) ?? []).slice(0, 3).map((v) => {
-        const c = Number(v) / 255;
-        return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-      });
-      return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
-    };
-    const [hi, lo] = [relative(a), relative(b)].sort((x, y) => y - x);
-    return (hi + 0.05) / (lo + 0.05);
   }
 
   /** The colours of a cell's graph labels on the canvas: the text and the outline drawn round it. */
