@@ -2,7 +2,8 @@
  * A graph value as a static SVG image, drawn in the kernel so frontends without taskcell's
  * renderer (nbconvert, GitHub, VS Code without the extension) show the graph, not an edge list.
  * The layout is the interactive view's: layered for a directed acyclic graph, force-directed
- * otherwise (d3-force, within a time budget). Above GRAPH_SVG_MAX_NODES nodes or
+ * otherwise (d3-force, on the kernel's thread within a 250 ms budget: a 1,000-node graph takes
+ * about 300 ms in all). Above GRAPH_SVG_MAX_NODES nodes or
  * GRAPH_SVG_MAX_EDGES edges no image is made: a still picture of thousands of nodes shows a
  * hairball, and its layout would hold the cell.
  */
@@ -37,10 +38,10 @@ export function graphSvg(input: GraphInput): string | undefined {
   if (graph.nodes.length > GRAPH_SVG_MAX_NODES || graph.edges.length > GRAPH_SVG_MAX_EDGES) return undefined;
   const width = Private.WIDTH;
   const height = boxHeight(graph.nodes.length);
-  const positions =
-    layoutKind(graph) === 'layered'
-      ? layeredPositions(graph)
-      : forcePositions(Private.d3(), graph, width / height, Private.LAYOUT_BUDGET_MS);
+  const kind = layoutKind(graph);
+  const d3 = kind === 'force' ? Private.d3() : undefined;
+  if (kind === 'force' && !d3) return undefined;
+  const positions = d3 ? forcePositions(d3, graph, width / height, Private.LAYOUT_BUDGET_MS) : layeredPositions(graph);
   return Private.draw(graph, Private.fit(positions, width, height), width, height);
 }
 
@@ -56,9 +57,17 @@ namespace Private {
 
   let counter = 0;
 
-  /** d3-force, an ES module without top-level await, which Node 20.19 and later `require`. */
-  export function d3(): typeof import('d3-force') {
-    return require('d3-force') as typeof import('d3-force');
+  /**
+   * d3-force, an ES module without top-level await, which Node 20.19 and later `require`. On an
+   * older Node it cannot load synchronously: graphs that need a force layout then get no static
+   * image (the interactive renderer is unaffected), rather than a failing `display.graph`.
+   */
+  export function d3(): typeof import('d3-force') | undefined {
+    try {
+      return require('d3-force') as typeof import('d3-force');
+    } catch {
+      return undefined;
+    }
   }
 
   /** Positions scaled into the box, keeping their aspect ratio, centred, and never enlarged past 1.5×. */
