@@ -3,9 +3,8 @@
  * renderer (nbconvert, GitHub, VS Code without the extension) show the graph, not an edge list.
  * The layout is the interactive view's: layered for a directed acyclic graph, force-directed
  * otherwise (d3-force, on the kernel's thread within a 250 ms budget: a 1,000-node graph takes
- * about 300 ms in all). Above GRAPH_SVG_MAX_NODES nodes or
- * GRAPH_SVG_MAX_EDGES edges no image is made: a still picture of thousands of nodes shows a
- * hairball, and its layout would hold the cell.
+ * about 300 ms in all). Above GRAPH_SVG_MAX_NODES nodes or GRAPH_SVG_MAX_EDGES edges no image is
+ * made: a still picture of thousands of nodes shows a hairball, and its layout would hold the cell.
  */
 import { boxHeight, escapeHtml, forcePositions, layeredPositions, layoutKind, viewGraph } from '@taskcell/display';
 import type { GraphInput, IViewGraph } from '@taskcell/display';
@@ -30,7 +29,7 @@ export const CLASS = {
 
 /**
  * The graph as an SVG document (black on white, as a printed figure; arrowheads on a directed
- * graph's edges; each node titled with its id for a hover hint), or undefined when it is too
+ * graph's edges; each node titled with its label for a hover hint), or undefined when it is too
  * large for a static image.
  */
 export function graphSvg(input: GraphInput): string | undefined {
