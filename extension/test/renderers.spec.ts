@@ -5,7 +5,7 @@ import './dom-setup';
 import { Widget } from '@lumino/widgets';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { MIME, createJobView, applyJobEvent, imageBundle, tableBundle, textBundle, treeBundle } from '@taskcell/display';
-import { GraphRenderer, JobViewRenderer, TableRenderer, TreeRenderer } from '@taskcell/jupyterlab';
+import { GraphRenderer, JobViewRenderer, TableRenderer } from '@taskcell/jupyterlab';
 import { LAYERED_MAX_NODES, attributeLines, isAcyclic, layoutKind, viewGraph } from '../src/renderers/graph-layout';
 import { ev } from './events';
 
@@ -66,33 +66,6 @@ describe('TableRenderer', () => {
   });
 });
 
-describe('TreeRenderer', () => {
-  it('collapses branches and shows branch lengths to scale', async () => {
-    const tree = {
-      node_data: { 'node name': 'root' },
-      children: [
-        { node_data: { 'node name': 'A' }, edge_data: { weight: 2 } },
-        {
-          node_data: { 'node name': 'B' },
-          edge_data: { weight: 4 },
-          children: [{ node_data: { 'node name': 'B1' }, edge_data: { weight: 1 } }],
-        },
-      ],
-    };
-    const r = new TreeRenderer({ mimeType: MIME.tree });
-    await r.renderModel(mimeModel(treeBundle(tree)));
-    const labels = [...r.node.querySelectorAll('.tc-tree-label')].map((l) => l.textContent);
-    expect(labels).toEqual(['root', 'A', 'B', 'B1']);
-    expect([...r.node.querySelectorAll('.tc-tree-length')].map((l) => l.textContent)).toEqual(['2', '4', '1']);
-    const bars = [...r.node.querySelectorAll('.tc-tree-branch')] as HTMLElement[];
-    expect(bars.map((b) => b.style.width)).toEqual(['40px', '80px', '20px']);
-    const b = r.node.querySelectorAll('[role="treeitem"]')[2] as HTMLElement;
-    (b.querySelector('.tc-tree-node') as HTMLElement).click();
-    expect(b.getAttribute('aria-expanded')).toBe('false');
-    expect((b.querySelector('ul') as HTMLElement).hidden).toBe(true);
-  });
-});
-
 describe('JobViewRenderer', () => {
   it('updates in place as the kernel updates the display', async () => {
     const r = new JobViewRenderer({ mimeType: MIME.job });
@@ -130,7 +103,7 @@ describe('JobViewRenderer with outputs', () => {
     const sections = [...r.node.querySelectorAll('.tc-JobViewRenderer-output')];
     expect(sections.map((s) => s.querySelector('.tc-job-output-port')?.textContent)).toEqual(['t', 'tr', 'img', 'n']);
     expect(sections[0].querySelector('.tc-TableRenderer')).not.toBeNull();
-    expect(sections[1].querySelector('.tc-tree-label')?.textContent).toBe('R');
+    expect(sections[1].querySelector('.tc-TreeRenderer-label')?.textContent).toBe('R');
     expect((sections[2].querySelector('img') as HTMLImageElement).src).toMatch(/^data:image\/png;base64,iVBORw/);
     expect(sections[3].querySelector('pre')?.textContent).toBe('42');
     expect(r.node.querySelector('.tc-job-place')?.textContent).toBe('threads');

@@ -66,7 +66,7 @@ describe('job card in JupyterLab', () => {
     await expect(table.locator('.tc-table-th').allTextContents()).resolves.toEqual(expect.arrayContaining(['species', 'count', 'site']));
     await expect(table.locator('.tc-table-count').textContent()).resolves.toMatch(/^3 rows × 3 columns$/);
     // The tree from Newick, nested.
-    await expect(sections.nth(1).locator('.tc-tree-label').allTextContents()).resolves.toEqual([
+    await expect(sections.nth(1).locator('.tc-TreeRenderer-label').allTextContents()).resolves.toEqual([
       'birds',
       'passerines',
       'wren',

@@ -287,8 +287,8 @@ describe('Tasks panel in JupyterLab', () => {
     await runCell(8);
     const tree = page.locator('.jp-OutputArea .tc-TreeRenderer').first();
     await tree.waitFor();
-    expect(await tree.locator('.tc-tree-label').allTextContents()).toEqual(['root', 'A', 'B', 'B1']);
-    expect(await tree.locator('.tc-tree-length').allTextContents()).toEqual(['2', '4', '1']);
+    expect(await tree.locator('.tc-TreeRenderer-label').allTextContents()).toEqual(['root', 'A', 'B', 'B1']);
+    expect(await tree.locator('.tc-TreeRenderer-length').allTextContents()).toEqual(['2', '4', '1']);
     const graph = page.locator('.jp-OutputArea .tc-GraphRenderer[data-tc-render-ms]').first();
     const canvas = graph.locator('.tc-GraphRenderer-canvas');
     await canvas.waitFor({ timeout: 30_000 });
