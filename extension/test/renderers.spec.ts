@@ -104,6 +104,7 @@ describe('JobViewRenderer with outputs', () => {
     expect(sections.map((s) => s.querySelector('.tc-job-output-port')?.textContent)).toEqual(['t', 'tr', 'img', 'n']);
     expect(sections[0].querySelector('.tc-TableRenderer')).not.toBeNull();
     expect(sections[1].querySelector('.tc-TreeRenderer-label')?.textContent).toBe('R');
+    expect(sections[2].querySelector('.tc-ImageRenderer')).not.toBeNull();
     expect((sections[2].querySelector('img') as HTMLImageElement).src).toMatch(/^data:image\/png;base64,iVBORw/);
     expect(sections[3].querySelector('pre')?.textContent).toBe('42');
     expect(r.node.querySelector('.tc-job-place')?.textContent).toBe('threads');
