@@ -15,7 +15,9 @@ function mimeModel(data: Record<string, unknown>): IRenderMime.IMimeModel {
 
 describe('TableRenderer', () => {
   const cells = (r: TableRenderer): string[][] =>
-    [...r.node.querySelectorAll('.tc-table-tr')].map((tr) => [...tr.querySelectorAll('.tc-table-td')].map((td) => td.textContent ?? ''));
+    [...r.node.querySelectorAll('.tc-TableRenderer-row')].map((tr) =>
+      [...tr.querySelectorAll('.tc-TableRenderer-cell')].map((td) => td.textContent ?? ''),
+    );
 
   it('renders a table bundle and sorts numbers as numbers, text naturally, empty cells last', async () => {
     const r = new TableRenderer({ mimeType: MIME.table });
@@ -27,7 +29,7 @@ describe('TableRenderer', () => {
     ]);
     await r.renderModel(mimeModel(bundle));
     Widget.attach(r, document.body);
-    expect([...r.node.querySelectorAll('.tc-table-th')].map((th) => th.textContent)).toEqual(['name', 'n']);
+    expect([...r.node.querySelectorAll('.tc-TableRenderer-name')].map((th) => th.textContent)).toEqual(['name', 'n']);
     expect(cells(r).map((c) => c[0])).toEqual(['b10', 'b2', 'a', 'c']);
     (r.node.querySelector('[data-field="n"]') as HTMLElement).click();
     expect(cells(r).map((c) => c[1])).toEqual(['2', '10', '33', '']);
@@ -45,11 +47,11 @@ describe('TableRenderer', () => {
     const r = new TableRenderer({ mimeType: MIME.table, rowHeight: 20, maxHeight: 200 });
     await r.renderModel(mimeModel({ [MIME.table]: { fields: ['i', 'sq'], rows } }));
     Widget.attach(r, document.body);
-    expect(r.node.querySelector('.tc-table-count')!.textContent).toContain('100,000 rows');
-    expect((r.node.querySelector('.tc-table-spacer') as HTMLElement).style.height).toBe('2000000px');
-    const drawn = r.node.querySelectorAll('.tc-table-tr');
+    expect(r.node.querySelector('.tc-TableRenderer-count')!.textContent).toContain('100,000 rows');
+    expect((r.node.querySelector('.tc-TableRenderer-spacer') as HTMLElement).style.height).toBe('2000000px');
+    const drawn = r.node.querySelectorAll('.tc-TableRenderer-row');
     expect(drawn.length).toBeLessThan(40);
-    const scroll = r.node.querySelector('.tc-table-scroll') as HTMLElement;
+    const scroll = r.node.querySelector('.tc-TableRenderer-scroll') as HTMLElement;
     scroll.scrollTop = 20 * 50_000;
     scroll.dispatchEvent(new Event('scroll'));
     await new Promise((res) => setTimeout(res, 40));

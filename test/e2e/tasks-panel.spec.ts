@@ -252,8 +252,9 @@ describe('Tasks panel in JupyterLab', () => {
     await runCell(4);
     const table = page.locator('.jp-OutputArea .tc-TableRenderer').first();
     await table.waitFor();
-    expect(await table.locator('.tc-table-th').allTextContents()).toEqual(['i', 'square', 'half']);
-    const firstSquare = (): Promise<string | null> => table.locator('.tc-table-tr').first().locator('.tc-table-td').nth(1).textContent();
+    expect(await table.locator('.tc-TableRenderer-name').allTextContents()).toEqual(['i', 'square', 'half']);
+    const firstSquare = (): Promise<string | null> =>
+      table.locator('.tc-TableRenderer-row').first().locator('.tc-TableRenderer-cell').nth(1).textContent();
     await table.locator('[data-field="square"]').click();
     await table.locator('[data-field="square"]').click();
     expect(await table.locator('[data-field="square"]').getAttribute('aria-sort')).toBe('descending');
