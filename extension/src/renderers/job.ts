@@ -10,9 +10,9 @@ import { TreeRenderer } from './tree';
 /**
  * Renders `application/vnd.taskcell.job+json`: a job card (state, name, where it ran, duration,
  * cache hit, progress, a workflow's steps, error and log tail) and, once the job ended well, each
- * output by its type's renderer (table, tree, graph, image) or as a bare image or text. The kernel
- * updates a live card in place (`update_display_data`); each update re-renders into the same
- * elements, so the progress bar moves rather than flickers, and outputs are built once.
+ * output by its type's renderer (table, tree, graph) or as an image or text. The kernel updates a
+ * live card in place (`update_display_data`); each update re-renders into the same elements, so
+ * the progress bar moves rather than flickers, and outputs are built once.
  */
 export class JobViewRenderer extends Widget implements IRenderMime.IRenderer {
   constructor(options: JobViewRenderer.IOptions) {
@@ -95,7 +95,7 @@ export class JobViewRenderer extends Widget implements IRenderMime.IRenderer {
       sectionLayout.addWidget(title);
       const body = Private.outputWidget(o);
       sectionLayout.addWidget(body.widget);
-      if (body.mimeType) pending.push(body.widget.renderModel(Private.model(o.data, model)));
+      if (body.mimeType) pending.push(body.widget.renderModel(Private.model(o.data, body.mimeType, model)));
       layout.addWidget(section);
       this.outputs.push(section);
     }
@@ -143,11 +143,11 @@ namespace Private {
   }
 
   /** A MIME model of one output's bundle, for a nested renderer. */
-  export function model(data: Record<string, unknown>, outer: IRenderMime.IMimeModel): IRenderMime.IMimeModel {
+  export function model(data: Record<string, unknown>, mimeType: string, outer: IRenderMime.IMimeModel): IRenderMime.IMimeModel {
     return {
       trusted: outer.trusted,
-      // The whole bundle: an image's entry names the sibling entry that holds its data.
-      data: data as IRenderMime.IMimeModel['data'],
+      // An image's entry names the sibling entry that holds its data: it gets the whole bundle.
+      data: (mimeType === MIME.image ? data : { [mimeType]: data[mimeType] }) as IRenderMime.IMimeModel['data'],
       metadata: {},
       setData: () => undefined,
     };
