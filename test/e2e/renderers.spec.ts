@@ -80,6 +80,15 @@ describe('tree, image and table renderers in JupyterLab', () => {
 
   const cell = (i: number): Locator => page.locator('.jp-Notebook .jp-Cell').nth(i);
 
+  /** Run cell `index` and wait for its output drawn by the renderer of class `renderer`. */
+  async function rendered(index: number, renderer: string, timeout = 90_000): Promise<{ out: Locator; view: Locator }> {
+    await runCell(page, index, timeout);
+    const out = cell(index).locator('.jp-OutputArea-child');
+    const view = out.locator(`.${renderer}`);
+    await view.waitFor({ timeout: 60_000 });
+    return { out, view };
+  }
+
   /** Screenshots of `target` in both themes, and axe-core's colour-contrast violations inside `selector` in each. */
   async function bothThemes(target: Locator, selector: string, name: string): Promise<void> {
     for (const theme of ['light', 'dark'] as const) {
@@ -93,10 +102,7 @@ describe('tree, image and table renderers in JupyterLab', () => {
 
   it('renders a 10,000-leaf tree with its own renderer, collapses and expands a clade by click and keyboard', async () => {
     await openNotebook(page, lab, 'renderers.ipynb');
-    await runCell(page, 0, 180_000);
-    const out = cell(0).locator('.jp-OutputArea-child');
-    const tree = out.locator('.tc-TreeRenderer');
-    await tree.waitFor({ timeout: 60_000 });
+    const { out, view: tree } = await rendered(0, 'tc-TreeRenderer', 180_000);
     // taskcell's renderer, not the HTML fallback the bundle also carries.
     expect(await out.locator('.jp-RenderedHTMLCommon').count()).toBe(0);
     await expect(tree.locator('.tc-TreeRenderer-summary').textContent()).resolves.toBe('10,000 leaves, 19,999 nodes');
@@ -162,10 +168,7 @@ describe('tree, image and table renderers in JupyterLab', () => {
   }, 300_000);
 
   it('shows an image fitted to the output width and at 1:1, with its pixel size', async () => {
-    await runCell(page, 1);
-    const out = cell(1).locator('.jp-OutputArea-child');
-    const image = out.locator('.tc-ImageRenderer');
-    await image.waitFor();
+    const { out, view: image } = await rendered(1, 'tc-ImageRenderer');
     // taskcell's renderer, not JupyterLab's image/png one.
     expect(await out.locator('.jp-RenderedImage').count()).toBe(0);
     await expect(image.locator('.tc-ImageRenderer-size').textContent()).resolves.toBe('1600 × 300 px');
@@ -205,10 +208,7 @@ describe('tree, image and table renderers in JupyterLab', () => {
   }, 120_000);
 
   it('shows a type badge in each table header and filters a column as the user types', async () => {
-    await runCell(page, 2);
-    const out = cell(2).locator('.jp-OutputArea-child');
-    const table = out.locator('.tc-TableRenderer');
-    await table.waitFor();
+    const { out, view: table } = await rendered(2, 'tc-TableRenderer');
     expect(await out.locator('.jp-RenderedHTMLCommon').count()).toBe(0);
     await expect(table.locator('.tc-TableRenderer-name').allTextContents()).resolves.toEqual([
       'city',
