@@ -51,7 +51,7 @@ describe('TableRenderer column types and filters', () => {
 
   it('filters a text column by what it contains, ignoring case, and counts the rows shown', async () => {
     const r = await render();
-    const input = r.node.querySelector(`.${TABLE_CLASS.filter}[data-field="city"]`) as HTMLInputElement;
+    const input = r.node.querySelector(`.${TABLE_CLASS.filter}[data-filter="city"]`) as HTMLInputElement;
     expect(input.getAttribute('aria-label')).toBe('Filter city');
     input.value = 'PAR';
     input.dispatchEvent(new Event('input'));
@@ -105,7 +105,7 @@ describe('TableRenderer column types and filters', () => {
       'Expected a number, a comparison such as >10 or <=3, or a range such as 1..5 for a number column, got `>lots`',
     );
     expect(error!.code).toBe('taskcell:table-filter');
-    const input = r.node.querySelector(`.${TABLE_CLASS.filter}[data-field="pop"]`) as HTMLInputElement;
+    const input = r.node.querySelector(`.${TABLE_CLASS.filter}[data-filter="pop"]`) as HTMLInputElement;
     expect(input.value).toBe('>lots');
     expect(input.getAttribute('aria-invalid')).toBe('true');
     expect(input.classList.contains(TABLE_CLASS.invalid)).toBe(true);

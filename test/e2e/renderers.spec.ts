@@ -6,9 +6,9 @@
  * tree renders with taskcell's renderer (not its HTML fallback), a clade collapses on click (its
  * leaves leave the DOM, the row shows the leaf count) and expands again, and from the keyboard; an
  * image shows fitted to the output's width and at 1:1 with its pixel size, in a cell and in a job
- * card; a table shows a type badge in each header and filters a column as the user types. Each is
- * screenshot in the light and dark themes (test-results/) and passes axe-core's WCAG AA
- * colour-contrast rule in both.
+ * card, while a bare image/png output keeps JupyterLab's renderer; a table shows a type badge in
+ * each header and filters a column as the user types. Each is screenshot in the light and dark
+ * themes (test-results/) and passes axe-core's WCAG AA colour-contrast rule in both.
  */
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
@@ -55,6 +55,13 @@ const IMAGE_TASK_CELL = [
   'await run(paint, {}, { cache: false })',
 ].join('\n');
 
+/** A bare `image/png` output, as other libraries show images: JupyterLab's own renderer draws it. */
+const PLAIN_IMAGE_CELL = [
+  'import { display, getRunner } from "taskcell";',
+  'const png = getRunner().formats.convert("image", "pil", "png", { width: 40, height: 20, channels: 4, data: new Uint8Array(3200).fill(200) }) as Uint8Array;',
+  'display.bundle({ "image/png": Buffer.from(png).toString("base64") });',
+].join('\n');
+
 /** A table with a column of each type. */
 const TABLE_CELL = [
   'import { display } from "taskcell";',
@@ -71,7 +78,7 @@ const TABLE_CELL = [
 describe('tree, image and table renderers in JupyterLab', () => {
   const suite = labSuite(
     'renderers',
-    (root) => writeNotebook(root, 'renderers.ipynb', [TREE_CELL, IMAGE_CELL, TABLE_CELL, IMAGE_TASK_CELL]),
+    (root) => writeNotebook(root, 'renderers.ipynb', [TREE_CELL, IMAGE_CELL, TABLE_CELL, IMAGE_TASK_CELL, PLAIN_IMAGE_CELL]),
     { width: 1200, height: 1000 },
   );
   let lab: ILab;
@@ -194,6 +201,11 @@ describe('tree, image and table renderers in JupyterLab', () => {
     await bothThemes(image, '.jp-OutputArea-child .tc-ImageRenderer', 'image-1to1');
     await image.locator('button', { hasText: 'Fit' }).click();
     expect((await shown()).width).toBeLessThan(1600);
+    // An output with only image/png keeps JupyterLab's image renderer.
+    await runCell(page, 4);
+    const plain = cell(4).locator('.jp-OutputArea-child');
+    await plain.locator('.jp-RenderedImage img').waitFor();
+    expect(await plain.locator('.tc-ImageRenderer').count()).toBe(0);
     suite.pass();
   }, 180_000);
 
@@ -227,7 +239,7 @@ describe('tree, image and table renderers in JupyterLab', () => {
     const count = table.locator('.tc-TableRenderer-count');
     await expect(count.textContent()).resolves.toBe('400 rows × 5 columns');
     // Text contains.
-    await table.locator('.tc-TableRenderer-filter[data-field="city"]').fill('lyon');
+    await table.locator('.tc-TableRenderer-filter[data-filter="city"]').fill('lyon');
     await page.waitForFunction(() => /^50 of 400/.test(document.querySelector('.tc-TableRenderer-count')?.textContent ?? ''));
     const cities = await table
       .locator('.tc-TableRenderer-row')
@@ -235,7 +247,7 @@ describe('tree, image and table renderers in JupyterLab', () => {
     expect(cities.length).toBeGreaterThan(5);
     for (const c of cities) expect(c).toMatch(/^Lyon \d+$/);
     // A comparison on a number column, combined.
-    const population = table.locator('.tc-TableRenderer-filter[data-field="population"]');
+    const population = table.locator('.tc-TableRenderer-filter[data-filter="population"]');
     await population.fill('>= 400000');
     await page.waitForFunction(
       () =>
@@ -249,7 +261,7 @@ describe('tree, image and table renderers in JupyterLab', () => {
     // A filter that does not parse is marked and leaves its column unfiltered.
     await population.fill('>= lots');
     await page.waitForFunction(
-      () => document.querySelector('.tc-TableRenderer-filter[data-field="population"]')?.getAttribute('aria-invalid') === 'true',
+      () => document.querySelector('.tc-TableRenderer-filter[data-filter="population"]')?.getAttribute('aria-invalid') === 'true',
     );
     await expect(count.textContent()).resolves.toBe('50 of 400 rows × 5 columns');
     await expect(population.getAttribute('title')).resolves.toMatch(/^Expected a number, .* got `>= lots`$/);

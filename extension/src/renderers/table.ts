@@ -104,7 +104,7 @@ export class TableRenderer extends Widget implements IRenderMime.IRenderer {
    */
   filter(field: string, text: string): TableRenderer.FilterError | undefined {
     const parsed = TableRenderer.parseFilter(text, this._types[field] ?? 'string');
-    const input = [...this.headEl.querySelectorAll<HTMLInputElement>(`.${TABLE_CLASS.filter}`)].find((i) => i.dataset.field === field);
+    const input = [...this.headEl.querySelectorAll<HTMLInputElement>(`.${TABLE_CLASS.filter}`)].find((i) => i.dataset.filter === field);
     if (input && input.value !== text) input.value = text;
     const error = parsed instanceof TableRenderer.FilterError ? parsed : undefined;
     if (input) {
@@ -205,7 +205,7 @@ export class TableRenderer extends Widget implements IRenderMime.IRenderer {
       const input = document.createElement('input');
       input.className = C.filter;
       input.type = 'search';
-      input.dataset.field = f;
+      input.dataset.filter = f;
       input.placeholder = type === 'number' || type === 'date' ? Private.RANGE_PLACEHOLDER[type] : 'contains…';
       input.title = Private.filterHint(type);
       input.setAttribute('aria-label', `Filter ${f}`);
