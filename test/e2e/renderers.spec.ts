@@ -170,6 +170,13 @@ describe('tree, image and table renderers in JupyterLab', () => {
     await page.keyboard.press('ArrowRight');
     await expect(clade.getAttribute('aria-expanded')).resolves.toBe('true');
     await expect(firstLeaf.count()).resolves.toBe(1);
+    // The keys went to the tree, not to the notebook's command mode: the same cell is active, and the tree has focus.
+    const notebook = await page.evaluate(() => {
+      /* eslint-disable-next-line @typescript-eslint/no-explicit-any -- JupyterLab's untyped global */
+      const nb = (window as unknown as { jupyterapp: any }).jupyterapp.shell.currentWidget.content;
+      return { active: nb.activeCellIndex, cells: nb.widgets.length, focus: document.activeElement?.getAttribute('role') };
+    });
+    expect(notebook).toEqual({ active: 0, cells: 5, focus: 'tree' });
     await bothThemes(tree, '.jp-OutputArea-child .tc-TreeRenderer', 'tree');
     suite.pass();
   }, 300_000);
@@ -238,8 +245,8 @@ describe('tree, image and table renderers in JupyterLab', () => {
     ]);
     const count = table.locator('.tc-TableRenderer-count');
     await expect(count.textContent()).resolves.toBe('400 rows × 5 columns');
-    // Text contains.
-    await table.locator('.tc-TableRenderer-filter[data-filter="city"]').fill('lyon');
+    // Text contains, typed key by key (the notebook's single-key shortcuts stay out of it).
+    await table.locator('.tc-TableRenderer-filter[data-filter="city"]').pressSequentially('lyon');
     await page.waitForFunction(() => /^50 of 400/.test(document.querySelector('.tc-TableRenderer-count')?.textContent ?? ''));
     const cities = await table
       .locator('.tc-TableRenderer-row')
