@@ -142,6 +142,11 @@ describe('TreeRenderer', () => {
     expect(active()).toBe('B2');
     key(r, 'Home');
     expect(active()).toBe('root');
+    // Closing the clade that holds the keyboard's node moves it to the clade.
+    r.setActive(4);
+    r.setCollapsed(2, true);
+    expect(active()).toBe('B');
+    r.setCollapsed(2, false);
     const b = row(r, 'B');
     expect([b.getAttribute('role'), b.getAttribute('aria-level'), b.getAttribute('aria-posinset'), b.getAttribute('aria-setsize')]).toEqual(
       ['treeitem', '2', '2', '2'],

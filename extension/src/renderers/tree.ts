@@ -104,6 +104,8 @@ export class TreeRenderer extends Widget implements IRenderMime.IRenderer {
     if (index < 0 || index >= t.size || t.end[index] === index + 1) return;
     if (Boolean(this.collapsed[index]) === collapsed) return;
     this.collapsed[index] = collapsed ? 1 : 0;
+    // A keyboard node inside the clade that closes moves up to the clade's row.
+    if (collapsed && this._active > index && this._active < t.end[index]) this._active = index;
     this.relayout();
   }
 
