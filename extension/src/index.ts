@@ -10,6 +10,7 @@ export * from './panel';
 export * from './connection';
 export * from './renderers/table';
 export * from './renderers/tree';
+export * from './renderers/image';
 export * from './renderers/graph';
 export * from './renderers/job';
 export * from './renderers/vega';

@@ -1,6 +1,7 @@
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { MIME } from '@taskcell/display';
 import { GraphRenderer } from './renderers/graph';
+import { ImageRenderer } from './renderers/image';
 import { JobViewRenderer } from './renderers/job';
 import { TableRenderer } from './renderers/table';
 import { TreeRenderer } from './renderers/tree';
@@ -9,7 +10,9 @@ import { VegaRenderer } from './renderers/vega';
 /**
  * The renderers for taskcell's own MIME types, and for Vega and Vega-Lite charts. Rank 0 puts
  * each above the text/html fallback its bundle carries (JupyterLab's HTML renderer ranks 50, its
- * own Vega renderer 57). Images use JupyterLab's renderers.
+ * own Vega renderer 57). An image shown by taskcell carries taskcell's image type beside its
+ * `image/png` (or JPEG, GIF, SVG), so only those outputs get the zoom toggles; other images keep
+ * JupyterLab's renderers.
  */
 const extensions: IRenderMime.IExtension[] = [
   {
@@ -21,6 +24,12 @@ const extensions: IRenderMime.IExtension[] = [
   {
     id: '@taskcell/jupyterlab:tree',
     rendererFactory: { safe: true, mimeTypes: [MIME.tree], createRenderer: (o) => new TreeRenderer({ mimeType: o.mimeType }) },
+    rank: 0,
+    dataType: 'json',
+  },
+  {
+    id: '@taskcell/jupyterlab:image',
+    rendererFactory: { safe: true, mimeTypes: [MIME.image], createRenderer: (o) => new ImageRenderer({ mimeType: o.mimeType }) },
     rank: 0,
     dataType: 'json',
   },

@@ -5,7 +5,7 @@ import './dom-setup';
 import { Widget } from '@lumino/widgets';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { MIME, createJobView, applyJobEvent, imageBundle, tableBundle, textBundle, treeBundle } from '@taskcell/display';
-import { GraphRenderer, JobViewRenderer, TableRenderer, TreeRenderer } from '@taskcell/jupyterlab';
+import { GraphRenderer, JobViewRenderer, TableRenderer } from '@taskcell/jupyterlab';
 import { LAYERED_MAX_NODES, attributeLines, isAcyclic, layoutKind, viewGraph } from '../src/renderers/graph-layout';
 import { ev } from './events';
 
@@ -15,7 +15,9 @@ function mimeModel(data: Record<string, unknown>): IRenderMime.IMimeModel {
 
 describe('TableRenderer', () => {
   const cells = (r: TableRenderer): string[][] =>
-    [...r.node.querySelectorAll('.tc-table-tr')].map((tr) => [...tr.querySelectorAll('.tc-table-td')].map((td) => td.textContent ?? ''));
+    [...r.node.querySelectorAll('.tc-TableRenderer-row')].map((tr) =>
+      [...tr.querySelectorAll('.tc-TableRenderer-cell')].map((td) => td.textContent ?? ''),
+    );
 
   it('renders a table bundle and sorts numbers as numbers, text naturally, empty cells last', async () => {
     const r = new TableRenderer({ mimeType: MIME.table });
@@ -27,7 +29,7 @@ describe('TableRenderer', () => {
     ]);
     await r.renderModel(mimeModel(bundle));
     Widget.attach(r, document.body);
-    expect([...r.node.querySelectorAll('.tc-table-th')].map((th) => th.textContent)).toEqual(['name', 'n']);
+    expect([...r.node.querySelectorAll('.tc-TableRenderer-name')].map((th) => th.textContent)).toEqual(['name', 'n']);
     expect(cells(r).map((c) => c[0])).toEqual(['b10', 'b2', 'a', 'c']);
     (r.node.querySelector('[data-field="n"]') as HTMLElement).click();
     expect(cells(r).map((c) => c[1])).toEqual(['2', '10', '33', '']);
@@ -45,11 +47,11 @@ describe('TableRenderer', () => {
     const r = new TableRenderer({ mimeType: MIME.table, rowHeight: 20, maxHeight: 200 });
     await r.renderModel(mimeModel({ [MIME.table]: { fields: ['i', 'sq'], rows } }));
     Widget.attach(r, document.body);
-    expect(r.node.querySelector('.tc-table-count')!.textContent).toContain('100,000 rows');
-    expect((r.node.querySelector('.tc-table-spacer') as HTMLElement).style.height).toBe('2000000px');
-    const drawn = r.node.querySelectorAll('.tc-table-tr');
+    expect(r.node.querySelector('.tc-TableRenderer-count')!.textContent).toContain('100,000 rows');
+    expect((r.node.querySelector('.tc-TableRenderer-spacer') as HTMLElement).style.height).toBe('2000000px');
+    const drawn = r.node.querySelectorAll('.tc-TableRenderer-row');
     expect(drawn.length).toBeLessThan(40);
-    const scroll = r.node.querySelector('.tc-table-scroll') as HTMLElement;
+    const scroll = r.node.querySelector('.tc-TableRenderer-scroll') as HTMLElement;
     scroll.scrollTop = 20 * 50_000;
     scroll.dispatchEvent(new Event('scroll'));
     await new Promise((res) => setTimeout(res, 40));
@@ -63,33 +65,6 @@ describe('TableRenderer', () => {
     await new Promise((res) => setTimeout(res, 40));
     expect(cells(r)[0][0]).toBe('99999');
     r.dispose();
-  });
-});
-
-describe('TreeRenderer', () => {
-  it('collapses branches and shows branch lengths to scale', async () => {
-    const tree = {
-      node_data: { 'node name': 'root' },
-      children: [
-        { node_data: { 'node name': 'A' }, edge_data: { weight: 2 } },
-        {
-          node_data: { 'node name': 'B' },
-          edge_data: { weight: 4 },
-          children: [{ node_data: { 'node name': 'B1' }, edge_data: { weight: 1 } }],
-        },
-      ],
-    };
-    const r = new TreeRenderer({ mimeType: MIME.tree });
-    await r.renderModel(mimeModel(treeBundle(tree)));
-    const labels = [...r.node.querySelectorAll('.tc-tree-label')].map((l) => l.textContent);
-    expect(labels).toEqual(['root', 'A', 'B', 'B1']);
-    expect([...r.node.querySelectorAll('.tc-tree-length')].map((l) => l.textContent)).toEqual(['2', '4', '1']);
-    const bars = [...r.node.querySelectorAll('.tc-tree-branch')] as HTMLElement[];
-    expect(bars.map((b) => b.style.width)).toEqual(['40px', '80px', '20px']);
-    const b = r.node.querySelectorAll('[role="treeitem"]')[2] as HTMLElement;
-    (b.querySelector('.tc-tree-node') as HTMLElement).click();
-    expect(b.getAttribute('aria-expanded')).toBe('false');
-    expect((b.querySelector('ul') as HTMLElement).hidden).toBe(true);
   });
 });
 
@@ -130,7 +105,8 @@ describe('JobViewRenderer with outputs', () => {
     const sections = [...r.node.querySelectorAll('.tc-JobViewRenderer-output')];
     expect(sections.map((s) => s.querySelector('.tc-JobViewRenderer-outputPort')?.textContent)).toEqual(['t', 'tr', 'img', 'n']);
     expect(sections[0].querySelector('.tc-TableRenderer')).not.toBeNull();
-    expect(sections[1].querySelector('.tc-tree-label')?.textContent).toBe('R');
+    expect(sections[1].querySelector('.tc-TreeRenderer-label')?.textContent).toBe('R');
+    expect(sections[2].querySelector('.tc-ImageRenderer')).not.toBeNull();
     expect((sections[2].querySelector('img') as HTMLImageElement).src).toMatch(/^data:image\/png;base64,iVBORw/);
     expect(sections[3].querySelector('pre')?.textContent).toBe('42');
     expect(r.node.querySelector('.tc-JobViewRenderer-place')?.textContent).toBe('threads');

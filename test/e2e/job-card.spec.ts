@@ -67,10 +67,12 @@ describe('job card in JupyterLab', () => {
     const sections = card.locator('.tc-JobViewRenderer-output');
     // The table from CSV, with its header and rows.
     const table = sections.nth(0).locator('.tc-TableRenderer');
-    await expect(table.locator('.tc-table-th').allTextContents()).resolves.toEqual(expect.arrayContaining(['species', 'count', 'site']));
-    await expect(table.locator('.tc-table-count').textContent()).resolves.toMatch(/^3 rows × 3 columns$/);
+    await expect(table.locator('.tc-TableRenderer-name').allTextContents()).resolves.toEqual(
+      expect.arrayContaining(['species', 'count', 'site']),
+    );
+    await expect(table.locator('.tc-TableRenderer-count').textContent()).resolves.toMatch(/^3 rows × 3 columns$/);
     // The tree from Newick, nested.
-    await expect(sections.nth(1).locator('.tc-tree-label').allTextContents()).resolves.toEqual([
+    await expect(sections.nth(1).locator('.tc-TreeRenderer-label').allTextContents()).resolves.toEqual([
       'birds',
       'passerines',
       'wren',

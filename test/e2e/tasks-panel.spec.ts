@@ -252,8 +252,9 @@ describe('Tasks panel in JupyterLab', () => {
     await runCell(4);
     const table = page.locator('.jp-OutputArea .tc-TableRenderer').first();
     await table.waitFor();
-    expect(await table.locator('.tc-table-th').allTextContents()).toEqual(['i', 'square', 'half']);
-    const firstSquare = (): Promise<string | null> => table.locator('.tc-table-tr').first().locator('.tc-table-td').nth(1).textContent();
+    expect(await table.locator('.tc-TableRenderer-name').allTextContents()).toEqual(['i', 'square', 'half']);
+    const firstSquare = (): Promise<string | null> =>
+      table.locator('.tc-TableRenderer-row').first().locator('.tc-TableRenderer-cell').nth(1).textContent();
     await table.locator('[data-field="square"]').click();
     await table.locator('[data-field="square"]').click();
     expect(await table.locator('[data-field="square"]').getAttribute('aria-sort')).toBe('descending');
@@ -287,8 +288,8 @@ describe('Tasks panel in JupyterLab', () => {
     await runCell(8);
     const tree = page.locator('.jp-OutputArea .tc-TreeRenderer').first();
     await tree.waitFor();
-    expect(await tree.locator('.tc-tree-label').allTextContents()).toEqual(['root', 'A', 'B', 'B1']);
-    expect(await tree.locator('.tc-tree-length').allTextContents()).toEqual(['2', '4', '1']);
+    expect(await tree.locator('.tc-TreeRenderer-label').allTextContents()).toEqual(['root', 'A', 'B', 'B1']);
+    expect(await tree.locator('.tc-TreeRenderer-length').allTextContents()).toEqual(['2', '4', '1']);
     const graph = page.locator('.jp-OutputArea .tc-GraphRenderer[data-tc-render-ms]').first();
     const canvas = graph.locator('.tc-GraphRenderer-canvas');
     await canvas.waitFor({ timeout: 30_000 });

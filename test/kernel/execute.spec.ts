@@ -122,7 +122,7 @@ describe('execute', () => {
       ['application/vnd.vegalite.v6+json', 'image/svg+xml', 'text/html', 'text/plain'],
       ['application/vnd.taskcell.tree+json', 'text/html', 'text/plain'],
       ['application/vnd.taskcell.graph+json', 'text/html', 'text/plain'],
-      ['image/png', 'text/plain'],
+      ['application/vnd.taskcell.image+json', 'image/png', 'text/plain'],
       ['text/markdown', 'text/plain'],
     ]);
     const first = of(iopub, 'display_data')[6];

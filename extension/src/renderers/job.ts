@@ -3,6 +3,7 @@ import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { MIME, formatElapsed, formatPlace, formatProgress, isFinalState, progressPercent } from '@taskcell/display';
 import type { IJobCard, IRenderedOutput } from '@taskcell/display';
 import { GraphRenderer } from './graph';
+import { ImageRenderer } from './image';
 import { TableRenderer } from './table';
 import { TreeRenderer } from './tree';
 
@@ -152,6 +153,7 @@ namespace Private {
     if (MIME.table in d) return { widget: new TableRenderer({ mimeType: MIME.table }), mimeType: MIME.table };
     if (MIME.tree in d) return { widget: new TreeRenderer({ mimeType: MIME.tree }), mimeType: MIME.tree };
     if (MIME.graph in d) return { widget: new GraphRenderer({ mimeType: MIME.graph }), mimeType: MIME.graph };
+    if (MIME.image in d) return { widget: new ImageRenderer({ mimeType: MIME.image }), mimeType: MIME.image };
     for (const mime of [MIME.png, MIME.jpeg, MIME.gif]) {
       if (typeof d[mime] === 'string') {
         const img = document.createElement('img');
@@ -171,7 +173,8 @@ namespace Private {
   export function model(data: Record<string, unknown>, mimeType: string, outer: IRenderMime.IMimeModel): IRenderMime.IMimeModel {
     return {
       trusted: outer.trusted,
-      data: { [mimeType]: data[mimeType] } as IRenderMime.IMimeModel['data'],
+      // An image's entry names the sibling entry that holds its data: it gets the whole bundle.
+      data: (mimeType === MIME.image ? data : { [mimeType]: data[mimeType] }) as IRenderMime.IMimeModel['data'],
       metadata: {},
       setData: () => undefined,
     };

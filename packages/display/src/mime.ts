@@ -24,6 +24,7 @@ export const MIME = {
   table: 'application/vnd.taskcell.table+json',
   tree: 'application/vnd.taskcell.tree+json',
   graph: 'application/vnd.taskcell.graph+json',
+  image: 'application/vnd.taskcell.image+json',
   job: 'application/vnd.taskcell.job+json',
 } as const;
 

@@ -52,7 +52,11 @@ describe('bundles', () => {
 
   it('images are base64 of their bytes, sniffed by magic number', () => {
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
-    expect(imageBundle(png)).toEqual({ 'image/png': Buffer.from(png).toString('base64'), 'text/plain': '[image image/png]' });
+    expect(imageBundle(png)).toEqual({
+      [MIME.image]: { mime: 'image/png' },
+      'image/png': Buffer.from(png).toString('base64'),
+      'text/plain': '[image image/png]',
+    });
     for (const n of [0, 1, 2, 3, 4, 5]) {
       const bytes = new Uint8Array(Array.from({ length: n }, (_, i) => 250 - i));
       expect(base64(bytes)).toBe(Buffer.from(bytes).toString('base64'));
