@@ -63,8 +63,11 @@ export class TasksModel {
     return (id !== undefined && this.records.get(id)?.state) || 'INACTIVE';
   }
 
-  /** Fold one event in. `source` names the notebook whose kernel sent it. */
-  apply(event: IJobEvent, source?: string): void {
+  /**
+   * Fold one event in. `source` names the notebook whose kernel sent it, `cellId` the cell whose
+   * execution started the job.
+   */
+  apply(event: IJobEvent, source?: string, cellId?: string): void {
     let r = this.records.get(event.jobId);
     if (!r) {
       r = createJobRecord(event.jobId, event.time ?? this.now(), source !== undefined ? { source } : {});
@@ -81,6 +84,7 @@ export class TasksModel {
       if (parent && event.step !== undefined) parent.stepJobs[event.step] = r.jobId;
       this.mark(event.parentId);
     }
+    if (cellId !== undefined) r.cellId = cellId;
     const stateChanged = foldJobEvent(r, event, { maxLogLines: this.maxLogLines, now: this.now() });
     if (stateChanged && r.parentId !== undefined) this.mark(r.parentId);
     if (event.dag) {
