@@ -400,6 +400,20 @@ describe('Tasks panel in JupyterLab', () => {
         }, code),
         150_000,
       );
+    // The reloaded page opens its comm to the kernel a moment after the notebook shows, and the
+    // kernel sends job events only to open comms: events sent before would reach no panel, and the
+    // 1,000 rows below would never come. Wait until a probe job shows in the panel first.
+    for (let attempt = 0; ; attempt++) {
+      await execute(
+        `import { globalEvents } from "taskcell"; globalEvents.emit({ v: 1, kind: "state", jobId: "probe-${attempt}", task: "probe", time: Date.now(), state: "SUCCESS" });`,
+      );
+      const seen = await page
+        .waitForSelector(`[data-job-id="probe-${attempt}"]`, { state: 'attached', timeout: 2000 })
+        .then(() => true)
+        .catch(() => false);
+      if (seen) break;
+      if (attempt >= 30) throw new Error('the Tasks panel showed no probe job within 30 tries: its comm to the kernel did not open');
+    }
     // First 1,000 running jobs; once the panel lists them all, 100 progress events a second for 5 s.
     await execute(`
 import { globalEvents } from "taskcell";
