@@ -214,7 +214,7 @@ export namespace TasksModel {
     maxLogLines?: number;
     /** Top-level jobs kept; the oldest go first (default 2000). */
     maxJobs?: number;
-    /** Runs the batched change notification; `requestAnimationFrame` by default. */
+    /** Runs the batched change notification; the next animation frame (or 100 ms, if no frame comes first) by default. */
     schedule?: (callback: () => void) => void;
     /** The clock (tests). */
     now?: () => number;
@@ -236,9 +236,29 @@ export namespace TasksModel {
 }
 
 namespace Private {
+  /** How long a batch waits for a frame before it is delivered anyway. */
+  export const FRAME_FALLBACK_MS = 100;
+
+  /**
+   * Run `callback` once, on the next animation frame or after FRAME_FALLBACK_MS, whichever comes
+   * first: a page that draws no frames (a busy or headless browser, a tab in the background) still
+   * takes its jobs in, instead of holding every batch until the next frame.
+   */
   export function nextFrame(callback: () => void): void {
-    if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => callback());
-    else setTimeout(callback, 16);
+    if (typeof requestAnimationFrame !== 'function') {
+      setTimeout(callback, 16);
+      return;
+    }
+    let done = false;
+    const once = (): void => {
+      if (done) return;
+      done = true;
+      if (typeof cancelAnimationFrame === 'function') cancelAnimationFrame(frame);
+      clearTimeout(timer);
+      callback();
+    };
+    const frame = requestAnimationFrame(once);
+    const timer = setTimeout(once, FRAME_FALLBACK_MS);
   }
 
   /** A record small enough to persist: the last 50 log lines. */

@@ -400,9 +400,8 @@ describe('Tasks panel in JupyterLab', () => {
         }, code),
         150_000,
       );
-    // The reloaded page opens its comm to the kernel a moment after the notebook shows, and the
-    // kernel sends job events only to open comms: events sent before would reach no panel, and the
-    // 1,000 rows below would never come. Wait until a probe job shows in the panel first.
+    // The kernel sends job events only to open comms, and the reloaded page opens its comm a moment
+    // after the notebook shows: a probe job must show in the panel before the 1,000 are sent.
     for (let attempt = 0; ; attempt++) {
       await execute(
         `import { globalEvents } from "taskcell"; globalEvents.emit({ v: 1, kind: "state", jobId: "probe-${attempt}", task: "probe", time: Date.now(), state: "SUCCESS" });`,
@@ -421,8 +420,10 @@ for (let i = 0; i < 1000; i++)
   globalEvents.emit({ v: 1, kind: "state", jobId: "load-" + i, task: "synthetic-" + i, time: Date.now(), state: "RUNNING", place: { kind: "in-process" } });
 `);
     // A cold browser on a busy machine can take a while to lay out 1,000 new rows; the timing that matters is measured below.
+    // Polled on a timer, not on animation frames, so the check does not wait on the frames it measures.
     await page.waitForFunction(() => document.querySelectorAll('.tc-Panel-row[data-job-id^="load-"]').length >= 1000, null, {
       timeout: 150_000,
+      polling: 250,
     });
     mark('100 events/s');
     await within(page.evaluate(() => (window as unknown as AnyWindow).__tc.start()));
