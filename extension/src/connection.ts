@@ -40,7 +40,7 @@ export class TaskcellConnection {
     if (!message || message.v !== COMM_SCHEMA_VERSION) return;
     switch (message.type) {
       case 'event':
-        this.model.apply(message.event, this.source);
+        this.model.apply(message.event, this.source, message.cellId);
         break;
       case 'hello':
       case 'jobs':

@@ -1,5 +1,14 @@
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
+/** The class names of a workflow's DAG in the Tasks panel (the stylesheet uses the same). */
+export const DAG_CLASS = {
+  wrap: 'tc-Panel-dag',
+  svg: 'tc-Panel-dagGraph',
+  node: 'tc-Panel-dagNode',
+  edge: 'tc-Panel-dagEdge',
+  panning: 'tc-mod-panning',
+} as const;
+
 /** A workflow's DAG: step names and the edges between them. */
 export interface IDag {
   steps: string[];
@@ -7,26 +16,36 @@ export interface IDag {
 }
 
 /**
- * A workflow's DAG drawn as SVG, one node per step coloured by the step's state. The layout is
- * computed once per DAG (layers by longest path from a source); updates only swap class names, so
- * a live workflow costs no re-layout.
+ * A workflow's DAG drawn as SVG, one node per step marked with the step's state. The layout is
+ * computed once per DAG (layers by longest path from a source); updates only swap attributes, so
+ * a live workflow costs no re-layout. The drawing scales down to fit its box's width (no further
+ * than half size: a wider DAG then scrolls, and pans by dragging).
  */
 export class DagView {
-  /** The SVG element to put in the page. */
-  readonly node: SVGSVGElement;
+  /** The element to put in the page: a box holding the SVG drawing. */
+  readonly node: HTMLElement;
+
+  /** The SVG drawing. */
+  readonly svg: SVGSVGElement;
 
   constructor(dag: IDag) {
-    this.node = document.createElementNS(SVG_NS, 'svg');
-    this.node.classList.add('tc-dag');
+    this.node = document.createElement('div');
+    this.node.className = DAG_CLASS.wrap;
+    this.svg = document.createElementNS(SVG_NS, 'svg');
+    this.svg.setAttribute('class', DAG_CLASS.svg);
+    this.node.appendChild(this.svg);
     const layout = DagView.layout(dag);
     const { nodeWidth: w, nodeHeight: h, gapX, gapY } = Private.SIZE;
     const width = layout.columns * (w + gapX) - gapX + 8;
     const height = layout.rows * (h + gapY) - gapY + 8;
-    this.node.setAttribute('viewBox', `-4 -4 ${width} ${height}`);
-    this.node.setAttribute('width', String(width));
-    this.node.setAttribute('height', String(height));
-    this.node.setAttribute('role', 'img');
-    this.node.setAttribute('aria-label', `workflow graph with ${dag.steps.length} steps`);
+    this.svg.setAttribute('viewBox', `-4 -4 ${width} ${height}`);
+    // Natural size at most; the stylesheet's `max-width: 100%` scales it down to the box, keeping its aspect.
+    this.svg.setAttribute('width', String(width));
+    this.svg.setAttribute('height', String(height));
+    this.svg.style.minWidth = `${Math.round(width * Private.MIN_SCALE)}px`;
+    this.svg.setAttribute('role', 'img');
+    this.svg.setAttribute('aria-label', `workflow graph with ${dag.steps.length} steps`);
+    Private.dragToPan(this.node);
     const pos = (s: string): { x: number; y: number } => {
       const p = layout.positions.get(s) ?? { layer: 0, index: 0 };
       return { x: p.layer * (w + gapX), y: p.index * (h + gapY) };
@@ -41,15 +60,16 @@ export class DagView {
       const y2 = pb.y + h / 2;
       const mx = (x1 + x2) / 2;
       path.setAttribute('d', `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`);
-      path.setAttribute('class', 'tc-dag-edge');
-      this.node.appendChild(path);
+      path.setAttribute('class', DAG_CLASS.edge);
+      this.svg.appendChild(path);
     }
     for (const s of dag.steps) {
       const p = pos(s);
       const g = document.createElementNS(SVG_NS, 'g');
       g.setAttribute('transform', `translate(${p.x},${p.y})`);
-      g.setAttribute('class', 'tc-dag-node tc-state-inactive');
+      g.setAttribute('class', DAG_CLASS.node);
       g.dataset.step = s;
+      g.dataset.state = 'INACTIVE';
       const rect = document.createElementNS(SVG_NS, 'rect');
       rect.setAttribute('width', String(w));
       rect.setAttribute('height', String(h));
@@ -63,18 +83,17 @@ export class DagView {
       const title = document.createElementNS(SVG_NS, 'title');
       title.textContent = s;
       g.append(rect, text, title);
-      this.node.appendChild(g);
+      this.svg.appendChild(g);
       this.nodes.set(s, g);
     }
   }
 
-  /** Colour each step by its state. */
+  /** Mark each step with its state. */
   update(stateOf: (step: string) => string): void {
     for (const [s, g] of this.nodes) {
       const state = stateOf(s);
       if (g.dataset.state === state) continue;
       g.dataset.state = state;
-      g.setAttribute('class', `tc-dag-node tc-state-${state.toLowerCase()}`);
       (g.lastChild as SVGTitleElement).textContent = `${s}: ${state}`;
     }
   }
@@ -123,4 +142,29 @@ export namespace DagView {
 
 namespace Private {
   export const SIZE = { nodeWidth: 96, nodeHeight: 26, gapX: 28, gapY: 10 };
+
+  /** The smallest scale the drawing shrinks to before it scrolls instead. */
+  export const MIN_SCALE = 0.5;
+
+  /** Dragging the box with the mouse scrolls it (a DAG wider than the box pans). */
+  export function dragToPan(box: HTMLElement): void {
+    let from: { x: number; y: number; left: number; top: number } | undefined;
+    box.addEventListener('pointerdown', (e) => {
+      if (e.button !== 0 || box.scrollWidth <= box.clientWidth) return;
+      from = { x: e.clientX, y: e.clientY, left: box.scrollLeft, top: box.scrollTop };
+      box.setPointerCapture(e.pointerId);
+      box.classList.add(DAG_CLASS.panning);
+    });
+    box.addEventListener('pointermove', (e) => {
+      if (!from) return;
+      box.scrollLeft = from.left - (e.clientX - from.x);
+      box.scrollTop = from.top - (e.clientY - from.y);
+    });
+    const end = (): void => {
+      from = undefined;
+      box.classList.remove(DAG_CLASS.panning);
+    };
+    box.addEventListener('pointerup', end);
+    box.addEventListener('pointercancel', end);
+  }
 }

@@ -63,8 +63,11 @@ export class TasksModel {
     return (id !== undefined && this.records.get(id)?.state) || 'INACTIVE';
   }
 
-  /** Fold one event in. `source` names the notebook whose kernel sent it. */
-  apply(event: IJobEvent, source?: string): void {
+  /**
+   * Fold one event in. `source` names the notebook whose kernel sent it, `cellId` the cell whose
+   * execution started the job.
+   */
+  apply(event: IJobEvent, source?: string, cellId?: string): void {
     let r = this.records.get(event.jobId);
     if (!r) {
       r = createJobRecord(event.jobId, event.time ?? this.now(), source !== undefined ? { source } : {});
@@ -81,6 +84,7 @@ export class TasksModel {
       if (parent && event.step !== undefined) parent.stepJobs[event.step] = r.jobId;
       this.mark(event.parentId);
     }
+    if (cellId !== undefined) r.cellId = cellId;
     const stateChanged = foldJobEvent(r, event, { maxLogLines: this.maxLogLines, now: this.now() });
     if (stateChanged && r.parentId !== undefined) this.mark(r.parentId);
     if (event.dag) {
@@ -210,7 +214,7 @@ export namespace TasksModel {
     maxLogLines?: number;
     /** Top-level jobs kept; the oldest go first (default 2000). */
     maxJobs?: number;
-    /** Runs the batched change notification; `requestAnimationFrame` by default. */
+    /** Runs the batched change notification; the next animation frame (or 100 ms, if no frame comes first) by default. */
     schedule?: (callback: () => void) => void;
     /** The clock (tests). */
     now?: () => number;
@@ -232,9 +236,29 @@ export namespace TasksModel {
 }
 
 namespace Private {
+  /** How long a batch waits for a frame before it is delivered anyway. */
+  export const FRAME_FALLBACK_MS = 100;
+
+  /**
+   * Run `callback` once, on the next animation frame or after FRAME_FALLBACK_MS, whichever comes
+   * first: a page that draws no frames (a busy or headless browser, a tab in the background) still
+   * takes its jobs in, instead of holding every batch until the next frame.
+   */
   export function nextFrame(callback: () => void): void {
-    if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => callback());
-    else setTimeout(callback, 16);
+    if (typeof requestAnimationFrame !== 'function') {
+      setTimeout(callback, 16);
+      return;
+    }
+    let done = false;
+    const once = (): void => {
+      if (done) return;
+      done = true;
+      if (typeof cancelAnimationFrame === 'function') cancelAnimationFrame(frame);
+      clearTimeout(timer);
+      callback();
+    };
+    const frame = requestAnimationFrame(once);
+    const timer = setTimeout(once, FRAME_FALLBACK_MS);
   }
 
   /** A record small enough to persist: the last 50 log lines. */

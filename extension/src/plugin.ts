@@ -3,11 +3,11 @@ import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/applica
 import { ICommandPalette, showErrorMessage } from '@jupyterlab/apputils';
 import type { ISessionContext } from '@jupyterlab/apputils';
 import { PageConfig, PathExt } from '@jupyterlab/coreutils';
-import type { DocumentRegistry, IDocumentWidget } from '@jupyterlab/docregistry';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import type { NotebookPanel } from '@jupyterlab/notebook';
 import { IStateDB } from '@jupyterlab/statedb';
 import { LabIcon, ToolbarButton } from '@jupyterlab/ui-components';
 import type { ReadonlyPartialJSONValue } from '@lumino/coreutils';
-import type { Widget } from '@lumino/widgets';
 import type { IArtifactRef } from '@taskcell/core';
 import { TaskcellConnection } from './connection';
 import { TasksModel } from './model';
@@ -34,19 +34,21 @@ export const tasksIcon = new LabIcon({
 });
 
 /**
- * The Tasks panel: a sidebar that follows the taskcell kernels of open notebooks over the
- * `taskcell` comm, keeps its history in the state database, and offers the commands to open it
- * and to cancel every job (palette and notebook toolbar).
+ * The Tasks panel: a sidebar that follows the taskcell kernels of the notebooks the notebook
+ * tracker knows over the `taskcell` comm, lists the current notebook's jobs (or every notebook's),
+ * jumps to the cell that started a job, keeps its history in the state database, and offers the
+ * commands to open it and to cancel every job (palette and notebook toolbar).
  */
-const plugin: JupyterFrontEndPlugin<void> = {
+const tasksPlugin: JupyterFrontEndPlugin<void> = {
   id: '@taskcell/jupyterlab:tasks',
   description: 'The taskcell Tasks panel: live jobs and workflows with progress, logs, artifacts and cancel.',
   autoStart: true,
-  requires: [ILabShell],
+  requires: [ILabShell, INotebookTracker],
   optional: [ICommandPalette, IStateDB, ILayoutRestorer],
   activate: (
     app: JupyterFrontEnd,
     shell: ILabShell,
+    tracker: INotebookTracker,
     palette: ICommandPalette | null,
     state: IStateDB | null,
     restorer: ILayoutRestorer | null,
@@ -67,6 +69,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         void (source !== undefined ? sessions.get(source)?.session?.kernel?.interrupt() : undefined);
       },
       onCancelAll: () => void app.commands.execute(CommandIDs.cancelAll),
+      onJumpToCell: (r) => void Private.jumpToCell(app, shell, tracker, r),
       onOpenArtifact: (a, r) => void Private.openArtifact(app, a, connectionFor(r)?.source ?? r.source),
     });
     panel.title.icon = tasksIcon;
@@ -89,39 +92,37 @@ const plugin: JupyterFrontEndPlugin<void> = {
     palette?.addItem({ command: CommandIDs.open, category: 'taskcell' });
     palette?.addItem({ command: CommandIDs.cancelAll, category: 'taskcell' });
 
-    // Each notebook gets toolbar buttons and, once it runs the taskcell kernel, a connection.
-    const extension: DocumentRegistry.IWidgetExtension<Widget, DocumentRegistry.IModel> = {
-      createNew: (widget, context) => {
-        const nb = widget as IDocumentWidget;
-        nb.toolbar.insertItem(
-          10,
-          'taskcell-tasks',
-          new ToolbarButton({
-            icon: tasksIcon,
-            tooltip: 'Open the Tasks panel',
-            onClick: () => void app.commands.execute(CommandIDs.open),
-          }),
-        );
-        nb.toolbar.insertItem(
-          11,
-          'taskcell-cancel-all',
-          new ToolbarButton({
-            label: 'Cancel jobs',
-            tooltip: 'Cancel all taskcell jobs',
-            onClick: () => void app.commands.execute(CommandIDs.cancelAll),
-          }),
-        );
-        Private.follow(context.sessionContext, () => context.path, model, connections, sessions);
-      },
-    };
-    app.docRegistry.addWidgetExtension('Notebook', extension);
+    // "This notebook" is the notebook last worked in (the tracker keeps it while the panel has focus).
+    const showNotebook = (): void => panel.setNotebook(tracker.currentWidget?.context.path ?? null);
+    tracker.currentChanged.connect(showNotebook);
+    showNotebook();
 
-    const showSource = (): void => {
-      const w = shell.currentWidget as Partial<IDocumentWidget> | null;
-      const path = w?.context?.path;
-      if (path && path.endsWith('.ipynb')) panel.setSource(path.split('/').pop() ?? path);
+    // Each notebook gets toolbar buttons and, once it runs the taskcell kernel, a connection.
+    const adopt = (nb: NotebookPanel): void => {
+      nb.toolbar.insertItem(
+        10,
+        'taskcell-tasks',
+        new ToolbarButton({
+          icon: tasksIcon,
+          tooltip: 'Open the Tasks panel',
+          onClick: () => void app.commands.execute(CommandIDs.open),
+        }),
+      );
+      nb.toolbar.insertItem(
+        11,
+        'taskcell-cancel-all',
+        new ToolbarButton({
+          label: 'Cancel jobs',
+          tooltip: 'Cancel all taskcell jobs',
+          onClick: () => void app.commands.execute(CommandIDs.cancelAll),
+        }),
+      );
+      Private.follow(nb.sessionContext, () => nb.context.path, model, connections, sessions);
+      // A renamed notebook keeps its jobs: the scope follows the new path.
+      nb.context.pathChanged.connect(showNotebook);
     };
-    shell.currentChanged.connect(showSource);
+    tracker.widgetAdded.connect((_, nb) => adopt(nb));
+    tracker.forEach(adopt);
 
     if (state) {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -142,7 +143,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
   },
 };
 
-export default plugin;
+/** The extension's plugins. */
+const plugins: JupyterFrontEndPlugin<void>[] = [tasksPlugin];
+
+export default plugins;
 
 namespace Private {
   /**
@@ -196,6 +200,38 @@ namespace Private {
         }
       }
     });
+  }
+
+  /**
+   * Show the cell that started a job (a step: its workflow's): open its notebook if it is closed,
+   * bring it to the front, make the cell the active one and scroll it into view.
+   */
+  export async function jumpToCell(app: JupyterFrontEnd, shell: ILabShell, tracker: INotebookTracker, record: IJobRecord): Promise<void> {
+    if (record.source === undefined || record.cellId === undefined) return;
+    const path = record.source;
+    let nb = tracker.find((w) => w.context.path === path);
+    if (!nb) {
+      await app.commands.execute('docmanager:open', { path });
+      nb = tracker.find((w) => w.context.path === path);
+    }
+    if (!nb) {
+      await showErrorMessage('Cannot show the cell', `The notebook ${path} that started job ${record.jobId} could not be opened.`);
+      return;
+    }
+    await nb.context.ready;
+    shell.activateById(nb.id);
+    const content = nb.content;
+    const index = content.widgets.findIndex((c) => c.model.id === record.cellId);
+    if (index < 0) {
+      await showErrorMessage(
+        'Cannot show the cell',
+        `Expected cell ${record.cellId} in ${path}, which started job ${record.jobId}; it is no longer there.`,
+      );
+      return;
+    }
+    content.activeCellIndex = index;
+    content.deselectAll();
+    await content.scrollToCell(content.widgets[index], 'center');
   }
 
   /**

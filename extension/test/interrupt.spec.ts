@@ -34,8 +34,8 @@ describe('a job whose task ignores its cancel', () => {
     model.apply(ev('j1', { state: 'CANCELED', elapsed: 300 }));
     frame();
     const row = panel.row('j1')!.node;
-    const button = row.querySelector('.tc-interrupt') as HTMLButtonElement;
-    const notice = row.querySelector('.tc-job-notice') as HTMLElement;
+    const button = row.querySelector('.tc-Panel-interrupt') as HTMLButtonElement;
+    const notice = row.querySelector('.tc-Panel-notice') as HTMLElement;
     // A cancelled job that stopped: no interrupt offered.
     expect(button.hidden).toBe(true);
     expect(notice.hidden).toBe(true);
@@ -44,7 +44,7 @@ describe('a job whose task ignores its cancel', () => {
     frame();
     expect(button.hidden).toBe(false);
     expect(notice.hidden).toBe(false);
-    expect(notice.querySelector('.tc-job-notice-text')?.textContent).toBe(NOTICE);
+    expect(notice.querySelector('.tc-Panel-noticeText')?.textContent).toBe(NOTICE);
     expect(row.dataset.state).toBe('CANCELED');
     button.click();
     expect(interrupted).toEqual(['j1']);

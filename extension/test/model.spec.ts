@@ -15,6 +15,27 @@ function manual(options: TasksModel.IOptions = {}): { model: TasksModel; frame: 
 }
 
 describe('TasksModel', () => {
+  it('delivers a batch within 100 ms when the page draws no frames, once', async () => {
+    const g = globalThis as Record<string, unknown>;
+    const [raf, caf] = [g.requestAnimationFrame, g.cancelAnimationFrame];
+    g.requestAnimationFrame = () => 1;
+    g.cancelAnimationFrame = () => undefined;
+    try {
+      const model = new TasksModel();
+      const changes: TasksModel.IChange[] = [];
+      model.changed.connect((_, c) => changes.push(c));
+      model.apply(ev('j', { state: 'RUNNING' }));
+      model.apply(ev('k', { state: 'RUNNING' }));
+      expect(changes).toHaveLength(0);
+      await new Promise((r) => setTimeout(r, 250));
+      expect(changes).toHaveLength(1);
+      expect([...changes[0].ids].sort()).toEqual(['j', 'k']);
+    } finally {
+      g.requestAnimationFrame = raf;
+      g.cancelAnimationFrame = caf;
+    }
+  });
+
   it('folds a workflow and its steps: states, history, progress, logs, outputs, artifacts, DAG', () => {
     const { model } = manual();
     for (const e of workflowEvents()) model.apply(e, 'tour.ipynb');

@@ -75,13 +75,13 @@ describe('Cancel from the Tasks panel while the cell awaits', () => {
   it('clicking Cancel on the awaited job ends the cell within a second with the error shown', async () => {
     await openNotebook(page, lab, 'cancel.ipynb');
     await page.evaluate(() => (window as unknown as AnyWindow).jupyterapp.commands.execute('taskcell:open-tasks').then(() => undefined));
-    await page.waitForSelector('.tc-TasksPanel', { state: 'visible' });
+    await page.waitForSelector('.tc-Panel', { state: 'visible' });
 
     await runCell(page, 0, 60_000);
 
     await startCell(page, 1);
-    const row = page.locator('.tc-TasksPanel-list > .tc-job-row[data-state="RUNNING"]').filter({
-      has: page.locator('.tc-job-summary > .tc-job-name', { hasText: /^slow$/ }),
+    const row = page.locator('.tc-Panel-list > .tc-Panel-row[data-state="RUNNING"]').filter({
+      has: page.locator('.tc-Panel-rowSummary > .tc-Panel-name', { hasText: /^slow$/ }),
     });
     await row.waitFor({ timeout: 30_000 });
     // The cell is still running: its prompt shows [*] and the kernel is busy.
@@ -103,12 +103,12 @@ describe('Cancel from the Tasks panel while the cell awaits', () => {
       });
       obs.observe(cell.node, { subtree: true, childList: true, characterData: true });
       (window as unknown as AnyWindow).__tcCancel = state;
-      const rows = [...document.querySelectorAll('.tc-TasksPanel-list > .tc-job-row')] as HTMLElement[];
+      const rows = [...document.querySelectorAll('.tc-Panel-list > .tc-Panel-row')] as HTMLElement[];
       const slow = rows.find(
-        (r) => r.querySelector('.tc-job-summary > .tc-job-name')?.textContent === 'slow' && r.dataset.state === 'RUNNING',
+        (r) => r.querySelector('.tc-Panel-rowSummary > .tc-Panel-name')?.textContent === 'slow' && r.dataset.state === 'RUNNING',
       );
       state.clicked = performance.now();
-      (slow!.querySelector('.tc-cancel') as HTMLButtonElement).click();
+      (slow!.querySelector('.tc-Panel-cancel') as HTMLButtonElement).click();
     });
     await page.waitForFunction(() => (window as unknown as AnyWindow).__tcCancel.ended !== undefined, null, {
       timeout: 10_000,
@@ -130,21 +130,21 @@ describe('Cancel from the Tasks panel while the cell awaits', () => {
     expect(error).toMatch(/CanceledError/);
     expect(error).toMatch(/cancelled/);
     await row.waitFor({ state: 'detached', timeout: 10_000 });
-    await page.waitForSelector('.tc-TasksPanel-list > .tc-job-row[data-state="CANCELED"]');
+    await page.waitForSelector('.tc-Panel-list > .tc-Panel-row[data-state="CANCELED"]');
     await page.screenshot({ path: join(RESULTS, 'cancel-awaiting.png') });
     suite.pass();
   }, 240_000);
 
   it('a task that ignores its cancel gets a notice and an Interrupt button on its row, which interrupts the kernel', async () => {
     await startCell(page, 2);
-    const row = page.locator('.tc-TasksPanel-list > .tc-job-row').filter({
-      has: page.locator('.tc-job-summary > .tc-job-name', { hasText: /^stubborn$/ }),
+    const row = page.locator('.tc-Panel-list > .tc-Panel-row').filter({
+      has: page.locator('.tc-Panel-rowSummary > .tc-Panel-name', { hasText: /^stubborn$/ }),
     });
     await row.and(page.locator('[data-state="RUNNING"]')).waitFor({ timeout: 30_000 });
-    await row.locator('.tc-cancel').click();
+    await row.locator('.tc-Panel-cancel').click();
     await row.and(page.locator('[data-state="CANCELED"]')).waitFor({ timeout: 5_000 });
     // A second later the kernel says the task still runs: on the row, and in the cell that started it.
-    const notice = row.locator('.tc-job-notice');
+    const notice = row.locator('.tc-Panel-notice');
     await notice.waitFor({ state: 'visible', timeout: 5_000 });
     expect(await notice.textContent()).toMatch(/still running in the kernel .* ignores its cancel signal/);
     const cellText = await page.evaluate(
@@ -165,7 +165,7 @@ describe('Cancel from the Tasks panel while the cell awaits', () => {
     );
     await page.waitForTimeout(500);
     await page.screenshot({ path: join(RESULTS, 'cancel-ignored.png') });
-    await row.locator('.tc-interrupt').click();
+    await row.locator('.tc-Panel-interrupt').click();
     await page.waitForFunction(
       () =>
         /InterruptedError/.test(

@@ -112,7 +112,7 @@ describe('Tasks panel in JupyterLab', () => {
       { timeout: 90_000, polling: 250 },
     );
     await command('taskcell:open-tasks');
-    await page.waitForSelector('.tc-TasksPanel', { state: 'visible' });
+    await page.waitForSelector('.tc-Panel', { state: 'visible' });
   }
 
   /** Start running cell `index` without waiting for it. */
@@ -142,8 +142,8 @@ describe('Tasks panel in JupyterLab', () => {
   /** The panel's row of a top-level job by name. */
   const topRow = (name: string): Locator =>
     page
-      .locator('.tc-TasksPanel-list > .tc-job-row')
-      .filter({ has: page.locator('.tc-job-summary > .tc-job-name', { hasText: new RegExp(`^${name}$`) }) });
+      .locator('.tc-Panel-list > .tc-Panel-row')
+      .filter({ has: page.locator('.tc-Panel-rowSummary > .tc-Panel-name', { hasText: new RegExp(`^${name}$`) }) });
 
   it('shows a workflow live, renders and sorts a table, cancels a job, keeps its history, and stays fast', async () => {
     mark('open notebook');
@@ -155,19 +155,19 @@ describe('Tasks panel in JupyterLab', () => {
     await within(
       page.evaluate(() => {
         const seen: Record<string, { states: string[]; progress: number[] }> = {};
-        const panel = document.querySelector('.tc-TasksPanel') as HTMLElement;
+        const panel = document.querySelector('.tc-Panel') as HTMLElement;
         const record = (): void => {
-          const wf = [...panel.querySelectorAll('.tc-TasksPanel-list > .tc-job-row')].find(
-            (r) => r.querySelector('.tc-job-name')?.textContent === 'panel-tour',
+          const wf = [...panel.querySelectorAll('.tc-Panel-list > .tc-Panel-row')].find(
+            (r) => r.querySelector('.tc-Panel-name')?.textContent === 'panel-tour',
           ) as HTMLElement | undefined;
           if (!wf) return;
-          if (!wf.classList.contains('tc-mod-expanded')) (wf.querySelector('.tc-job-summary') as HTMLElement).click();
-          for (const row of wf.querySelectorAll('.tc-steps > .tc-job-row')) {
-            const name = row.querySelector('.tc-job-name')?.textContent ?? '?';
+          if (!wf.classList.contains('tc-mod-expanded')) (wf.querySelector('.tc-Panel-rowSummary') as HTMLElement).click();
+          for (const row of wf.querySelectorAll('.tc-Panel-steps > .tc-Panel-row')) {
+            const name = row.querySelector('.tc-Panel-name')?.textContent ?? '?';
             const s = (seen[name] ??= { states: [], progress: [] });
             const state = (row as HTMLElement).dataset.state ?? '';
             if (s.states[s.states.length - 1] !== state) s.states.push(state);
-            const v = Number((row.querySelector('.tc-progress') as HTMLElement).dataset.value ?? 'NaN');
+            const v = Number((row.querySelector('.tc-Panel-progress') as HTMLElement).dataset.value ?? 'NaN');
             if (Number.isFinite(v) && s.progress[s.progress.length - 1] !== v) s.progress.push(v);
           }
         };
@@ -183,8 +183,8 @@ describe('Tasks panel in JupyterLab', () => {
     await wf.waitFor();
     await page.waitForFunction(
       () => {
-        const rows = [...document.querySelectorAll('.tc-TasksPanel-list > .tc-job-row')] as HTMLElement[];
-        return rows.some((r) => r.querySelector('.tc-job-name')?.textContent === 'panel-tour' && r.dataset.state === 'SUCCESS');
+        const rows = [...document.querySelectorAll('.tc-Panel-list > .tc-Panel-row')] as HTMLElement[];
+        return rows.some((r) => r.querySelector('.tc-Panel-name')?.textContent === 'panel-tour' && r.dataset.state === 'SUCCESS');
       },
       null,
       { timeout: 30_000 },
@@ -205,25 +205,27 @@ describe('Tasks panel in JupyterLab', () => {
     expect([...seen.load.progress].sort((a, b) => a - b)).toEqual(seen.load.progress);
 
     // The DAG is coloured by state, and each step's history went QUEUED -> RUNNING -> ... -> SUCCESS.
-    expect(await wf.locator('.tc-dag-node.tc-state-success').count()).toBe(3);
+    expect(await wf.locator('.tc-Panel-dagNode[data-state="SUCCESS"]').count()).toBe(3);
     for (const step of ['load', 'scale', 'summarize']) {
-      const row = wf.locator('.tc-steps > .tc-job-row').filter({ has: page.locator('.tc-job-name', { hasText: new RegExp(`^${step}$`) }) });
-      await row.locator('.tc-job-summary').first().click();
-      const history = await row.locator('.tc-history li').allTextContents();
+      const row = wf
+        .locator('.tc-Panel-steps > .tc-Panel-row')
+        .filter({ has: page.locator('.tc-Panel-name', { hasText: new RegExp(`^${step}$`) }) });
+      await row.locator('.tc-Panel-rowSummary').first().click();
+      const history = await row.locator('.tc-Panel-historyItem').allTextContents();
       expect(history[0]).toBe('QUEUED');
       expect(history[1]).toBe('RUNNING');
       expect(history[history.length - 1]).toBe('SUCCESS');
     }
-    expect(await wf.locator('.tc-steps .tc-log-log').first().textContent()).toContain('loaded 12 values');
+    expect(await wf.locator('.tc-Panel-steps .tc-Panel-logLine[data-stream="log"]').first().textContent()).toContain('loaded 12 values');
 
     mark('artifact viewers');
     // Each artifact opens in JupyterLab's own viewer for its type, through the contents API.
     const currentTab = (): Promise<string | null> =>
       page.locator('.lm-DockPanel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel').textContent();
-    await wf.locator('.tc-artifact', { hasText: 'halves.csv' }).click();
+    await wf.locator('.tc-Panel-artifact', { hasText: 'halves.csv' }).click();
     await page.locator('.jp-CSVViewer').waitFor({ timeout: 30_000 });
     expect(await currentTab()).toBe('halves.csv');
-    await wf.locator('.tc-artifact', { hasText: 'halves.svg' }).click();
+    await wf.locator('.tc-Panel-artifact', { hasText: 'halves.svg' }).click();
     const image = page.locator('.jp-ImageViewer img');
     await image.waitFor({ timeout: 30_000 });
     expect(await currentTab()).toBe('halves.svg');
@@ -235,7 +237,7 @@ describe('Tasks panel in JupyterLab', () => {
         timeout: 30_000,
       },
     );
-    await wf.locator('.tc-artifact', { hasText: 'summary.json' }).click();
+    await wf.locator('.tc-Panel-artifact', { hasText: 'summary.json' }).click();
     const json = page.locator('.jp-MimeDocument .jp-RenderedJSON');
     await json.waitFor({ timeout: 30_000 });
     expect(await currentTab()).toBe('summary.json');
@@ -268,15 +270,15 @@ describe('Tasks panel in JupyterLab', () => {
     const long = topRow('long-job');
     await long.waitFor();
     await page.waitForFunction(() => {
-      const rows = [...document.querySelectorAll('.tc-TasksPanel-list > .tc-job-row')] as HTMLElement[];
-      const r = rows.find((x) => x.querySelector('.tc-job-name')?.textContent === 'long-job');
-      return r?.dataset.state === 'RUNNING' && Number((r.querySelector('.tc-progress') as HTMLElement).dataset.value ?? 0) >= 0;
+      const rows = [...document.querySelectorAll('.tc-Panel-list > .tc-Panel-row')] as HTMLElement[];
+      const r = rows.find((x) => x.querySelector('.tc-Panel-name')?.textContent === 'long-job');
+      return r?.dataset.state === 'RUNNING' && Number((r.querySelector('.tc-Panel-progress') as HTMLElement).dataset.value ?? 0) >= 0;
     });
-    await long.locator('.tc-cancel').first().click();
+    await long.locator('.tc-Panel-cancel').first().click();
     await page.waitForFunction(
       () => {
-        const rows = [...document.querySelectorAll('.tc-TasksPanel-list > .tc-job-row')] as HTMLElement[];
-        return rows.find((x) => x.querySelector('.tc-job-name')?.textContent === 'long-job')?.dataset.state === 'CANCELED';
+        const rows = [...document.querySelectorAll('.tc-Panel-list > .tc-Panel-row')] as HTMLElement[];
+        return rows.find((x) => x.querySelector('.tc-Panel-name')?.textContent === 'long-job')?.dataset.state === 'CANCELED';
       },
       null,
       { timeout: 20_000 },
@@ -321,21 +323,21 @@ describe('Tasks panel in JupyterLab', () => {
     const longStates = (): Promise<string[]> =>
       within(
         page.evaluate(() =>
-          ([...document.querySelectorAll('.tc-TasksPanel-list > .tc-job-row')] as HTMLElement[])
-            .filter((r) => r.querySelector('.tc-job-name')?.textContent === 'long-job')
+          ([...document.querySelectorAll('.tc-Panel-list > .tc-Panel-row')] as HTMLElement[])
+            .filter((r) => r.querySelector('.tc-Panel-name')?.textContent === 'long-job')
             .map((r) => r.dataset.state ?? ''),
         ),
       );
     await page.waitForFunction(() =>
-      ([...document.querySelectorAll('.tc-TasksPanel-list > .tc-job-row')] as HTMLElement[]).some(
-        (r) => r.querySelector('.tc-job-name')?.textContent === 'long-job' && r.dataset.state === 'RUNNING',
+      ([...document.querySelectorAll('.tc-Panel-list > .tc-Panel-row')] as HTMLElement[]).some(
+        (r) => r.querySelector('.tc-Panel-name')?.textContent === 'long-job' && r.dataset.state === 'RUNNING',
       ),
     );
     await page.locator('.jp-NotebookPanel-toolbar [data-jp-item-name="taskcell-cancel-all"] button').click();
     await page.waitForFunction(
       () =>
-        ([...document.querySelectorAll('.tc-TasksPanel-list > .tc-job-row')] as HTMLElement[]).filter(
-          (r) => r.querySelector('.tc-job-name')?.textContent === 'long-job' && r.dataset.state === 'CANCELED',
+        ([...document.querySelectorAll('.tc-Panel-list > .tc-Panel-row')] as HTMLElement[]).filter(
+          (r) => r.querySelector('.tc-Panel-name')?.textContent === 'long-job' && r.dataset.state === 'CANCELED',
         ).length === 2,
       null,
       { timeout: 20_000 },
@@ -348,7 +350,7 @@ describe('Tasks panel in JupyterLab', () => {
     // Wait until the dark theme's colours apply to the panel itself.
     await page.waitForFunction(
       () => {
-        const [r, g, b] = (getComputedStyle(document.querySelector('.tc-TasksPanel') as Element).backgroundColor.match(/\d+/g) ?? []).map(
+        const [r, g, b] = (getComputedStyle(document.querySelector('.tc-Panel') as Element).backgroundColor.match(/\d+/g) ?? []).map(
           Number,
         );
         return document.body.dataset.jpThemeLight === 'false' && r + g + b < 200;
@@ -371,7 +373,7 @@ describe('Tasks panel in JupyterLab', () => {
     // 1,000 jobs listed and 100 events a second: time every panel update while it runs.
     await within(
       page.evaluate(() => {
-        const panel = document.querySelector('.tc-TasksPanel') as HTMLElement;
+        const panel = document.querySelector('.tc-Panel') as HTMLElement;
         const deltas: number[] = [];
         let last = { count: Number(panel.dataset.updates ?? 0), total: Number(panel.dataset.updateTotalMs ?? 0) };
         let on = false;
@@ -399,6 +401,19 @@ describe('Tasks panel in JupyterLab', () => {
         }, code),
         150_000,
       );
+    // The kernel sends job events only to open comms, and the reloaded page opens its comm a moment
+    // after the notebook shows: a probe job must show in the panel before the 1,000 are sent.
+    for (let attempt = 0; ; attempt++) {
+      await execute(
+        `import { globalEvents } from "taskcell"; globalEvents.emit({ v: 1, kind: "state", jobId: "probe-${attempt}", task: "probe", time: Date.now(), state: "SUCCESS" });`,
+      );
+      const seen = await page
+        .waitForSelector(`[data-job-id="probe-${attempt}"]`, { state: 'attached', timeout: 2000 })
+        .then(() => true)
+        .catch(() => false);
+      if (seen) break;
+      if (attempt >= 30) throw new Error('the Tasks panel showed no probe job within 30 tries: its comm to the kernel did not open');
+    }
     // First 1,000 running jobs; once the panel lists them all, 100 progress events a second for 5 s.
     await execute(`
 import { globalEvents } from "taskcell";
@@ -406,8 +421,10 @@ for (let i = 0; i < 1000; i++)
   globalEvents.emit({ v: 1, kind: "state", jobId: "load-" + i, task: "synthetic-" + i, time: Date.now(), state: "RUNNING", place: { kind: "in-process" } });
 `);
     // A cold browser on a busy machine can take a while to lay out 1,000 new rows; the timing that matters is measured below.
-    await page.waitForFunction(() => document.querySelectorAll('.tc-job-row[data-job-id^="load-"]').length >= 1000, null, {
+    // Polled on a timer, not on animation frames, so the check does not wait on the frames it measures.
+    await page.waitForFunction(() => document.querySelectorAll('.tc-Panel-row[data-job-id^="load-"]').length >= 1000, null, {
       timeout: 150_000,
+      polling: 250,
     });
     mark('100 events/s');
     await within(page.evaluate(() => (window as unknown as AnyWindow).__tc.start()));
@@ -422,7 +439,7 @@ for (let k = 0; k < 50; k++) {
 `);
     await page.waitForFunction(
       () => {
-        const rows = [...document.querySelectorAll('.tc-job-row[data-job-id^="load-"] .tc-progress-text')];
+        const rows = [...document.querySelectorAll('.tc-Panel-row[data-job-id^="load-"] .tc-Panel-progressText')];
         return rows.filter((r) => r.textContent === '50/50 tick 50').length === 10;
       },
       null,

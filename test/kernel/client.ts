@@ -96,7 +96,12 @@ export class KernelClient {
   }
 
   /** Frames of a signed message. */
-  frames(msgType: string, content: Record<string, unknown>, key = this.key): { id: string; frames: Buffer[] } {
+  frames(
+    msgType: string,
+    content: Record<string, unknown>,
+    key = this.key,
+    metadata: Record<string, unknown> = {},
+  ): { id: string; frames: Buffer[] } {
     const id = randomUUID();
     const header = {
       msg_id: id,
@@ -106,7 +111,7 @@ export class KernelClient {
       date: new Date().toISOString(),
       version: '5.3',
     };
-    const parts = [header, {}, {}, content].map((p) => Buffer.from(JSON.stringify(p)));
+    const parts = [header, {}, metadata, content].map((p) => Buffer.from(JSON.stringify(p)));
     const sig = key ? createHmac('sha256', key).update(Buffer.concat(parts)).digest('hex') : '';
     return { id, frames: [Buffer.from('<IDS|MSG>'), Buffer.from(sig), ...parts] };
   }
@@ -120,8 +125,13 @@ export class KernelClient {
   }
 
   /** Send a request, and wait for its reply and its idle status. */
-  async exchange(msgType: string, content: Record<string, unknown>, channel: 'shell' | 'control' = 'shell'): Promise<IExchange> {
-    const { id, frames } = this.frames(msgType, content);
+  async exchange(
+    msgType: string,
+    content: Record<string, unknown>,
+    channel: 'shell' | 'control' = 'shell',
+    metadata: Record<string, unknown> = {},
+  ): Promise<IExchange> {
+    const { id, frames } = this.frames(msgType, content, this.key, metadata);
     const reply = new Promise<IMsg>((resolve) => this.replies.set(id, resolve));
     await (channel === 'shell' ? this.shell : this.control).send(frames);
     const r = await reply;
@@ -136,17 +146,22 @@ export class KernelClient {
     return this.iopubFor(id);
   }
 
-  /** Run code; resolves with the execute_reply and the cell's IOPub messages. */
-  execute(code: string, extra: Record<string, unknown> = {}): Promise<IExchange> {
-    return this.exchange('execute_request', {
-      code,
-      silent: false,
-      store_history: true,
-      user_expressions: {},
-      allow_stdin: true,
-      stop_on_error: true,
-      ...extra,
-    });
+  /** Run code; resolves with the execute_reply and the cell's IOPub messages. `metadata` is the request's (JupyterLab sends `cellId`). */
+  execute(code: string, extra: Record<string, unknown> = {}, metadata: Record<string, unknown> = {}): Promise<IExchange> {
+    return this.exchange(
+      'execute_request',
+      {
+        code,
+        silent: false,
+        store_history: true,
+        user_expressions: {},
+        allow_stdin: true,
+        stop_on_error: true,
+        ...extra,
+      },
+      'shell',
+      metadata,
+    );
   }
 
   /** The IOPub messages of a request, once its idle status arrived. */

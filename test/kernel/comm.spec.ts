@@ -53,6 +53,25 @@ describe('comms', () => {
     expect(commMsgs(commId)).toHaveLength(before);
   });
 
+  it("tags a top-level job's events with the cell that started it (JupyterLab's cellId)", async () => {
+    const commId = randomUUID();
+    await k.notify('comm_open', { comm_id: commId, target_name: 'taskcell', data: {} });
+    const code = [
+      'import { task, run } from "taskcell";',
+      'const pair = task({ name: "pair", inputs: { x: "number" }, outputs: { y: "number" } }, ({ x }) => x * 2);',
+      'await run(pair, { x: 4 }, { cache: false, jobId: "from-cell-7" });',
+    ].join('\n');
+    expect((await k.execute(code, {}, { cellId: 'cell-7' })).reply.content.status).toBe('ok');
+    const events = commMsgs(commId)
+      .map((m) => m.content.data as { type: string; cellId?: string; event?: { jobId: string; state?: string } })
+      .filter((d) => d.type === 'event' && d.event?.jobId === 'from-cell-7');
+    expect(events.map((d) => d.event?.state).filter(Boolean)).toEqual(expect.arrayContaining(['QUEUED', 'RUNNING', 'SUCCESS']));
+    // Every event while the kernel knows the job's cell carries it; the first one always does.
+    expect(events[0].cellId).toBe('cell-7');
+    expect(new Set(events.map((d) => d.cellId).filter(Boolean))).toEqual(new Set(['cell-7']));
+    await k.notify('comm_close', { comm_id: commId, data: {} });
+  });
+
   it('closes a comm opened to an unknown target', async () => {
     const commId = randomUUID();
     const iopub = await k.notify('comm_open', { comm_id: commId, target_name: 'nobody', data: {} });

@@ -28,7 +28,7 @@ export class JobBridge implements IDisposable {
   private readonly subscriptions: IDisposable[] = [];
   private readonly inline = new Map<string, Private.IInline>();
   /** Whoever follows the events that pass the gate: the open comms. */
-  private readonly followers = new Set<(event: IJobEvent) => void>();
+  private readonly followers = new Set<(event: IJobEvent, cellId: string | undefined) => void>();
   private readonly gate = new Private.EndedJobs();
   private subscribed = false;
   private disposed = false;
@@ -43,7 +43,12 @@ export class JobBridge implements IDisposable {
       comms.registerTarget(COMM_TARGET, (comm) => {
         const send = (m: KernelCommMessage): void => comm.send(m);
         send({ v: COMM_SCHEMA_VERSION, type: 'hello', jobs: core().getRunner().activeJobs() });
-        const follow = (event: IJobEvent): void => send({ v: COMM_SCHEMA_VERSION, type: 'event', event });
+        const follow = (event: IJobEvent, cellId: string | undefined): void =>
+          send(
+            cellId !== undefined
+              ? { v: COMM_SCHEMA_VERSION, type: 'event', event, cellId }
+              : { v: COMM_SCHEMA_VERSION, type: 'event', event },
+          );
         this.followers.add(follow);
         this.subscribe();
         return {
@@ -96,7 +101,10 @@ export class JobBridge implements IDisposable {
     if (!this.gate.admit(event, this.output.current)) return;
     if (event.kind === 'cancel-ignored') this.reportCancelIgnored(event);
     if (this.attached) this.onEvent(event);
-    for (const f of this.followers) f(event);
+    if (this.followers.size === 0) return;
+    // The cell a top-level job came from, so the Tasks panel can show it and jump to it.
+    const cellId = event.parentId === undefined ? Private.cellId(this.gate.parentOf(event)) : undefined;
+    for (const f of this.followers) f(event, cellId);
   }
 
   /** Say once, in the cell that started the job, that its task still runs after its cancel. */
@@ -158,6 +166,12 @@ export namespace JobBridge {
 }
 
 namespace Private {
+  /** The notebook cell a request ran (JupyterLab sends `cellId` in an execute_request's metadata). */
+  export function cellId(request: IMessage | undefined): string | undefined {
+    const id = request?.metadata?.cellId;
+    return typeof id === 'string' && id !== '' ? id : undefined;
+  }
+
   /** Jobs remembered after their end, so late events of theirs are dropped. */
   const MAX_ENDED = 10_000;
 

@@ -4,12 +4,14 @@ import type { JobState } from './states';
 /** The version of the JobEvent record. Bump it when a field changes meaning. */
 export const JOB_EVENT_VERSION = 1;
 
-/** Where a job ran: in the kernel's process, a thread, a remote worker or a container. */
+/** Where a job ran: in the kernel's process, a thread, a remote worker, a Python interpreter or a container. */
 export interface IJobPlace {
-  kind: 'in-process' | 'thread' | 'remote' | 'container';
-  /** Worker name, thread id or container id. */
+  kind: 'in-process' | 'thread' | 'remote' | 'python' | 'container';
+  /** Worker name, thread name (`thread-3`), interpreter or container image. */
   name?: string;
   host?: string;
+  /** A python or container job's pool: the thread or remote worker whose runner started it (`thread-3`, a worker's name). */
+  via?: string;
 }
 
 /** Progress as Girder Worker reports it. */

@@ -309,7 +309,7 @@ export class Runner {
       jobId: options.jobId,
       parentId: options.parentId,
       step: options.step,
-      place: options.place,
+      place: Private.place(mode, task, options.place),
       onEvent: options.onEvent,
     });
     this.active.set(job.jobId, { job });
@@ -735,6 +735,14 @@ namespace Private {
   }
 
   /** The error context of a job: its task and step. */
+  /** Where a job runs: its mode's place (an interpreter, a container), through the pool's place if any; else the pool's place. */
+  export function place(mode: IMode, task: ITaskSpec, outer: IJobPlace | undefined): IJobPlace | undefined {
+    const own = mode.place?.(task);
+    if (!own) return outer;
+    const via = outer && outer.kind !== 'in-process' ? (outer.name ?? outer.kind) : undefined;
+    return via !== undefined ? { ...own, via } : own;
+  }
+
   export function where(task: ITaskSpec, options: IResolvedRunOptions): IErrorContext {
     const ctx: IErrorContext = {};
     if (task.name !== undefined) ctx.task = task.name;

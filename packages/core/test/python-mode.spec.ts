@@ -34,6 +34,21 @@ describe('python mode', () => {
     ]);
   });
 
+  test('its job runs in the python place, in its events, not in-process', async () => {
+    const events: IJobEvent[] = [];
+    await run(
+      py('y = x * 2', [['x', 'number', 'number']], [['y', 'number', 'number']]),
+      { x: 2 },
+      { cache: false, onEvent: (e) => events.push(e) },
+    );
+    const places = events.filter((e) => e.place).map((e) => e.place);
+    expect(places.length).toBeGreaterThanOrEqual(2);
+    for (const p of places) {
+      expect(p?.kind).toBe('python');
+      expect(p?.name).toMatch(/python/);
+    }
+  });
+
   test('an exception is a TaskError carrying the Python traceback', async () => {
     const err = await run(
       py('def f(v):\n    return 1 / v\nout = f(x)', [['x', 'number', 'number']], [['out', 'number', 'number']]),

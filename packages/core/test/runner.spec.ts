@@ -6,6 +6,7 @@ import {
   TaskcellError,
   TimeoutError,
   ValidationError,
+  parseTask,
   run,
   task,
 } from '@taskcell/core';
@@ -190,5 +191,38 @@ describe('run()', () => {
     const r = await run(spec, { a: 21 }, { cache: false });
     expect(r.data).toEqual({ b: 42, c: 'got 21' });
     await expect(run({ ...spec, script: 'b = (' }, { a: 1 })).rejects.toThrow(/does not parse: .* \(1:5\)|does not parse/);
+  });
+});
+
+describe('where a job runs', () => {
+  it("is its mode's place when the mode has one, through the pool's place that started it", async () => {
+    const runner = freshRunner();
+    const reg = runner.modes.register({
+      name: 'elsewhere',
+      execute: () => ({ y: 1 }),
+      place: () => ({ kind: 'container', name: 'busybox:1.36' }),
+    });
+    try {
+      const spec = { mode: 'elsewhere', inputs: [], outputs: [{ name: 'y', type: 'number', format: 'number' }] };
+      const events: IJobEvent[] = [];
+      await run(spec, {}, { cache: false, onEvent: (e) => events.push(e) });
+      expect(events.filter((e) => e.place).map((e) => e.place)).toEqual([
+        { kind: 'container', name: 'busybox:1.36' },
+        { kind: 'container', name: 'busybox:1.36' },
+      ]);
+      const viaThread: IJobEvent[] = [];
+      await runner.execute(
+        parseTask(spec),
+        {},
+        {
+          cache: false,
+          place: { kind: 'thread', name: 'thread-3' },
+          onEvent: (e) => viaThread.push(e),
+        },
+      );
+      expect(viaThread.find((e) => e.place)?.place).toEqual({ kind: 'container', name: 'busybox:1.36', via: 'thread-3' });
+    } finally {
+      reg.dispose();
+    }
   });
 });

@@ -18,6 +18,11 @@ export interface IEventMessage {
   v: typeof COMM_SCHEMA_VERSION;
   type: 'event';
   event: IJobEvent;
+  /**
+   * A top-level job's events: the id of the notebook cell whose execution started the job (the
+   * `cellId` JupyterLab puts in an execute_request's metadata), when the request carried one.
+   */
+  cellId?: string;
 }
 
 /** Kernel to frontend: the answer to `list`. */

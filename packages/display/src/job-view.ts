@@ -33,11 +33,22 @@ export function formatElapsed(ms: number | undefined): string {
   return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
 }
 
-/** Where a job ran, in a word: in-process, threads, remote or docker. */
+/**
+ * Where a job ran, in a few words: `in-process`, `thread 3` (`threads` before a thread took it),
+ * `remote worker-a`, `python`, `docker busybox:1.36`; a python or docker job started on a thread
+ * or a remote worker adds it (`python · thread 3`).
+ */
 export function formatPlace(place: IJobPlace | undefined): string {
   if (!place) return '';
-  const kind = place.kind === 'thread' ? 'threads' : place.kind === 'container' ? 'docker' : place.kind;
-  return place.name ? `${kind} ${place.name}` : kind;
+  const own = Private.placeWords(place.kind, place.name);
+  return place.via !== undefined ? `${own} · ${Private.placeWords(/^thread/.test(place.via) ? 'thread' : 'remote', place.via)}` : own;
+}
+
+/** The whole place, for a tooltip: the words of `formatPlace` with the interpreter's path or the remote host. */
+export function describePlace(place: IJobPlace | undefined): string {
+  if (!place) return '';
+  const extra = [place.kind === 'python' ? place.name : undefined, place.host].filter((x): x is string => !!x);
+  return extra.length ? `${formatPlace(place)} (${extra.join(', ')})` : formatPlace(place);
 }
 
 /** One log line of a job. */
@@ -84,6 +95,8 @@ export interface IJobRecord {
   error?: string;
   /** The notebook whose kernel ran the job. */
   source?: string;
+  /** The id of the notebook cell whose execution started the job (a step: see its workflow's record). */
+  cellId?: string;
   /** True when the kernel no longer knows the job although it never reported a final state. */
   lost?: boolean;
   /** Set when the kernel says the job's body still runs after its cancel (it ignores its signal): the kernel's words. */
@@ -303,6 +316,21 @@ export function jobViewBundle(card: IJobCard): IMimeBundle {
 }
 
 namespace Private {
+  export function placeWords(kind: IJobPlace['kind'], name: string | undefined): string {
+    switch (kind) {
+      case 'thread': {
+        const n = /(\d+)$/.exec(name ?? '')?.[1];
+        return n !== undefined ? `thread ${n}` : 'threads';
+      }
+      case 'container':
+        return name ? `docker ${name}` : 'docker';
+      case 'python':
+        return 'python';
+      default:
+        return name ? `${kind} ${name}` : kind;
+    }
+  }
+
   /**
    * The JSON of a card: without the state history and run-time previews, which a card does not
    * show, and with the steps it lists by name (the rest counted in `moreSteps`), so a workflow of

@@ -5,6 +5,7 @@ import {
   applyJobEvent,
   createJobRecord,
   createJobView,
+  describePlace,
   foldJobEvent,
   formatElapsed,
   formatPlace,
@@ -110,7 +111,13 @@ describe('job view helpers', () => {
 
   it('formats elapsed time and places one way', () => {
     expect([850, 12_345, 245_000, -1, Number.NaN, undefined].map(formatElapsed)).toEqual(['850 ms', '12.3 s', '4 min 05 s', '', '', '']);
-    expect(formatPlace({ kind: 'thread', name: '2' })).toBe('threads 2');
+    expect(formatPlace({ kind: 'thread', name: '2' })).toBe('thread 2');
+    expect(formatPlace({ kind: 'thread', name: 'thread-3' })).toBe('thread 3');
+    expect(formatPlace({ kind: 'thread', name: 'threads' })).toBe('threads');
+    expect(formatPlace({ kind: 'python', name: '/usr/bin/python3', via: 'thread-2' })).toBe('python · thread 2');
+    expect(formatPlace({ kind: 'container', name: 'busybox:1.36' })).toBe('docker busybox:1.36');
+    expect(formatPlace({ kind: 'remote', name: 'worker-a' })).toBe('remote worker-a');
+    expect(describePlace({ kind: 'python', name: '/usr/bin/python3' })).toBe('python (/usr/bin/python3)');
     expect(formatPlace({ kind: 'container' })).toBe('docker');
     expect(formatPlace(undefined)).toBe('');
   });

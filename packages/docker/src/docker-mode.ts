@@ -48,6 +48,10 @@ export function createDockerMode(options: DockerMode.IOptions = {}): IMode {
       validateDockerOutputs(task);
     },
 
+    place(task) {
+      return { kind: 'container', name: Private.spec(task).image };
+    },
+
     async execute(task, inputs, { job, runner, outputs }) {
       const spec = Private.spec(task);
       const tempdir = job.tempdir;

@@ -88,3 +88,7 @@ test('sizes and the gc configuration', () => {
   });
   expect(gcPolicyFromConfig({ 'docker.gc': 'False' })).toBeUndefined();
 });
+
+test("a docker job's place is a container of its image", () => {
+  expect(createDockerMode().place?.(spec({}))).toEqual({ kind: 'container', name: 'img:1' });
+});

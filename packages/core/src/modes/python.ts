@@ -49,6 +49,10 @@ export const pythonMode: IMode = {
   cacheIdentity(task) {
     return { code: `python:${task.script ?? ''}` };
   },
+
+  place() {
+    return { kind: 'python', name: Private.interpreter() };
+  },
 };
 
 /** Stop every warm interpreter (they also end with the process). */

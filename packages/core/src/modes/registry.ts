@@ -1,5 +1,6 @@
 import { NamedRegistry } from '../named-registry';
 import type { Job } from '../job';
+import type { IJobPlace } from '../events';
 import type { IBinding, ITaskSpec } from '../spec';
 import type { IResolvedRunOptions, Runner } from '../runner';
 
@@ -30,6 +31,8 @@ export interface IMode {
   check?(task: ITaskSpec, runner: Runner): void;
   /** What identifies the task's code for the result cache; absent means the mode is never cached. */
   cacheIdentity?(task: ITaskSpec): CacheIdentity;
+  /** Where the task's body runs when this mode leaves the runner's process (an interpreter, a container); absent: where the runner is. */
+  place?(task: ITaskSpec): IJobPlace;
 }
 
 /** The task modes by name. Built-ins register through the same door as plugins. */
