@@ -121,7 +121,7 @@ describe('execute', () => {
       ['text/html', 'text/plain'],
       ['application/vnd.vegalite.v6+json', 'image/svg+xml', 'text/html', 'text/plain'],
       ['application/vnd.taskcell.tree+json', 'text/html', 'text/plain'],
-      ['application/vnd.taskcell.graph+json', 'text/html', 'text/plain'],
+      ['application/vnd.taskcell.graph+json', 'image/svg+xml', 'text/html', 'text/plain'],
       ['application/vnd.taskcell.image+json', 'image/png', 'text/plain'],
       ['text/markdown', 'text/plain'],
     ]);
