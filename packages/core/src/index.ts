@@ -62,3 +62,4 @@ export * from './io/contain';
 export * from './cache/fetch-cache';
 export * from './cache/result-cache';
 export * from './cache/hash';
+export * from './cache/task-key';

@@ -27,7 +27,7 @@ import { FetchCache } from './cache/fetch-cache';
 import { DiskResultCache } from './cache/result-cache';
 import type { ICachedResult, IResultCache } from './cache/result-cache';
 import { hashValue, isPlainData } from './cache/hash';
-import { taskToJSON } from './spec';
+import { specKey } from './cache/task-key';
 import type { IBinding, IPortSpec, ITaskSpec } from './spec';
 import { armDeadline } from './watchdog';
 
@@ -648,14 +648,7 @@ export class Runner {
     let spec = this.specHashes.get(task);
     if (spec === undefined) {
       const id = mode.cacheIdentity!(task);
-      spec =
-        'skip' in id
-          ? id
-          : createHash('sha256')
-              .update(JSON.stringify(taskToJSON(task)))
-              .update('\0')
-              .update(id.code)
-              .digest('hex');
+      spec = 'skip' in id ? id : specKey(task, id.code);
       if (!id.volatile) this.specHashes.set(task, spec);
     }
     if (typeof spec !== 'string') return spec;

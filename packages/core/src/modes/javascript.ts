@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import vm from 'node:vm';
 import { isMainThread } from 'node:worker_threads';
 import { parse } from 'acorn';
+import { carriedCodeId, codeId } from '../cache/task-key';
 import { CanceledError, SpecError, TaskError } from '../errors';
 import { freeVariables } from '../free-variables';
 import { carryScope } from '../task-scope';
@@ -60,6 +61,9 @@ export const javascriptMode: IMode = {
   },
 
   cacheIdentity(task): CacheIdentity {
+    // A task that came from the wire or from an exported bundle says what its code is.
+    const carried = carriedCodeId(task);
+    if (carried !== undefined) return { code: carried };
     if (typeof task.source.module === 'string' && !task.fn) return { code: `module:${task.source.module}` };
     if (task.fn) {
       const fv = freeVariables(task.fn);
@@ -70,8 +74,8 @@ export const javascriptMode: IMode = {
         const names = [...carried.unresolved, ...carried.refused.map((r) => r.name)];
         return { skip: `the task function captures ${names.join(', ')} from its scope`, volatile: carried.refused.length > 0 };
       }
-      const source = Function.prototype.toString.call(task.fn);
-      return carried.prelude ? { code: `${carried.prelude}\n${source}`, volatile: true } : { code: source };
+      const code = codeId(Function.prototype.toString.call(task.fn), carried.prelude);
+      return carried.prelude ? { code, volatile: true } : { code };
     }
     return { code: task.script ?? '' };
   },
