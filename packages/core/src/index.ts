@@ -48,6 +48,7 @@ export * from './formats/directory/tgz-archive';
 export * from './formats/directory/directory-formats';
 export * from './modes/registry';
 export * from './modes/javascript';
+export * from './modes/bundles';
 export * from './modes/sigint';
 export * from './modes/workflow';
 export * from './modes/python';
