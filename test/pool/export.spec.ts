@@ -23,6 +23,7 @@ let worker: IWorkerProcess;
 let notebook: string;
 let out: string;
 let exported: { status: number | null; stdout: string; stderr: string };
+let exportedWorkflow: { status: number | null; stdout: string; stderr: string };
 const kernel = new KernelClient();
 /** What the notebook itself computed, and the cache key it used. */
 let inNotebook: { total: number; key: string; spec: Record<string, unknown> };
@@ -68,6 +69,11 @@ beforeAll(async () => {
     empty('worker'),
   );
   exported = spawnSync(process.execPath, [CLI, 'export', notebook, '--task', 'score', '--out', out], {
+    cwd: empty('cwd'),
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  exportedWorkflow = spawnSync(process.execPath, [CLI, 'export', notebook, '--workflow', 'pipeline', '--out', out], {
     cwd: empty('cwd'),
     encoding: 'utf8',
     timeout: 120_000,
@@ -153,3 +159,37 @@ test('a task capturing a Map is refused, naming it', () => {
   expect(r.status).toBe(1);
   expect(r.stderr).toContain('Task "lookup" cannot be exported: `seen` is a Map, which is not JSON-able');
 }, 120_000);
+
+test('taskcell export --workflow writes the workflow with every step bundled', () => {
+  expect(exportedWorkflow.stderr).toBe('');
+  expect(exportedWorkflow.status).toBe(0);
+  const spec = JSON.parse(readFileSync(join(out, 'pipeline.json'), 'utf8')) as {
+    mode: string;
+    steps: Array<{ task: Record<string, unknown> }>;
+  };
+  expect(spec.mode).toBe('workflow');
+  expect(spec.steps.map((s) => s.task.module)).toEqual(['./pipeline.tokens.mjs', './pipeline.weigh.mjs']);
+  expect(exportedWorkflow.stdout).toContain('weigh.WEIGHTS');
+});
+
+test.each([
+  ['in-process', [], undefined],
+  ['threads', ['--on', 'threads'], 'thread'],
+  ['a taskcell worker', ['--on', 'REDIS'], 'remote'],
+])(
+  'taskcell run of the exported workflow (%s) gives the notebook result, each step run there',
+  async (_where, on, kind) => {
+    const args = on.map((a) => (a === 'REDIS' ? `${redis.url}?queue=export` : a));
+    const r = await taskcell(['run', join(out, 'pipeline.json'), ...INPUTS, ...args, '--events'], empty('run'));
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ total: { format: 'number', data: 13 } });
+    const running = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { kind: string; state?: string; step?: string; place?: { kind: string } })
+      .filter((e) => e.kind === 'state' && e.state === 'RUNNING' && e.step !== undefined);
+    expect(running.map((e) => e.step).sort()).toEqual(['tokens', 'weigh']);
+    for (const e of running) expect(e.place?.kind).toBe(kind ?? 'in-process');
+  },
+  60_000,
+);
