@@ -4,6 +4,7 @@ import type { Job as BullJob } from 'bullmq';
 import { CanceledError, OptionError, TaskcellError, WATCHDOG_GRACE, createRunner, taskFromWire } from '@taskcell/core';
 import type { IJobEvent, IJobPlace, ITaskSpec, Runner } from '@taskcell/core';
 import { openArtifactStore } from './artifact-store';
+import { shareResults } from './result-store';
 import { PayloadError, PoolError, outcomeError } from './errors';
 import { REPLY_LIMIT, checkPayload, connectionOptions, keys, packBlob, parseRedisUrl, rawClient, unpackBlob } from './remote-protocol';
 import type { Blob, IRawRedis, IRedisTarget, IReplyMessage, RemoteOutcome } from './remote-protocol';
@@ -51,6 +52,8 @@ export class RemoteWorker {
     if (!Number.isInteger(c) || c < 1)
       throw new OptionError(`Expected \`concurrency\` to be an integer >= 1, got \`${c}\``, { option: 'concurrency' });
     this.runner = options.runner ?? createRunner();
+    // Results made here are found by every client and worker of this Redis, and theirs here.
+    if (options.shareResults !== false) shareResults(this.runner, options.url);
     this.place = { kind: 'remote', name: this.name, host: this.host };
   }
 
@@ -290,6 +293,8 @@ export namespace RemoteWorker {
     name?: string;
     /** The runner to run jobs on (default a new one with every built-in). */
     runner?: Runner;
+    /** False keeps results out of the Redis result store (`shareResults`); shared by default. */
+    shareResults?: boolean;
     /** Milliseconds a job's lock lasts without renewal; a killed worker's jobs return to the queue after it (default 30 s). */
     lockDuration?: number;
     /** How often stalled jobs are looked for, in ms (default 30 s). */
