@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { mkdir, rename, unlink, utimes, writeFile } from 'node:fs/promises';
+import { unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
+import { Worker } from 'node:worker_threads';
 
 /** A stored result: the outputs a task produced, by port id, each with its format. */
 export interface ICachedResult {
@@ -42,7 +42,7 @@ export class DiskResultCache implements IResultCache {
   /** Files on disk by key: size and last use, read from the folder on first need, then kept up to date. */
   private index: Map<string, { size: number; used: number }> | undefined;
   private diskBytes = 0;
-  private writing: Promise<void> = Promise.resolve();
+  private evicting: Promise<void> = Promise.resolve();
 
   constructor(options: DiskResultCache.IOptions) {
     this.dir = options.dir;
@@ -85,16 +85,16 @@ export class DiskResultCache implements IResultCache {
     const file = this.file(key);
     // Readers in this process (another runner on the same folder) see it before the file exists.
     Private.pending.set(file, buf);
-    this.writing = this.writing.then(() =>
-      this.write(key, file, buf).finally(() => {
-        if (Private.pending.get(file) === buf) Private.pending.delete(file);
-      }),
-    );
+    Private.writer.write(file, buf, (ok) => {
+      if (Private.pending.get(file) === buf) Private.pending.delete(file);
+      if (ok) this.written(key, buf.length);
+    });
   }
 
   /** Resolves once every result set so far is on disk. */
-  flush(): Promise<void> {
-    return this.writing;
+  async flush(): Promise<void> {
+    await Private.writer.flush();
+    await this.evicting;
   }
 
   /** Bytes of results on disk, as far as this cache knows. */
@@ -115,21 +115,14 @@ export class DiskResultCache implements IResultCache {
     return join(this.dir, key.slice(0, 2), key);
   }
 
-  private async write(key: string, file: string, buf: Buffer): Promise<void> {
-    try {
-      await mkdir(join(file, '..'), { recursive: true });
-      const tmp = `${file}.${randomUUID()}.part`;
-      await writeFile(tmp, buf);
-      await rename(tmp, file);
-    } catch {
-      // A result that could not be stored is computed again next time.
-      return;
-    }
+  /** Account for a file the writer thread has written (a result it could not write is computed again next time). */
+  private written(key: string, size: number): void {
     this.load();
     const old = this.index!.get(key);
-    this.diskBytes += buf.length - (old?.size ?? 0);
-    this.index!.set(key, { size: buf.length, used: Date.now() });
-    if (this.diskBytes > this.maxBytes) await this.evict();
+    this.diskBytes += size - (old?.size ?? 0);
+    this.index!.delete(key);
+    this.index!.set(key, { size, used: Date.now() });
+    if (this.diskBytes > this.maxBytes) this.evicting = this.evicting.then(() => this.evict());
   }
 
   /** Remove the least recently used results until the disk holds at most 90% of `maxBytes`. */
@@ -153,7 +146,11 @@ export class DiskResultCache implements IResultCache {
   private touch(key: string): void {
     const now = Date.now();
     const entry = this.index?.get(key);
-    if (entry) entry.used = now;
+    if (entry) {
+      // Re-inserted, so that among equal times the order of use decides.
+      this.index!.delete(key);
+      this.index!.set(key, { size: entry.size, used: now });
+    }
     void utimes(this.file(key), now / 1000, now / 1000).catch(() => undefined);
   }
 
@@ -261,6 +258,85 @@ export class LayeredResultCache implements IResultCache {
 namespace Private {
   /** Results set but not yet on disk, by file, for every DiskResultCache of this process. */
   export const pending = new Map<string, Buffer>();
+
+  /**
+   * The files of every DiskResultCache of this process, written on one thread of their own, so a
+   * task's caller pays for a postMessage per turn of the event loop, not for the file system. The
+   * thread holds the process open only while it has writes to do.
+   */
+  class Writer {
+    private thread: Worker | undefined;
+    private batch: Array<{ file: string; buf: Buffer }> = [];
+    private callbacks: Array<(ok: boolean) => void> = [];
+    private inFlight: Array<Array<(ok: boolean) => void>> = [];
+    private waiters: Array<() => void> = [];
+
+    write(file: string, buf: Buffer, done: (ok: boolean) => void): void {
+      if (this.batch.push({ file, buf }) === 1) setImmediate(() => this.send());
+      this.callbacks.push(done);
+    }
+
+    flush(): Promise<void> {
+      if (!this.batch.length && !this.inFlight.length) return Promise.resolve();
+      return new Promise((r) => this.waiters.push(r));
+    }
+
+    private send(): void {
+      const batch = this.batch;
+      this.batch = [];
+      this.inFlight.push(this.callbacks);
+      this.callbacks = [];
+      const t = this.start();
+      t.ref();
+      t.postMessage(batch);
+    }
+
+    private start(): Worker {
+      if (this.thread) return this.thread;
+      const t = new Worker(WRITER, { eval: true });
+      t.on('message', (oks: boolean[]) => {
+        const cbs = this.inFlight.shift() ?? [];
+        cbs.forEach((cb, i) => cb(oks[i]));
+        if (!this.inFlight.length) {
+          t.unref();
+          if (!this.batch.length) for (const w of this.waiters.splice(0)) w();
+        }
+      });
+      t.on('error', () => {
+        // Writes lost with the thread are results computed again later; a new thread takes the next ones.
+        for (const cbs of this.inFlight.splice(0)) for (const cb of cbs) cb(false);
+        this.thread = undefined;
+        for (const w of this.waiters.splice(0)) w();
+      });
+      t.unref();
+      return (this.thread = t);
+    }
+  }
+
+  /** The writer thread: each file written beside its place, then renamed into it (readers never see half a result). */
+  const WRITER = `
+    const { parentPort } = require('node:worker_threads');
+    const { mkdirSync, writeFileSync, renameSync } = require('node:fs');
+    const { dirname } = require('node:path');
+    const made = new Set();
+    let n = 0;
+    parentPort.on('message', (batch) => {
+      parentPort.postMessage(batch.map(({ file, buf }) => {
+        try {
+          const dir = dirname(file);
+          if (!made.has(dir)) { mkdirSync(dir, { recursive: true }); made.add(dir); }
+          const tmp = file + '.' + process.pid + '.' + (n++) + '.part';
+          writeFileSync(tmp, buf);
+          renameSync(tmp, file);
+          return true;
+        } catch {
+          made.clear();
+          return false;
+        }
+      }));
+    });`;
+
+  export const writer = new Writer();
 
   export function isThenable(v: unknown): v is Promise<unknown> {
     return typeof (v as Promise<unknown> | undefined)?.then === 'function';
