@@ -13,6 +13,7 @@ import { TaskcellConnection } from './connection';
 import { TasksModel } from './model';
 import type { IJobRecord } from './model';
 import { TasksPanel } from './panel';
+import promotePlugin from './promote';
 
 /** The command ids. */
 export namespace CommandIDs {
@@ -142,7 +143,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
   },
 };
 
-export default plugin;
+export default [plugin, promotePlugin];
 
 namespace Private {
   /**
