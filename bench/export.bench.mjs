@@ -5,11 +5,10 @@
 //    against a hit in the local cache, on the same redis-server.
 //   node bench/export.bench.mjs      (after `npm run build`; needs redis-server on PATH)
 import { createRequire } from 'node:module';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startRedisServer } from './redis-server.mjs';
 
 const require = createRequire(import.meta.url);
 const core = require('../packages/core/lib/index.js');
@@ -56,18 +55,9 @@ console.log(`peer: esbuild alone, same entry             ${peer.toFixed(1)} ms`)
 console.log(`ratio exportTask/esbuild                    ${(ex / peer).toFixed(2)}x`);
 
 // --- Shared result store: a remote hit (Redis) against a local hit (memory), same tasks and inputs.
-const port = await new Promise((res) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const p = s.address().port;
-    s.close(() => res(p));
-  });
-});
-const dir = mkdtempSync(join(tmpdir(), 'tc-bench-redis-'));
-const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], {
-  stdio: 'ignore',
-});
+const redis = await startRedisServer();
 await new Promise((r) => setTimeout(r, 300));
-const url = `redis://127.0.0.1:${port}`;
+const url = redis.url;
 const inc = core.task({ name: 'inc', inputs: { x: 'number' }, outputs: { y: 'number' } }, ({ x }) => x + 1);
 const N = Number(process.env.BENCH_N ?? 2000);
 const fresh = () => {
@@ -91,5 +81,4 @@ console.log(`result-cache hit, shared (Redis, one task at a time)  ${remote.toFi
 console.log(`ratio remote hit/local hit                  ${(remote / local).toFixed(1)}x`);
 await a.store.close();
 await b.store.close();
-redis.kill('SIGTERM');
-rmSync(dir, { recursive: true, force: true });
+redis.stop();
