@@ -3,7 +3,7 @@
 // on threads and by a real `taskcell worker` (itself in another empty folder) behind a real
 // redis-server, each giving the notebook's result under the notebook's cache key.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelClient } from '../kernel/client';
@@ -20,6 +20,9 @@ const empty = (what: string) => mkdtempSync(join(tmpdir(), `tc-export-${what}-`)
 
 let redis: IRedisServer;
 let worker: IWorkerProcess;
+/** A worker given no bundle folder, of a queue whose clients and workers share an artifact store. */
+let storeWorker: IWorkerProcess;
+let storeUrl: string;
 let notebook: string;
 let out: string;
 let exported: { status: number | null; stdout: string; stderr: string };
@@ -68,6 +71,8 @@ beforeAll(async () => {
     { ...process.env, TASKCELL_CACHE_DIR: empty('wcache') },
     empty('worker'),
   );
+  storeUrl = `${redis.url}?queue=export-store&store=${empty('store')}`;
+  storeWorker = await spawnWorker(storeUrl, 'store-worker', [], { ...process.env, TASKCELL_CACHE_DIR: empty('scache') }, empty('worker'));
   exported = spawnSync(process.execPath, [CLI, 'export', notebook, '--task', 'score', '--out', out], {
     cwd: empty('cwd'),
     encoding: 'utf8',
@@ -103,6 +108,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await kernel.close();
   await worker?.stop();
+  await storeWorker?.stop();
   await redis?.stop();
 }, 60_000);
 
@@ -193,3 +199,19 @@ test.each([
   },
   60_000,
 );
+
+test('a worker finds a bundle in the artifact store a client put it in', async () => {
+  const moved = empty('moved');
+  cpSync(out, moved, { recursive: true });
+  const first = await taskcell(['run', join(moved, 'score.json'), ...INPUTS, '--on', storeUrl, '--no-cache'], empty('run'));
+  expect(first.stderr).toBe('');
+  expect(JSON.parse(first.stdout)).toEqual({ total: { format: 'number', data: 13 } });
+  const codeId = (JSON.parse(readFileSync(join(out, 'score.json'), 'utf8')) as { code_id: string }).code_id;
+  const store = new URL(storeUrl).searchParams.get('store')!;
+  expect(readdirSync(join(store, 'bundles'))).toEqual([`${codeId}.mjs`]);
+  // Gone from where the spec says, the bundle is still found in the store.
+  rmSync(join(moved, 'score.mjs'));
+  const again = await taskcell(['run', join(moved, 'score.json'), ...INPUTS, '--on', storeUrl, '--no-cache'], empty('run'));
+  expect(again.stderr).toBe('');
+  expect(JSON.parse(again.stdout)).toEqual({ total: { format: 'number', data: 13 } });
+}, 60_000);

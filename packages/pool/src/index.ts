@@ -14,3 +14,4 @@ export * from './remote-pool';
 export * from './remote-worker';
 export * from './register';
 export * from './result-store';
+export * from './shared-bundles';

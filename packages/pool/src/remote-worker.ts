@@ -2,9 +2,10 @@ import { hostname } from 'node:os';
 import { UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Job as BullJob } from 'bullmq';
 import { CanceledError, OptionError, TaskcellError, WATCHDOG_GRACE, createRunner, taskFromWire } from '@taskcell/core';
-import type { IJobEvent, IJobPlace, ITaskSpec, Runner } from '@taskcell/core';
+import type { IDisposable, IJobEvent, IJobPlace, ITaskSpec, Runner } from '@taskcell/core';
 import { openArtifactStore } from './artifact-store';
 import { shareResults } from './result-store';
+import { useStoreBundles } from './shared-bundles';
 import { PayloadError, PoolError, outcomeError } from './errors';
 import { REPLY_LIMIT, checkPayload, connectionOptions, keys, packBlob, parseRedisUrl, rawClient, unpackBlob } from './remote-protocol';
 import type { Blob, IRawRedis, IRedisTarget, IReplyMessage, RemoteOutcome } from './remote-protocol';
@@ -24,6 +25,7 @@ export class RemoteWorker {
   readonly host = hostname();
   readonly queue: string;
   private readonly target: IRedisTarget;
+  private bundles: IDisposable | undefined;
   private readonly opts: RemoteWorker.IOptions;
   private readonly runner: Runner;
   private readonly place: IJobPlace;
@@ -54,6 +56,8 @@ export class RemoteWorker {
     this.runner = options.runner ?? createRunner();
     // Results made here are found by every client and worker of this Redis, and theirs here.
     if (options.shareResults !== false) shareResults(this.runner, options.url);
+    // Bundles that clients put in the artifact store are found there.
+    if (this.target.store) this.bundles = useStoreBundles(this.target.store);
     this.place = { kind: 'remote', name: this.name, host: this.host };
   }
 
@@ -126,6 +130,7 @@ export class RemoteWorker {
    * (the queue re-runs them once their lock expires). Idempotent.
    */
   close(grace = this.opts.grace ?? 30_000): Promise<void> {
+    this.bundles?.dispose();
     return (this.closing ??= this.bounded(grace));
   }
 
