@@ -7,10 +7,10 @@
 import { createRequire } from 'node:module';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startRedisServer } from './redis-server.mjs';
 
 const require = createRequire(import.meta.url);
 const core = require('../packages/core/lib/index.js');
@@ -23,17 +23,9 @@ const N = Number(process.env.BENCH_N ?? 5000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const STEPS = 200;
 
-const port = await new Promise((res) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const p = s.address().port;
-    s.close(() => res(p));
-  });
-});
-const dir = mkdtempSync(join(tmpdir(), 'tc-bench-redis-'));
-const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], {
-  stdio: 'ignore',
-});
-const url = `redis://127.0.0.1:${port}`;
+const server = await startRedisServer();
+const { port, url, dir } = server;
+const redis = server.child;
 const children = [redis];
 const connection = { host: '127.0.0.1', port, maxRetriesPerRequest: null };
 

@@ -13,6 +13,7 @@ import { TaskcellConnection } from './connection';
 import { TasksModel } from './model';
 import type { IJobRecord } from './model';
 import { TasksPanel } from './panel';
+import promotePlugin from './promote';
 
 /** The command ids. */
 export namespace CommandIDs {
@@ -144,7 +145,7 @@ const tasksPlugin: JupyterFrontEndPlugin<void> = {
 };
 
 /** The extension's plugins. */
-const plugins: JupyterFrontEndPlugin<void>[] = [tasksPlugin];
+const plugins: JupyterFrontEndPlugin<void>[] = [tasksPlugin, promotePlugin];
 
 export default plugins;
 

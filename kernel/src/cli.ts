@@ -17,6 +17,11 @@ export const commands: Record<string, { run: Command; summary: string }> = {
     'convertCommand',
     'convert data between two formats of a type (taskcell convert --type T --from F --to G [FILE|-])',
   ),
+  export: lazy(
+    'export',
+    'exportCommand',
+    "write a notebook's task or workflow as a spec with its code bundled (taskcell export NB.ipynb --task NAME [--out DIR])",
+  ),
   validate: lazy('validate', 'validateCommand', 'check that data is valid for a type and format; exit 1 with the reason when not'),
   worker: lazy('worker', 'workerCommand', 'run a remote-pool worker: take jobs from Redis until stopped (taskcell worker --redis URL)'),
   install: lazy('install', 'installCommand', 'register the taskcell Jupyter kernel (kernelspec "taskcell")'),

@@ -15,15 +15,19 @@ export interface IWorkerProcess {
   stop(): Promise<number | null>;
 }
 
-/** Spawn `node kernel/bin/taskcell.js worker --redis URL ...args` (in `env`, this process's by default) and wait until it takes jobs. */
+/**
+ * Spawn `node kernel/bin/taskcell.js worker --redis URL ...args` (in `env`, this process's by default;
+ * in the folder `cwd`, the repository by default) and wait until it takes jobs.
+ */
 export async function spawnWorker(
   url: string,
   name: string,
   args: string[] = [],
   env: NodeJS.ProcessEnv = process.env,
+  cwd: string = ROOT,
 ): Promise<IWorkerProcess> {
   const child = spawn(process.execPath, [join(ROOT, 'kernel', 'bin', 'taskcell.js'), 'worker', '--redis', url, '--name', name, ...args], {
-    cwd: ROOT,
+    cwd,
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

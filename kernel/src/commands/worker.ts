@@ -1,13 +1,13 @@
 // The docker mode and the pools, for `--on threads` and docker tasks.
 import '../builtins';
 import { parseArgs } from 'node:util';
-import { OptionError } from '@taskcell/core';
+import { OptionError, useBundleDirectory } from '@taskcell/core';
 import { RemoteWorker } from '@taskcell/pool';
 import { allowHostAccess, removeDeadRunContainersAtStart } from '@taskcell/docker';
 
 const HELP = `usage: taskcell worker --redis URL [--concurrency N] [--queue NAME] [--name NAME]
                        [--grace MS] [--heartbeat MS] [--lock MS] [--stalled MS] [--max-stalled N]
-                       [--allow-host-access]
+                       [--bundles DIR]... [--allow-host-access]
 
 Takes jobs of a remote pool (run(..., {on: "redis://host:port"})) from Redis and runs them until
 stopped. SIGTERM or SIGINT stops taking jobs, lets running ones finish for --grace ms, then hands
@@ -22,6 +22,8 @@ the rest back to the queue. A second signal stops at once (the queue re-runs its
   --lock MS           job lock duration; a dead worker's jobs return after it (default 30000)
   --stalled MS        how often to look for jobs of dead workers (default 30000)
   --max-stalled N     times a job may lose its worker before it fails (default 5)
+  --bundles DIR       a folder of exported task bundles (taskcell export): a task whose bundle is not
+                      at the path its spec names is looked up there by file name (repeatable)
   --allow-host-access trusted queues only: let docker tasks mount host paths, the Docker socket, add
                       capabilities, use host namespaces and devices (refused by default; see README,
                       Security; TASKCELL_DOCKER_POLICY=FILE names a policy file instead)
@@ -45,6 +47,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
       stalled: { type: 'string' },
       'max-stalled': { type: 'string' },
       'allow-host-access': { type: 'boolean' },
+      bundles: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -74,6 +77,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
     options[key] = n;
   }
   if (values['allow-host-access']) allowHostAccess();
+  for (const dir of values.bundles ?? []) useBundleDirectory(dir);
   await removeDeadRunContainersAtStart();
   const worker = new RemoteWorker(options);
   await worker.start();

@@ -138,6 +138,17 @@ export class Executor {
     return { status: parseDiagnostics.length > 0 ? 'invalid' : 'complete' };
   }
 
+  /** The declarations after `src` compiled against `previous` (nothing runs), or undefined when it does not compile. */
+  declarations(previous: string, src: string): string | undefined {
+    const converted = this.conv().convert(previous, src);
+    return converted.diagnostics.length > 0 ? undefined : (converted.declOutput ?? previous);
+  }
+
+  /** The TypeScript compiler the cells are compiled with. */
+  get compiler(): TypeScriptModule {
+    return this.typescript();
+  }
+
   /** Forget every declaration and value. */
   reset(): void {
     this.prevDecl = '';

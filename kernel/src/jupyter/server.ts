@@ -7,9 +7,11 @@ import { Wire } from './wire';
 import type { IIncoming } from './wire';
 import { createMessage, endpoint, replyType } from './messages';
 import type { IConnectionInfo, IMessage } from './messages';
+import type { IDisposable } from '@taskcell/core';
 import { KernelProtocol, errorContent } from './protocol';
 import type { IOutcome } from './protocol';
 import { Executor } from './executor';
+import { registerPromoteTarget } from './promote-target';
 import { OutputRouter } from './output';
 import { CommManager } from './comms';
 import { JobBridge } from './job-bridge';
@@ -35,6 +37,7 @@ export class KernelServer {
   private readonly output: OutputRouter;
   private readonly comms: CommManager;
   private readonly executor: Executor;
+  private readonly promote: IDisposable;
   private readonly protocol: KernelProtocol;
   private readonly bridge: JobBridge;
   private readonly slot = new InputSlot();
@@ -79,6 +82,7 @@ export class KernelServer {
     });
     this.protocol = new KernelProtocol({ executor: this.executor, output: this.output, comms: this.comms, connection: info });
     this.bridge = new JobBridge(this.comms, this.output);
+    this.promote = registerPromoteTarget(this.comms, this.executor);
     this.finished = new Promise<void>((resolve) => {
       this.resolveFinished = resolve;
     });
@@ -120,6 +124,7 @@ export class KernelServer {
     const steps: Array<() => unknown> = [
       () => (this.executor.isWarm ? core().getRunner().cancelAll() : 0),
       () => this.bridge.dispose(),
+      () => this.promote.dispose(),
       () => this.comms.dispose(),
       () => this.output.dispose(),
       () => this.closeIoThread(),

@@ -53,8 +53,8 @@ export interface IJobEvent {
   /** One log line (kind `log`). */
   log?: { stream: 'stdout' | 'stderr' | 'log'; line: string };
   artifact?: IArtifactRef;
-  /** Kind `cache`: whether the result came from the cache, and why caching was skipped if it was. */
-  cache?: { hit: boolean; key?: string; skipped?: string };
+  /** Kind `cache`: whether the result came from the cache (and from which layer: memory, disk, redis, artifacts), and why caching was skipped if it was. */
+  cache?: { hit: boolean; key?: string; skipped?: string; from?: string };
   /** Kind `state` on a final state: how long the job took, in milliseconds. */
   elapsed?: number;
   /** Kind `state` on ERROR. */

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IoError, SpecError } from './errors';
+import { isBundleRef } from './modes/bundles';
 import type { TaskJSON } from './spec';
 
 /**
@@ -37,6 +38,8 @@ namespace Private {
       }
       return;
     }
+    // An exported task's bundle sits beside its spec.
+    if (typeof task.module === 'string' && isBundleRef(task.module) && !isAbsolute(task.module)) task.module = resolve(base, task.module);
     if (typeof task.script_uri === 'string' && task.script === undefined) {
       task.script = await fetchUri(task.script_uri, base);
     }

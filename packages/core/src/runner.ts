@@ -24,10 +24,10 @@ import type { Fetched, IIoContext } from './io/registry';
 import { bindingMode, isBinding } from './io/bindings';
 import { readAs, writeToTemp } from './io/files';
 import { FetchCache } from './cache/fetch-cache';
-import { DiskResultCache } from './cache/result-cache';
+import { DiskResultCache, LayeredResultCache } from './cache/result-cache';
 import type { ICachedResult, IResultCache } from './cache/result-cache';
 import { hashValue, isPlainData } from './cache/hash';
-import { taskToJSON } from './spec';
+import { specKey } from './cache/task-key';
 import type { IBinding, IPortSpec, ITaskSpec } from './spec';
 import { armDeadline } from './watchdog';
 
@@ -145,6 +145,14 @@ export class Runner {
   /** The result cache (on disk under `cacheDir/results` unless another was given). */
   get resultCache(): IResultCache {
     return (this._resultCache ??= new DiskResultCache({ dir: join(this.cacheDir, 'results') }));
+  }
+
+  /**
+   * Share results through `store` as well (a remote pool's Redis): looked up after this runner's own
+   * cache, and every new result stored there too. A store with the same id is layered once.
+   */
+  shareResults(store: IResultCache): void {
+    this._resultCache = LayeredResultCache.over(this.resultCache, store);
   }
 
   /** The cache of http downloads (under `cacheDir/fetch`). */
@@ -525,9 +533,10 @@ export class Runner {
       const k = await this.cacheKey(task, mode, values, outBindings);
       if (typeof k === 'string') {
         key = k;
-        const hit = this.resultCache.get(k);
+        const found = this.resultCache.get(k);
+        const hit = found instanceof Promise ? await found : found;
         if (hit) {
-          job.cacheEvent({ hit: true, key: k });
+          job.cacheEvent(hit.from === undefined ? { hit: true, key: k } : { hit: true, key: k, from: hit.from });
           return this.finish(task, job, hit.outputs, outBindings, ctx, true, { validate: false, autoConvert });
         }
       } else if (job.observed) job.cacheEvent({ hit: false, skipped: k.skip });
@@ -648,14 +657,7 @@ export class Runner {
     let spec = this.specHashes.get(task);
     if (spec === undefined) {
       const id = mode.cacheIdentity!(task);
-      spec =
-        'skip' in id
-          ? id
-          : createHash('sha256')
-              .update(JSON.stringify(taskToJSON(task)))
-              .update('\0')
-              .update(id.code)
-              .digest('hex');
+      spec = 'skip' in id ? id : specKey(task, id.code);
       if (!id.volatile) this.specHashes.set(task, spec);
     }
     if (typeof spec !== 'string') return spec;

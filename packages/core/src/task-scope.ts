@@ -36,6 +36,10 @@ export type CarriedScope =
       prelude: string;
       /** The names the prelude declares. */
       names: string[];
+      /** The names declared with a copy of their value (plain data), not with source or an import. */
+      frozen: string[];
+      /** The packages (neither Node's built-ins nor taskcell) the prelude imports; only with `packages`. */
+      packages: string[];
     }
   | {
       ok: false;
@@ -65,17 +69,37 @@ export function setTaskScope(scope: ITaskScope): IDisposable {
   };
 }
 
+/** How `carryScope` judges what a function uses. */
+export interface ICarryOptions {
+  /** Accept imports of npm packages (a bundler will bring them along); by default they are refused. */
+  packages?: boolean;
+  /** Accept only JSON-able values as data (no Map, Set, Date, typed array, bigint or undefined). */
+  json?: boolean;
+}
+
 /** What a task function needs to run elsewhere, resolved against the registered scope (see the module comment). */
-export function carryScope(fn: (...args: never[]) => unknown): CarriedScope {
+export function carryScope(fn: (...args: never[]) => unknown, options: ICarryOptions = {}): CarriedScope {
   const fv = freeVariables(fn);
-  if (fv.captured.length === 0 && fv.members.length === 0 && fv.requires.length === 0) return { ok: true, prelude: '', names: [] };
+  if (fv.captured.length === 0 && fv.members.length === 0 && fv.requires.length === 0) {
+    return { ok: true, prelude: '', names: [], frozen: [], packages: [] };
+  }
   const scope = (globalThis as Record<symbol, ITaskScope | undefined>)[Private.KEY];
-  const state: Private.IState = { scope, seen: new Set(), lines: [], names: [], unresolved: [], refused: [] };
+  const state: Private.IState = {
+    scope,
+    options,
+    seen: new Set(),
+    lines: [],
+    names: [],
+    frozen: [],
+    packages: [],
+    unresolved: [],
+    refused: [],
+  };
   Private.visitUses(fv, state);
   if (state.unresolved.length || state.refused.length) return { ok: false, unresolved: state.unresolved.sort(), refused: state.refused };
-  const { lines, names } = state;
+  const { lines, names, frozen, packages } = state;
   lines.push(`const exports = { ${names.join(', ')} };`);
-  return { ok: true, prelude: lines.join('\n'), names };
+  return { ok: true, prelude: lines.join('\n'), names, frozen, packages: [...new Set(packages)] };
 }
 
 /**
@@ -95,9 +119,12 @@ namespace Private {
 
   export interface IState {
     scope: ITaskScope | undefined;
+    options: ICarryOptions;
     seen: Set<string>;
     lines: string[];
     names: string[];
+    frozen: string[];
+    packages: string[];
     unresolved: string[];
     refused: IRefusedName[];
   }
@@ -105,7 +132,7 @@ namespace Private {
   /** Resolve every name a function (or a function it uses) reads from its module, and check its requires. */
   export function visitUses(fv: IFreeVariables, state: IState): void {
     for (const module of fv.requires) {
-      const why = module === null ? 'loads a module whose name is computed' : moduleRefusal(module, '*', `loads "${module}"`);
+      const why = module === null ? 'loads a module whose name is computed' : moduleRefusal(module, '*', `loads "${module}"`, state);
       const name = module === null ? 'require(...)' : `require(${JSON.stringify(module)})`;
       if (why && !state.seen.has(name)) {
         state.seen.add(name);
@@ -124,7 +151,7 @@ namespace Private {
       return;
     }
     if (binding.kind === 'import') {
-      const why = moduleRefusal(binding.module, binding.name, `is imported from "${binding.module}"`);
+      const why = moduleRefusal(binding.module, binding.name, `is imported from "${binding.module}"`, state);
       if (why) state.refused.push({ name, reason: why });
       else declare(name, `__taskcellImport(${JSON.stringify(binding.module)}, ${JSON.stringify(binding.name)})`, state);
       return;
@@ -138,9 +165,10 @@ namespace Private {
       declare(name, `(${Function.prototype.toString.call(value)})`, state);
       return;
     }
-    const literal = toLiteral(value, '', new Set());
-    if (typeof literal === 'string') declare(name, literal, state);
-    else state.refused.push({ name, reason: literal.reason });
+    const literal = state.options.json ? jsonLiteral(value) : toLiteral(value, '', new Set());
+    if (typeof literal !== 'string') return void state.refused.push({ name, reason: literal.reason });
+    declare(name, literal, state);
+    state.frozen.push(name);
   }
 
   function declare(name: string, expression: string, state: IState): void {
@@ -149,13 +177,47 @@ namespace Private {
   }
 
   /** Why a module cannot be imported where a task runs, or undefined when it can. */
-  function moduleRefusal(module: string, name: string, what: string): string | undefined {
+  function moduleRefusal(module: string, name: string, what: string, state: IState): string | undefined {
     if (isBuiltin(module)) return undefined;
     if (module === 'taskcell' || module === '@taskcell/core') {
       if (name === '*' || name === 'default' || name in core()) return undefined;
       return `comes from taskcell's kernel API, which workers do not have (they have taskcell's core)`;
     }
+    if (state.options.packages) {
+      state.packages.push(module);
+      return undefined;
+    }
     return `${what}, which a worker may not have: give a worker packages through a task's "module" ("package:export")`;
+  }
+
+  /** JSON-able data as a literal (the same text `toLiteral` gives it), or why it is not JSON-able. */
+  function jsonLiteral(v: unknown): string | { reason: string } {
+    const bad = notJson(v, '', new Set());
+    if (bad) return { reason: bad };
+    return toLiteral(v, '', new Set());
+  }
+
+  function notJson(v: unknown, path: string, stack: Set<object>): string | undefined {
+    const at = path ? ` at ${path}` : '';
+    if (v === null || typeof v === 'string' || typeof v === 'boolean') return undefined;
+    if (typeof v === 'number') return Number.isFinite(v) ? undefined : `holds ${v}${at}, which JSON cannot hold`;
+    if (typeof v !== 'object') return `${at ? `holds${at}` : 'is'} a ${typeof v}, which is not JSON-able`;
+    if (stack.has(v)) return `refers to itself${at}`;
+    const proto = Object.getPrototypeOf(v) as object | null;
+    if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) {
+      const ctor = (proto as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+      return `${at ? `holds${at}` : 'is'} a ${ctor}, which is not JSON-able: convert it to plain data (an object or an array)`;
+    }
+    stack.add(v);
+    try {
+      for (const [k, x] of Object.entries(v)) {
+        const bad = notJson(x, Array.isArray(v) ? `${path}[${k}]` : `${path}.${k}`, stack);
+        if (bad) return bad;
+      }
+      return undefined;
+    } finally {
+      stack.delete(v);
+    }
   }
 
   /** Plain data as a JavaScript literal, or why it is not plain data. */

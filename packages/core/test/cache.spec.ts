@@ -1,4 +1,4 @@
-import { FetchCache, IoError, createRunner, freeVariables, run, setRunner, task, workflow } from '@taskcell/core';
+import { DiskResultCache, FetchCache, IoError, createRunner, freeVariables, run, setRunner, task, workflow } from '@taskcell/core';
 import type { IJobEvent, Runner } from '@taskcell/core';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
@@ -102,6 +102,38 @@ describe('result cache', () => {
     const b = await run(t, { n: 3 });
     expect(b.cached).toBe(true);
     expect(b.data.xs).toEqual([0, 1, 2]);
+  });
+});
+
+describe('disk result cache', () => {
+  const result = (i: number) => ({ outputs: { y: { format: 'string', data: `${i}`.padEnd(1000, '.') } } });
+  const files = (dir: string) => readdirSync(dir).flatMap((s) => readdirSync(join(dir, s)).filter((f) => !f.endsWith('.part')));
+
+  test('keeps at most maxBytes on disk, evicting the least recently used results first', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tc-lru-'));
+    const cache = new DiskResultCache({ dir, maxBytes: 10_000, maxMemoryBytes: 0 });
+    const key = (i: number) => `${String(i).padStart(2, '0')}`.repeat(32);
+    for (let i = 0; i < 8; i++) cache.set(key(i), result(i));
+    await cache.flush();
+    // Read the oldest one back: it becomes the most recently used.
+    expect(cache.get(key(0))?.from).toBe('disk');
+    for (let i = 8; i < 12; i++) cache.set(key(i), result(i));
+    await cache.flush();
+    expect(cache.sizeOnDisk).toBeLessThanOrEqual(10_000);
+    const kept = files(dir);
+    expect(kept).toContain(key(0));
+    expect(kept).toContain(key(11));
+    expect(kept).not.toContain(key(1));
+    expect(kept.length).toBeLessThan(10);
+  });
+
+  test('storing returns before the file is written, and the result is found meanwhile', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tc-async-'));
+    const cache = new DiskResultCache({ dir });
+    cache.set('ab'.repeat(32), result(1));
+    expect(new DiskResultCache({ dir }).get('ab'.repeat(32))?.outputs).toEqual(result(1).outputs);
+    await cache.flush();
+    expect(files(dir)).toEqual(['ab'.repeat(32)]);
   });
 });
 

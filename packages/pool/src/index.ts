@@ -13,3 +13,5 @@ export * from './worker-registry';
 export * from './remote-pool';
 export * from './remote-worker';
 export * from './register';
+export * from './result-store';
+export * from './shared-bundles';

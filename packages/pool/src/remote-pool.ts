@@ -12,6 +12,7 @@ import type {
   IWorkerPool,
 } from '@taskcell/core';
 import { DirectoryArtifactStore } from './artifact-store';
+import { publishBundle } from './shared-bundles';
 import type { IArtifactStore, IStoredRef } from './artifact-store';
 import { PayloadError, PoolError } from './errors';
 import { REMOTE_PAYLOAD_VERSION, connectionOptions, keys, packBlob, parseRedisUrl, rawClient, unpackBlob } from './remote-protocol';
@@ -114,6 +115,7 @@ export class RemotePool implements IWorkerPool {
         if (!this.pending.has(jobId)) return;
         p.payload = payload;
         p.taskText = text;
+        await publishBundle(task, this.store);
         await this.storeTask(c, taskKey, text, false);
         await this.add(c, jobId, payload, task.name);
       })().catch((err: unknown) =>

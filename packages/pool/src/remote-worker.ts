@@ -2,8 +2,10 @@ import { hostname } from 'node:os';
 import { UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Job as BullJob } from 'bullmq';
 import { CanceledError, OptionError, TaskcellError, WATCHDOG_GRACE, createRunner, taskFromWire } from '@taskcell/core';
-import type { IJobEvent, IJobPlace, ITaskSpec, Runner } from '@taskcell/core';
+import type { IDisposable, IJobEvent, IJobPlace, ITaskSpec, Runner } from '@taskcell/core';
 import { openArtifactStore } from './artifact-store';
+import { shareResults } from './result-store';
+import { useStoreBundles } from './shared-bundles';
 import { PayloadError, PoolError, outcomeError } from './errors';
 import { REPLY_LIMIT, checkPayload, connectionOptions, keys, packBlob, parseRedisUrl, rawClient, unpackBlob } from './remote-protocol';
 import type { Blob, IRawRedis, IRedisTarget, IReplyMessage, RemoteOutcome } from './remote-protocol';
@@ -23,6 +25,7 @@ export class RemoteWorker {
   readonly host = hostname();
   readonly queue: string;
   private readonly target: IRedisTarget;
+  private bundles: IDisposable | undefined;
   private readonly opts: RemoteWorker.IOptions;
   private readonly runner: Runner;
   private readonly place: IJobPlace;
@@ -51,6 +54,10 @@ export class RemoteWorker {
     if (!Number.isInteger(c) || c < 1)
       throw new OptionError(`Expected \`concurrency\` to be an integer >= 1, got \`${c}\``, { option: 'concurrency' });
     this.runner = options.runner ?? createRunner();
+    // Results made here are found by every client and worker of this Redis, and theirs here.
+    if (options.shareResults !== false) shareResults(this.runner, options.url);
+    // Bundles that clients put in the artifact store are found there.
+    if (this.target.store) this.bundles = useStoreBundles(this.target.store);
     this.place = { kind: 'remote', name: this.name, host: this.host };
   }
 
@@ -123,6 +130,7 @@ export class RemoteWorker {
    * (the queue re-runs them once their lock expires). Idempotent.
    */
   close(grace = this.opts.grace ?? 30_000): Promise<void> {
+    this.bundles?.dispose();
     return (this.closing ??= this.bounded(grace));
   }
 
@@ -290,6 +298,8 @@ export namespace RemoteWorker {
     name?: string;
     /** The runner to run jobs on (default a new one with every built-in). */
     runner?: Runner;
+    /** False keeps results out of the Redis result store (`shareResults`); shared by default. */
+    shareResults?: boolean;
     /** Milliseconds a job's lock lasts without renewal; a killed worker's jobs return to the queue after it (default 30 s). */
     lockDuration?: number;
     /** How often stalled jobs are looked for, in ms (default 30 s). */

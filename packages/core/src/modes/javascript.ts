@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import vm from 'node:vm';
 import { isMainThread } from 'node:worker_threads';
 import { parse } from 'acorn';
+import { carriedCodeId, codeId } from '../cache/task-key';
 import { CanceledError, SpecError, TaskError } from '../errors';
 import { freeVariables } from '../free-variables';
 import { carryScope } from '../task-scope';
@@ -13,6 +14,7 @@ import { sigintBreaksTasks } from './sigint';
 import type { Job } from '../job';
 import type { ITaskSpec } from '../spec';
 import type { CacheIdentity, IMode } from './registry';
+import { isBundleRef, loadBundle } from './bundles';
 
 type Compiled = (...args: unknown[]) => Promise<Record<string, unknown>>;
 
@@ -31,7 +33,8 @@ export const javascriptMode: IMode = {
 
   check(task) {
     if (typeof task.source.module === 'string' && !task.fn) {
-      Private.moduleExport(task);
+      // A bundle is an ES module, loaded (asynchronously) when the task runs.
+      if (!isBundleRef(task.source.module)) Private.moduleExport(task);
       return;
     }
     if (!task.fn && task.script === undefined) {
@@ -47,31 +50,33 @@ export const javascriptMode: IMode = {
   },
 
   execute(task, inputs, { job }) {
-    const body = task.fn ?? (typeof task.source.module === 'string' ? Private.moduleExport(task) : undefined);
-    if (body) {
-      const out = Private.breakable(task, () => (body as unknown as (i: unknown, c: unknown) => unknown)(inputs, job));
-      return typeof (out as Promise<unknown>)?.then === 'function'
-        ? (out as Promise<unknown>).then((v) => Private.shape(task, v))
-        : Private.shape(task, out);
+    if (!task.fn && typeof task.source.module === 'string' && isBundleRef(task.source.module)) {
+      return loadBundle(task).then((body) => Private.callBody(task, body, inputs, job));
     }
+    const body = task.fn ?? (typeof task.source.module === 'string' ? Private.moduleExport(task) : undefined);
+    if (body) return Private.callBody(task, body, inputs, job);
     const { fn, params, usesTempdir } = Private.compile(task);
     const args = params.map((p) => (p === '_tempdir' && !usesTempdir ? undefined : Private.argument(p, inputs, job)));
     return Private.breakable(task, () => fn(...args));
   },
 
   cacheIdentity(task): CacheIdentity {
+    // A task that came from the wire or from an exported bundle says what its code is.
+    const carried = carriedCodeId(task);
+    if (carried !== undefined) return { code: carried };
     if (typeof task.source.module === 'string' && !task.fn) return { code: `module:${task.source.module}` };
     if (task.fn) {
       const fv = freeVariables(task.fn);
       if (!fv.parsed) return { skip: 'the task function has no readable source' };
       // What it uses from its module (other cells) is part of its code: the key changes when they do.
-      const carried = carryScope(task.fn);
+      // Packages it imports count by name, as an exported bundle of it records them.
+      const carried = carryScope(task.fn, { packages: true });
       if (!carried.ok) {
         const names = [...carried.unresolved, ...carried.refused.map((r) => r.name)];
         return { skip: `the task function captures ${names.join(', ')} from its scope`, volatile: carried.refused.length > 0 };
       }
-      const source = Function.prototype.toString.call(task.fn);
-      return carried.prelude ? { code: `${carried.prelude}\n${source}`, volatile: true } : { code: source };
+      const code = codeId(Function.prototype.toString.call(task.fn), carried.prelude);
+      return carried.prelude ? { code, volatile: true } : { code };
     }
     return { code: task.script ?? '' };
   },
@@ -107,6 +112,12 @@ namespace Private {
     } finally {
       slot[CALL] = undefined;
     }
+  }
+
+  /** Call a task function with its inputs and context; its return value as an outputs map. */
+  export function callBody(task: ITaskSpec, body: (...args: never[]) => unknown, inputs: Record<string, unknown>, job: Job): unknown {
+    const out = breakable(task, () => (body as unknown as (i: unknown, c: unknown) => unknown)(inputs, job));
+    return typeof (out as Promise<unknown>)?.then === 'function' ? (out as Promise<unknown>).then((v) => shape(task, v)) : shape(task, out);
   }
 
   const modules = new Map<string, (...args: never[]) => unknown>();
