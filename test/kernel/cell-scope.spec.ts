@@ -183,6 +183,23 @@ describe('cells: helpers of other cells cross to threads and workers', () => {
     expect(printed(out)).toEqual({ y: 13 });
   });
 
+  it("reads earlier cells' names written as shorthand properties, in the cell and in a task on threads", async () => {
+    await ok(k, 'const xs = [1, 2, 3];\nconst offset = 4;');
+    const out = await ok(
+      k,
+      [
+        'const picked = { xs, offset, FACTOR };',
+        "const short = task({ inputs: { n: 'number' }, outputs: { y: 'number' } }, ({ n }) => {",
+        '  const got = { xs, offset };',
+        '  return { y: got.xs.length * n + got.offset };',
+        '});',
+        "const shortRun = await run(short, { n: 2 }, { on: 'threads', cache: false });",
+        'console.log(JSON.stringify({ picked, y: shortRun.data.y }));',
+      ].join('\n'),
+    );
+    expect(printed(out)).toEqual({ picked: { xs: [1, 2, 3], offset: 4, FACTOR: 3 }, y: 10 });
+  });
+
   it('carries the value a constant has when the task is sent, after a cell changed it', async () => {
     await ok(k, 'const FACTOR = 10;');
     expect(await runOn('threads')).toMatchObject({ y: 50, label: 'big:in.csv' });

@@ -65,8 +65,8 @@ test('the task cell it returns runs in the kernel and on threads, giving what th
   expect(created.reply.content).toEqual(expect.objectContaining({ status: 'ok' }));
   const ran = await k.execute(
     [
-      'const here = await run(totalTask, { xs: xs, scale: scale });',
-      "const there = await run(totalTask, { xs: xs, scale: scale }, { on: 'threads', cache: false });",
+      'const here = await run(totalTask, { xs, scale });',
+      "const there = await run(totalTask, { xs, scale }, { on: 'threads', cache: false });",
       'console.log(JSON.stringify([here.data.total, there.data.total]));',
     ].join('\n'),
   );

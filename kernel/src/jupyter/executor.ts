@@ -66,7 +66,7 @@ export class Executor {
    * and whatever the cell throws. With `ephemeral`, declarations are not kept (user expressions).
    */
   async execute(src: string, ephemeral = false): Promise<ICellResult> {
-    const converted = this.conv().convert(this.prevDecl, src);
+    const converted = this.conv().convert(this.prevDecl, this.expandShorthands(src));
     if (converted.diagnostics.length > 0) throw Private.compileError(converted.diagnostics);
     if (!converted.output) {
       if (!ephemeral) this.prevDecl = converted.declOutput ?? '';
@@ -140,7 +140,7 @@ export class Executor {
 
   /** The declarations after `src` compiled against `previous` (nothing runs), or undefined when it does not compile. */
   declarations(previous: string, src: string): string | undefined {
-    const converted = this.conv().convert(previous, src);
+    const converted = this.conv().convert(previous, this.expandShorthands(src));
     return converted.diagnostics.length > 0 ? undefined : (converted.declOutput ?? previous);
   }
 
@@ -174,6 +174,28 @@ export class Executor {
     if (host[Private.TASK_SCOPE] === this.scope) host[Private.TASK_SCOPE] = undefined;
     this.converter?.close();
     this.unpatch?.();
+  }
+
+  /**
+   * `src` with each shorthand property that names an earlier cell's declaration written out
+   * (`{ xs }` as `{ xs: xs }`). tslab's converter reads such a name from the earlier cells' exports
+   * when it stands alone but leaves a shorthand property as it is, which would then throw
+   * `xs is not defined`. Both forms mean the same, and only those lines gain columns.
+   */
+  private expandShorthands(src: string): string {
+    if (!src.includes('{')) return src;
+    const earlier = (name: string): boolean => this.lookup(name) !== undefined;
+    const ts = this.typescript();
+    const sf = ts.createSourceFile('cell.ts', src, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+    const at: Array<{ end: number; name: string }> = [];
+    const visit = (node: Parameters<typeof ts.forEachChild>[0]): void => {
+      if (ts.isShorthandPropertyAssignment(node) && earlier(node.name.text)) at.push({ end: node.name.end, name: node.name.text });
+      ts.forEachChild(node, visit);
+    };
+    visit(sf);
+    let out = src;
+    for (const { end, name } of at.sort((a, b) => b.end - a.end)) out = `${out.slice(0, end)}: ${name}${out.slice(end)}`;
+    return out;
   }
 
   /** The names the cells import, with their module and export (`*` for a namespace), read from the cells' declarations. */
