@@ -204,3 +204,12 @@ namespace Private {
     };
   }
 }
+
+/** The argument helpers `taskcell map` shares with `taskcell run`. */
+export const runArgs = {
+  pair: Private.pair,
+  inputBinding: Private.inputBinding,
+  timeout: Private.timeout,
+  replacer: Private.replacer,
+  progressLine: Private.progressLine,
+};

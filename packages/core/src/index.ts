@@ -11,6 +11,8 @@ export * from './builders';
 export * from './job';
 export * from './runner';
 export * from './api';
+export * from './map/dataset';
+export * from './map/map';
 export * from './load';
 export * from './free-variables';
 export * from './task-scope';
