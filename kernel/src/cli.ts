@@ -17,6 +17,7 @@ export const commands: Record<string, { run: Command; summary: string }> = {
     'mapCommand',
     'run a spec once per file of a folder or row of a table, one JSON line per item (taskcell map SPEC --over DIR)',
   ),
+  runs: lazy('runs', 'runsCommand', 'list, show and compare recorded runs (taskcell runs list | show ID | compare ID ID)'),
   convert: lazy(
     'convert',
     'convertCommand',

@@ -10,6 +10,7 @@ import {
   getRunner,
   loadTask,
   parseTask,
+  recordRuns,
   run,
   stringifyJson,
 } from '@taskcell/core';
@@ -85,6 +86,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     outputs[id] = b as IBinding;
   }
+  if (process.env.TASKCELL_RUNS !== '0') recordRuns(getRunner());
   const controller = new AbortController();
   // A task's loop on this thread would keep the listener below from ever running.
   breakTasksOnSigint();

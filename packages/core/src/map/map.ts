@@ -14,6 +14,7 @@ import { taskToJSON } from '../spec';
 import type { IBinding, ITaskSpec, TaskJSON } from '../spec';
 import type { IRows } from '../types';
 import { datasetItems } from './dataset';
+import { runRecorder } from '../runs/recorder';
 import type { Dataset, DatasetItem } from './dataset';
 
 /** How to map. Besides these, every run option (`on`, `timeout`, `cache`, `validate`, ...) applies to each item. */
@@ -89,8 +90,28 @@ export function map(task: ITaskLike | ITaskSpec | TaskJSON, dataset: Dataset, op
   }
 }
 
-/** `map` on a given runner. */
+/** `map` on a given runner; recorded as a run of kind `batch` when runs are recorded. */
 export async function mapOn(runner: Runner, spec: ITaskSpec, dataset: Dataset, options: IMapOptions = {}): Promise<IMapResult> {
+  const recorder = runRecorder();
+  if (!recorder) return runBatch(runner, spec, dataset, options);
+  let result: IMapResult | undefined;
+  await recorder.track(
+    runner,
+    spec,
+    options.inputs ?? {},
+    { jobId: options.jobId },
+    async (o) => {
+      result = await runBatch(runner, spec, dataset, { ...options, jobId: o.jobId });
+      const { items: _i, table, ...counts } = result;
+      return { jobId: result.jobId, outputs: { table: { format: 'rows', data: table }, counts: { format: 'json', data: counts } } };
+    },
+    'batch',
+  );
+  return result!;
+}
+
+/** One batch: the items as child jobs, `concurrency` at a time. */
+async function runBatch(runner: Runner, spec: ITaskSpec, dataset: Dataset, options: IMapOptions): Promise<IMapResult> {
   const concurrency = options.concurrency ?? Private.DEFAULT_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new OptionError(`Expected \`concurrency\` to be an integer >= 1, got \`${concurrency}\``, { option: 'concurrency' });
@@ -110,7 +131,7 @@ export async function mapOn(runner: Runner, spec: ITaskSpec, dataset: Dataset, o
   else outer?.addEventListener('abort', onOuter, { once: true });
   const counts: IMapCounts = { total: items.length, done: 0, failed: 0, cached: 0, canceled: 0 };
   const ended: IMapItem[] = new Array(items.length);
-  const specKey = options.cache === false || spec.cache === false ? undefined : Private.specKey(runner, spec, as, shared);
+  const key = options.cache === false || spec.cache === false ? undefined : Private.specKey(runner, spec, as, shared);
   const { signal: _s, onEvent, onItem: _i, as: _a, inputs: _in, retries: _r, concurrency: _c, jobId: _j, ...runOptions } = options;
   try {
     batch.to('QUEUED');
@@ -120,7 +141,7 @@ export async function mapOn(runner: Runner, spec: ITaskSpec, dataset: Dataset, o
     const lane = async (): Promise<void> => {
       while (next < items.length) {
         const i = next++;
-        const it = await Private.runItem(runner, spec, items[i], i, { as, shared, specKey, retries, batch, onEvent, runOptions });
+        const it = await Private.runItem(runner, spec, items[i], i, { as, shared, specKey: key, retries, batch, onEvent, runOptions });
         ended[i] = it;
         if (it.state === 'SUCCESS') counts[it.cached ? 'cached' : 'done']++;
         else counts[it.state === 'ERROR' ? 'failed' : 'canceled']++;
@@ -252,6 +273,20 @@ namespace Private {
     if (hit) {
       const outputs: Record<string, unknown> = {};
       for (const [id, o] of Object.entries(hit.outputs)) outputs[id] = o.data;
+      const now = Date.now();
+      runRecorder()?.store.put({
+        id: `${c.batch.jobId}-${index}`,
+        kind: 'task',
+        task: spec.name,
+        parentId: c.batch.jobId,
+        step: String(item.label),
+        state: 'SUCCESS',
+        cached: true,
+        outputs: hit.outputs,
+        started: now,
+        ended: now,
+        elapsed: 0,
+      });
       return { item: item.label, state: 'SUCCESS', cached: true, outputs, duration: 0, attempts: 0 };
     }
     const port = spec.inputs.find((p) => p.id === c.as)!;
@@ -272,14 +307,11 @@ namespace Private {
       const jobId = `${c.batch.jobId}-${index}${attempts > 1 ? `-${attempts}` : ''}`;
       const started = Date.now();
       try {
-        const r: IResult = await runner.execute(spec, inputs, {
-          ...c.runOptions,
-          jobId,
-          onEvent,
-          parentId: c.batch.jobId,
-          parentJob: c.batch,
-          step: String(item.label),
-        });
+        const options = { ...c.runOptions, jobId, onEvent, parentId: c.batch.jobId, parentJob: c.batch, step: String(item.label) };
+        const recorder = runRecorder();
+        const r: IResult = recorder
+          ? await recorder.track(runner, spec, inputs, options, (o) => runner.execute(spec, inputs, { ...options, ...o }))
+          : await runner.execute(spec, inputs, options);
         if (key !== undefined) store(runner, key, r);
         const it: IMapItem = {
           item: item.label,
