@@ -96,7 +96,12 @@ export class KernelClient {
   }
 
   /** Frames of a signed message. */
-  frames(msgType: string, content: Record<string, unknown>, key = this.key): { id: string; frames: Buffer[] } {
+  frames(
+    msgType: string,
+    content: Record<string, unknown>,
+    key = this.key,
+    metadata: Record<string, unknown> = {},
+  ): { id: string; frames: Buffer[] } {
     const id = randomUUID();
     const header = {
       msg_id: id,
@@ -106,7 +111,7 @@ export class KernelClient {
       date: new Date().toISOString(),
       version: '5.3',
     };
-    const parts = [header, {}, {}, content].map((p) => Buffer.from(JSON.stringify(p)));
+    const parts = [header, {}, metadata, content].map((p) => Buffer.from(JSON.stringify(p)));
     const sig = key ? createHmac('sha256', key).update(Buffer.concat(parts)).digest('hex') : '';
     return { id, frames: [Buffer.from('<IDS|MSG>'), Buffer.from(sig), ...parts] };
   }
@@ -120,8 +125,13 @@ export class KernelClient {
   }
 
   /** Send a request, and wait for its reply and its idle status. */
-  async exchange(msgType: string, content: Record<string, unknown>, channel: 'shell' | 'control' = 'shell'): Promise<IExchange> {
-    const { id, frames } = this.frames(msgType, content);
+  async exchange(
+    msgType: string,
+    content: Record<string, unknown>,
+    channel: 'shell' | 'control' = 'shell',
+    metadata: Record<string, unknown> = {},
+  ): Promise<IExchange> {
+    const { id, frames } = this.frames(msgType, content, this.key, metadata);
     const reply = new Promise<IMsg>((resolve) => this.replies.set(id, resolve));
     await (channel === 'shell' ? this.shell : this.control).send(frames);
     const r = await reply;
