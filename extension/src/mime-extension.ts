@@ -2,6 +2,7 @@ import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { MIME } from '@taskcell/display';
 import { GraphRenderer } from './renderers/graph';
 import { JobViewRenderer } from './renderers/job';
+import { LeaderboardRenderer } from './renderers/leaderboard';
 import { TableRenderer } from './renderers/table';
 import { TreeRenderer } from './renderers/tree';
 import { VegaRenderer } from './renderers/vega';
@@ -33,6 +34,16 @@ const extensions: IRenderMime.IExtension[] = [
   {
     id: '@taskcell/jupyterlab:job',
     rendererFactory: { safe: true, mimeTypes: [MIME.job], createRenderer: (o) => new JobViewRenderer({ mimeType: o.mimeType }) },
+    rank: 0,
+    dataType: 'json',
+  },
+  {
+    id: '@taskcell/jupyterlab:leaderboard',
+    rendererFactory: {
+      safe: true,
+      mimeTypes: [MIME.leaderboard],
+      createRenderer: (o) => new LeaderboardRenderer({ mimeType: o.mimeType }),
+    },
     rank: 0,
     dataType: 'json',
   },

@@ -12,3 +12,5 @@ export type { IKernelRunOptions, ITaskcellConfig } from './run';
 export { display, newDisplay, bundleOf, inspectValue } from './display';
 export type { IDisplay, IDisplayHandle } from './display';
 export { prompt, password } from './prompt';
+export { leaderboard, leaderboardChart, leaderboardTable } from '@taskcell/display';
+export type { ILeaderboard, ILeaderboardInput } from '@taskcell/display';

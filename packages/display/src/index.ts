@@ -13,5 +13,6 @@ export * from './graph';
 export * from './graph-layout';
 export * from './image';
 export * from './vega';
+export * from './leaderboard';
 export * from './job-view';
 export * from './comm-schema';

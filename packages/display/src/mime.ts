@@ -25,6 +25,7 @@ export const MIME = {
   tree: 'application/vnd.taskcell.tree+json',
   graph: 'application/vnd.taskcell.graph+json',
   job: 'application/vnd.taskcell.job+json',
+  leaderboard: 'application/vnd.taskcell.leaderboard+json',
 } as const;
 
 /** The key objects implement to choose their own rich display (as in Deno's kernel). */
