@@ -3,6 +3,7 @@ import { MIME } from '@taskcell/display';
 import { GraphRenderer } from './renderers/graph';
 import { JobViewRenderer } from './renderers/job';
 import { LeaderboardRenderer } from './renderers/leaderboard';
+import { RunsViewRenderer } from './runs-view';
 import { TableRenderer } from './renderers/table';
 import { TreeRenderer } from './renderers/tree';
 import { VegaRenderer } from './renderers/vega';
@@ -44,6 +45,12 @@ const extensions: IRenderMime.IExtension[] = [
       mimeTypes: [MIME.leaderboard],
       createRenderer: (o) => new LeaderboardRenderer({ mimeType: o.mimeType }),
     },
+    rank: 0,
+    dataType: 'json',
+  },
+  {
+    id: '@taskcell/jupyterlab:runs',
+    rendererFactory: { safe: true, mimeTypes: [MIME.runs], createRenderer: (o) => new RunsViewRenderer({ mimeType: o.mimeType }) },
     rank: 0,
     dataType: 'json',
   },

@@ -13,4 +13,5 @@ export { display, newDisplay, bundleOf, inspectValue } from './display';
 export type { IDisplay, IDisplayHandle } from './display';
 export { prompt, password } from './prompt';
 export { leaderboard, leaderboardChart, leaderboardTable } from '@taskcell/display';
+export { runsView } from './runs-view';
 export type { ILeaderboard, ILeaderboardInput } from '@taskcell/display';

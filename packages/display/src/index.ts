@@ -14,5 +14,6 @@ export * from './graph-layout';
 export * from './image';
 export * from './vega';
 export * from './leaderboard';
+export * from './runs';
 export * from './job-view';
 export * from './comm-schema';
