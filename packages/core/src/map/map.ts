@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { CanceledError, OptionError, TaskcellError, serializeError } from '../errors';
 import type { ISerializedError } from '../errors';
+import { globalEvents } from '../events';
 import type { IJobPlace, IJobEvent } from '../events';
 import { Job } from '../job';
 import { getRunner } from '../api';
@@ -298,11 +299,16 @@ namespace Private {
     let attempts = 0;
     for (;;) {
       attempts++;
+      // Where it ran, as its events say; followed only when someone listens to events anyway, since a
+      // followed job costs a remote pool its event stream. Otherwise, the kind of place it was sent to.
       let place: IJobPlace | undefined;
-      const onEvent = (e: IJobEvent): void => {
-        if (e.place !== undefined && e.jobId === jobId) place = e.place;
-        c.onEvent?.(e);
-      };
+      const onEvent =
+        c.onEvent !== undefined || globalEvents.hasListeners
+          ? (e: IJobEvent): void => {
+              if (e.place !== undefined && e.jobId === jobId) place = e.place;
+              c.onEvent?.(e);
+            }
+          : undefined;
       // A queue such as BullMQ refuses `:` in job ids.
       const jobId = `${c.batch.jobId}-${index}${attempts > 1 ? `-${attempts}` : ''}`;
       const started = Date.now();
@@ -313,6 +319,7 @@ namespace Private {
           ? await recorder.track(runner, spec, inputs, options, (o) => runner.execute(spec, inputs, { ...options, ...o }))
           : await runner.execute(spec, inputs, options);
         if (key !== undefined) store(runner, key, r);
+        place ??= sentTo(c.runOptions.on);
         const it: IMapItem = {
           item: item.label,
           state: 'SUCCESS',
@@ -340,6 +347,12 @@ namespace Private {
         return it;
       }
     }
+  }
+
+  /** The kind of place a job sent `on` there runs in. */
+  function sentTo(on: string | undefined): IJobPlace {
+    if (on === undefined || on === 'in-process') return { kind: 'in-process' };
+    return { kind: on === 'threads' ? 'thread' : 'remote' };
   }
 
   /** A row's value feeds the port as it is: a binding stays one, anything else is data in the port's format. */
