@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { extname, join, relative, sep } from 'node:path';
+import { extname, join, relative, resolve, sep } from 'node:path';
 import { OptionError } from '../errors';
 import { csvToRows } from '../formats/table/csv-rows';
 import type { IRows } from '../types';
@@ -44,19 +44,21 @@ export function folderItems(dataset: IFolderDataset): DatasetItem[] {
   const glob = dataset.glob ?? '*';
   const re = globToRegExp(glob);
   const deep = glob.includes('/') || glob.includes('**');
+  // Absolute paths: a file item may be read where the caller's working directory means nothing (a container's mount, a worker).
+  const folder = resolve(dataset.folder);
   const found: string[] = [];
   const walk = (dir: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const full = join(dir, e.name);
       if (e.isDirectory()) {
         if (deep) walk(full);
-      } else if (re.test(relative(dataset.folder, full).split(sep).join('/'))) found.push(full);
+      } else if (re.test(relative(folder, full).split(sep).join('/'))) found.push(full);
     }
   };
-  Private.stat(dataset.folder);
-  walk(dataset.folder);
+  Private.stat(folder);
+  walk(folder);
   found.sort();
-  return found.map((path) => ({ kind: 'file', label: relative(dataset.folder, path).split(sep).join('/'), path }));
+  return found.map((path) => ({ kind: 'file', label: relative(folder, path).split(sep).join('/'), path }));
 }
 
 /** A row feeds its value: the cell itself when the table has one column, else the row object. */
