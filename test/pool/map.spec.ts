@@ -242,3 +242,47 @@ test('taskcell map prints one JSON line per item, over a folder on the remote wo
   expect(bad.status).toBe(2);
   expect(bad.stderr).toMatch(/Expected --concurrency to be an integer >= 1, got `0`/);
 }, 120_000);
+
+test('map runs a workflow with a python step per item, and its steps are children of each item', async () => {
+  const wf = parseTask({
+    name: 'double then square',
+    mode: 'workflow',
+    inputs: [{ id: 'x', type: 'number', format: 'number' }],
+    outputs: [{ id: 'y', type: 'number', format: 'number' }],
+    steps: [
+      {
+        name: 'double',
+        task: {
+          mode: 'javascript',
+          script: 'd = x * 2',
+          inputs: [{ id: 'x', type: 'number', format: 'number' }],
+          outputs: [{ id: 'd', type: 'number', format: 'number' }],
+        },
+      },
+      {
+        name: 'square',
+        task: {
+          mode: 'python',
+          script: 'y = d * d',
+          inputs: [{ id: 'd', type: 'number', format: 'number' }],
+          outputs: [{ id: 'y', type: 'number', format: 'number' }],
+        },
+      },
+    ],
+    connections: [
+      { name: 'x', input: 'x', input_step: 'double' },
+      { output_step: 'double', output: 'd', input_step: 'square', input: 'd' },
+      { name: 'y', output_step: 'square', output: 'y' },
+    ],
+  });
+  const events: IJobEvent[] = [];
+  const r = await mapOn(runner, wf, [1, 2, 3], { onEvent: (e) => events.push(e), jobId: 'wf-batch', on: 'threads' });
+  expect(r.items.map((it) => [it.state, it.outputs?.y])).toEqual([
+    ['SUCCESS', 4],
+    ['SUCCESS', 16],
+    ['SUCCESS', 36],
+  ]);
+  // Each item is a workflow job under the batch; its steps are jobs under the item.
+  const stepParents = new Set(events.filter((e) => e.step === 'square' && e.kind === 'state').map((e) => e.parentId));
+  expect([...stepParents].sort()).toEqual(['wf-batch-0', 'wf-batch-1', 'wf-batch-2']);
+}, 60_000);
