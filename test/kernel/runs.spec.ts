@@ -45,3 +45,30 @@ describe('run records from the kernel', () => {
     }
   });
 });
+
+describe('map in the kernel', () => {
+  const k = new KernelClient();
+  beforeAll(() => k.start());
+  afterAll(() => k.close());
+
+  it("shows a map's result as its table through the table renderer", async () => {
+    const code = [
+      'import { task, map } from "taskcell";',
+      'const inc = task({ name: "inc", inputs: { x: "number" }, outputs: { y: "number" } }, ({ x }) => x + 1);',
+      'await map(inc, [1, 2, 3])',
+    ].join('\n');
+    const { reply, iopub } = await k.execute(code);
+    expect([reply.content.status, reply.content.evalue]).toEqual(['ok', undefined]);
+    const data = iopub.find((m) => m.header.msg_type === 'execute_result')?.content.data as Record<
+      string,
+      { fields: string[]; rows: unknown[] }
+    >;
+    const table = data['application/vnd.taskcell.table+json'];
+    expect(table.fields).toEqual(['item', 'state', 'y', 'cached', 'duration', 'place', 'error']);
+    expect(table.rows).toEqual([
+      expect.objectContaining({ item: 0, state: 'SUCCESS', y: 2, place: 'in-process' }),
+      expect.objectContaining({ item: 1, state: 'SUCCESS', y: 3 }),
+      expect.objectContaining({ item: 2, state: 'SUCCESS', y: 4 }),
+    ]);
+  });
+});
