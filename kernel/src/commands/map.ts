@@ -2,7 +2,7 @@
 import '../builtins';
 import { parseArgs } from 'node:util';
 import { statSync } from 'node:fs';
-import { OptionError, breakTasksOnSigint, getRunner, loadTask, mapOn, parseTask, recordRuns } from '@taskcell/core';
+import { OptionError, breakTasksOnSigint, getRunner, loadTask, mapOn, parseTask, recordRunsIfEnabled } from '@taskcell/core';
 import type { Dataset, IBinding, IMapItem, IMapOptions } from '@taskcell/core';
 import { allowHostAccess } from '@taskcell/docker';
 import { runArgs } from './run';
@@ -65,7 +65,7 @@ export async function mapCommand(argv: string[]): Promise<number> {
   }
   const dataset: Dataset =
     values.glob !== undefined || Private.isDir(values.over) ? { folder: values.over, glob: values.glob } : values.over;
-  if (process.env.TASKCELL_RUNS !== '0') recordRuns(getRunner());
+  recordRunsIfEnabled(getRunner());
   const controller = new AbortController();
   breakTasksOnSigint();
   const onSigint = () => controller.abort();

@@ -10,7 +10,7 @@ import {
   getRunner,
   loadTask,
   parseTask,
-  recordRuns,
+  recordRunsIfEnabled,
   run,
   stringifyJson,
 } from '@taskcell/core';
@@ -86,7 +86,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     outputs[id] = b as IBinding;
   }
-  if (process.env.TASKCELL_RUNS !== '0') recordRuns(getRunner());
+  recordRunsIfEnabled(getRunner());
   const controller = new AbortController();
   // A task's loop on this thread would keep the listener below from ever running.
   breakTasksOnSigint();

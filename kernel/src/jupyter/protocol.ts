@@ -240,15 +240,10 @@ namespace Private {
    * on the first cell, not at start, so the kernel starts fast.
    */
   export function recordRunsOf(msg: IMessage): void {
-    if (process.env.TASKCELL_RUNS === '0') return;
-    try {
-      const c = core();
-      const recorder = c.runRecorder() ?? c.recordRuns(c.getRunner());
-      const cell = msg.metadata.cellId;
-      recorder.context = { notebook: process.env.JPY_SESSION_NAME, cell: typeof cell === 'string' ? cell : undefined };
-    } catch (err) {
-      kernelLog(`runs are not recorded: ${(err as Error).message}`);
-    }
+    const c = core();
+    const recorder = c.runRecorder() ?? c.recordRunsIfEnabled(c.getRunner());
+    const cell = msg.metadata.cellId;
+    if (recorder) recorder.context = { notebook: process.env.JPY_SESSION_NAME, cell: typeof cell === 'string' ? cell : undefined };
   }
 
   export function version(): string {

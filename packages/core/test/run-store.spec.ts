@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteRunStore, compareRuns, parseTask, recordRuns, run, runRecord, runs } from '@taskcell/core';
@@ -46,6 +46,20 @@ test('the SQLite store merges records by id, filters by task, state and since, a
     again.close();
   }
   expect(() => new SqliteRunStore({ path: join(dir(), 'none.db'), readOnly: true })).toThrow(/Cannot open the run database .*none\.db/);
+});
+
+test('a lock left by a process that died is cleared when it is old, and kept while it may be live', () => {
+  const path = join(dir(), 'runs.db');
+  new SqliteRunStore({ path }).close();
+  mkdirSync(`${path}.lock`);
+  // Held by a live process (a fresh lock): the store waits its busy timeout, then says so.
+  expect(() => new SqliteRunStore({ path })).toThrow(/Cannot open the run database .*runs\.db: database is locked/);
+  const old = new Date(Date.now() - 120_000);
+  utimesSync(`${path}.lock`, old, old);
+  const store = new SqliteRunStore({ path });
+  store.put({ id: 'y', kind: 'task', state: 'SUCCESS', started: 1 });
+  store.close();
+  expect(runs({ path }).map((r) => r.id)).toEqual(['y']);
 });
 
 test('run records are written at >= 5,000 a second in batched transactions', () => {

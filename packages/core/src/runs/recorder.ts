@@ -233,6 +233,20 @@ export function recordRuns(runner: Runner, options: { path?: string } = {}): Run
   return recorder;
 }
 
+/**
+ * `recordRuns`, unless `TASKCELL_RUNS=0`; a database that cannot be opened (locked by another
+ * process, unwritable) leaves runs unrecorded with a warning instead of stopping them.
+ */
+export function recordRunsIfEnabled(runner: Runner): RunRecorder | undefined {
+  if (process.env.TASKCELL_RUNS === '0') return undefined;
+  try {
+    return recordRuns(runner);
+  } catch (err) {
+    process.emitWarning(`taskcell: runs are not recorded: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
 /** The recorder `recordRuns` started, if one records now. */
 export function runRecorder(): RunRecorder | undefined {
   return active && !active.isDisposed ? active : undefined;

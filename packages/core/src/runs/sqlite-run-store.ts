@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError } from './store-error';
 import type { IRunQuery, IRunRecord, IRunStore } from './run-store';
@@ -19,22 +19,32 @@ export class SqliteRunStore implements IRunStore {
   constructor(options: SqliteRunStore.IOptions) {
     this.path = options.path;
     if (!options.readOnly) mkdirSync(dirname(this.path), { recursive: true });
+    Private.clearStaleLock(this.path);
     const { Database } = Private.sqlite();
     try {
       this.db = new Database(this.path, { readOnly: options.readOnly === true, fileMustExist: options.readOnly === true });
+      if (!options.readOnly) {
+        this.db.exec(Private.SCHEMA);
+        this.upsert = this.db.prepare(Private.UPSERT);
+      }
     } catch (err) {
+      this.db?.close();
+      this.db = undefined;
       throw new StoreError(`Cannot open the run database ${this.path}: ${(err as Error).message}`, { path: this.path }, { cause: err });
-    }
-    if (!options.readOnly) {
-      this.db.exec(Private.SCHEMA);
-      this.upsert = this.db.prepare(Private.UPSERT);
     }
   }
 
   put(record: Partial<IRunRecord> & { id: string }): void {
     const prev = this.pending.get(record.id);
     this.pending.set(record.id, prev ? Private.merge(prev, record) : { ...record });
-    this.scheduled ??= setImmediate(() => this.flush());
+    this.scheduled ??= setImmediate(() => {
+      try {
+        this.flush();
+      } catch (err) {
+        // A record that cannot be written must not stop the run it records.
+        process.emitWarning(`taskcell: ${(err as Error).message}`);
+      }
+    });
     this.scheduled.unref?.();
   }
 
@@ -131,6 +141,23 @@ namespace Private {
   /** Loaded on first use: the WebAssembly module takes a while to compile, and most processes never open the store. */
   export function sqlite(): { Database: new (path: string, options: { readOnly: boolean; fileMustExist: boolean }) => IDatabase } {
     return require('node-sqlite3-wasm') as ReturnType<typeof sqlite>;
+  }
+
+  /** How old a lock may be before it is taken for one left by a process that died: transactions last milliseconds. */
+  const STALE_LOCK_MS = 60_000;
+
+  /**
+   * The WebAssembly SQLite locks a database with a `<db>.lock` folder, which a process killed
+   * mid-transaction leaves behind; one older than a minute is removed, so the store does not stay
+   * busy forever.
+   */
+  export function clearStaleLock(path: string): void {
+    const lock = `${path}.lock`;
+    try {
+      if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
+    } catch {
+      // No lock: nothing to clear.
+    }
   }
 
   /** Columns, in order: [column, record field, how it is stored]. */
