@@ -32,6 +32,8 @@ export class RunRecorder implements IDisposable {
   context: IRunContext = {};
   private readonly inlineLimit: number;
   private readonly seen = new Set<string>();
+  /** Spec and code hashes of the tasks seen, when their code cannot change. */
+  private readonly specHashes = new WeakMap<ITaskSpec, Pick<IRunRecord, 'specHash' | 'codeHash'>>();
   /** Output previews of running jobs, by job id, as their output events come. */
   private readonly previews = new Map<string, Record<string, RecordedOutput>>();
   private subscription: IDisposable | undefined;
@@ -157,13 +159,23 @@ export class RunRecorder implements IDisposable {
 
   private hashes(runner: Runner, spec: ITaskSpec, inputs: Record<string, unknown>): Partial<IRunRecord> {
     const out: Partial<IRunRecord> = {};
-    out.specHash = createHash('sha256')
-      .update(JSON.stringify(taskToJSON(spec)))
-      .digest('hex');
-    if (runner.modes.has(spec.mode)) {
-      const id = runner.modes.get(spec.mode).cacheIdentity?.(spec);
-      if (id && 'code' in id) out.codeHash = createHash('sha256').update(id.code).digest('hex');
+    let known = this.specHashes.get(spec);
+    if (!known) {
+      known = {
+        specHash: createHash('sha256')
+          .update(JSON.stringify(taskToJSON(spec)))
+          .digest('hex'),
+      };
+      let volatile = false;
+      if (runner.modes.has(spec.mode)) {
+        const id = runner.modes.get(spec.mode).cacheIdentity?.(spec);
+        if (id && 'code' in id) known.codeHash = createHash('sha256').update(id.code).digest('hex');
+        volatile = id?.volatile === true;
+      }
+      // A task whose code may change between runs (cells it uses were edited) is hashed each time.
+      if (!volatile) this.specHashes.set(spec, known);
     }
+    Object.assign(out, known);
     const hashes: Record<string, string> = {};
     const small: Record<string, unknown> = {};
     for (const [port, v] of Object.entries(inputs)) {
