@@ -3,6 +3,8 @@ import { MIME } from '@taskcell/display';
 import { GraphRenderer } from './renderers/graph';
 import { ImageRenderer } from './renderers/image';
 import { JobViewRenderer } from './renderers/job';
+import { LeaderboardRenderer } from './renderers/leaderboard';
+import { RunsViewRenderer } from './runs-view';
 import { TableRenderer } from './renderers/table';
 import { TreeRenderer } from './renderers/tree';
 import { VegaRenderer } from './renderers/vega';
@@ -42,6 +44,22 @@ const extensions: IRenderMime.IExtension[] = [
   {
     id: '@taskcell/jupyterlab:job',
     rendererFactory: { safe: true, mimeTypes: [MIME.job], createRenderer: (o) => new JobViewRenderer({ mimeType: o.mimeType }) },
+    rank: 0,
+    dataType: 'json',
+  },
+  {
+    id: '@taskcell/jupyterlab:leaderboard',
+    rendererFactory: {
+      safe: true,
+      mimeTypes: [MIME.leaderboard],
+      createRenderer: (o) => new LeaderboardRenderer({ mimeType: o.mimeType }),
+    },
+    rank: 0,
+    dataType: 'json',
+  },
+  {
+    id: '@taskcell/jupyterlab:runs',
+    rendererFactory: { safe: true, mimeTypes: [MIME.runs], createRenderer: (o) => new RunsViewRenderer({ mimeType: o.mimeType }) },
     rank: 0,
     dataType: 'json',
   },

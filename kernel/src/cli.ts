@@ -12,6 +12,12 @@ function lazy(file: string, name: string, summary: string): { run: Command; summ
 /** The subcommands of `taskcell`. */
 export const commands: Record<string, { run: Command; summary: string }> = {
   run: lazy('run', 'runCommand', 'run a task or workflow spec (Girder Worker JSON) and print its outputs as JSON'),
+  map: lazy(
+    'map',
+    'mapCommand',
+    'run a spec once per file of a folder or row of a table, one JSON line per item (taskcell map SPEC --over DIR)',
+  ),
+  runs: lazy('runs', 'runsCommand', 'list, show and compare recorded runs (taskcell runs list | show ID | compare ID ID)'),
   convert: lazy(
     'convert',
     'convertCommand',

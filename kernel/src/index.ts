@@ -14,3 +14,8 @@ export type { IDisplay, IDisplayHandle } from './display';
 export { prompt, password } from './prompt';
 export { exportTask } from './export';
 export type { IExported, IExportOptions } from './export';
+export { leaderboard, leaderboardChart, leaderboardTable } from '@taskcell/display';
+export { runsView } from './runs-view';
+// Shadows core's map: the same map, with its result shown as a table.
+export { map } from './map';
+export type { ILeaderboard, ILeaderboardInput } from '@taskcell/display';

@@ -16,7 +16,13 @@ from nbclient.exceptions import CellExecutionError
 repo = pathlib.Path(__file__).resolve().parents[2]
 root = repo / "examples"
 failed = 0
-notebooks = [p for p in sorted(root.rglob("*.ipynb")) if ".ipynb_checkpoints" not in p.parts]
+# Names after the options run only the notebooks whose path contains one of them.
+only = [a for a in sys.argv[1:] if not a.startswith("-")]
+notebooks = [
+    p
+    for p in sorted(root.rglob("*.ipynb"))
+    if ".ipynb_checkpoints" not in p.parts and (not only or any(o in str(p.relative_to(root)) for o in only))
+]
 for path in notebooks:
     folder = pathlib.Path(tempfile.mkdtemp(prefix="taskcell-notebook-"))
     try:

@@ -10,6 +10,7 @@ import {
   getRunner,
   loadTask,
   parseTask,
+  recordRunsIfEnabled,
   run,
   stringifyJson,
 } from '@taskcell/core';
@@ -85,6 +86,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     outputs[id] = b as IBinding;
   }
+  recordRunsIfEnabled(getRunner());
   const controller = new AbortController();
   // A task's loop on this thread would keep the listener below from ever running.
   breakTasksOnSigint();
@@ -204,3 +206,12 @@ namespace Private {
     };
   }
 }
+
+/** The argument helpers `taskcell map` shares with `taskcell run`. */
+export const runArgs = {
+  pair: Private.pair,
+  inputBinding: Private.inputBinding,
+  timeout: Private.timeout,
+  replacer: Private.replacer,
+  progressLine: Private.progressLine,
+};

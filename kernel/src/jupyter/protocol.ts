@@ -136,6 +136,7 @@ export class KernelProtocol {
     if (storeHistory) this.executionCount++;
     const count = this.executionCount;
     if (!silent) out.publish('execute_input', { code, execution_count: count }, msg);
+    if (!silent) Private.recordRunsOf(msg);
     const page = Private.pageRequest(code);
     out.flush();
     try {
@@ -233,6 +234,18 @@ export namespace KernelProtocol {
 }
 
 namespace Private {
+  /**
+   * Runs started by this cell are recorded (in `.taskcell/runs.db`, or `$TASKCELL_RUNS_DB`; none with
+   * `TASKCELL_RUNS=0`) with the notebook (Jupyter's session name) and the cell's id. The store opens
+   * on the first cell, not at start, so the kernel starts fast.
+   */
+  export function recordRunsOf(msg: IMessage): void {
+    const c = core();
+    const recorder = c.runRecorder() ?? c.recordRunsIfEnabled(c.getRunner());
+    const cell = msg.metadata.cellId;
+    if (recorder) recorder.context = { notebook: process.env.JPY_SESSION_NAME, cell: typeof cell === 'string' ? cell : undefined };
+  }
+
   export function version(): string {
     return (require('../../package.json') as { version: string }).version;
   }

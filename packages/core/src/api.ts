@@ -10,6 +10,7 @@ import { localMode } from './io/local';
 import { httpMode } from './io/http';
 import { isBinding } from './io/bindings';
 import { toSpec } from './builders';
+import { runRecorder } from './runs/recorder';
 import type { ITaskLike, Task, PortValues } from './builders';
 import type { IBinding, ITaskSpec, TaskJSON } from './spec';
 
@@ -96,7 +97,11 @@ export function run<T extends ITaskLike | ITaskSpec | TaskJSON>(
   }
   try {
     const spec = toSpec(task);
-    return getRunner().execute(spec, (inputs ?? {}) as Record<string, unknown>, opts) as Promise<IResult<Outputs<T>>>;
+    const runner = getRunner();
+    const values = (inputs ?? {}) as Record<string, unknown>;
+    const recorder = runRecorder();
+    if (recorder) return recorder.track(runner, spec, values, opts, (o) => runner.execute(spec, values, o)) as Promise<IResult<Outputs<T>>>;
+    return runner.execute(spec, values, opts) as Promise<IResult<Outputs<T>>>;
   } catch (err) {
     return Promise.reject(err);
   }

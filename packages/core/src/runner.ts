@@ -180,6 +180,12 @@ export class Runner {
     return a !== undefined || this.remote.has(jobId);
   }
 
+  /** Let `cancel(jobId)` reach a job that runs outside `execute` (a map's batch); returns a function that forgets it. */
+  track(jobId: string, abort: (reason: unknown) => void): () => void {
+    this.remote.set(jobId, abort);
+    return () => void this.remote.delete(jobId);
+  }
+
   /** Cancel every running job. */
   cancelAll(): number {
     const ids = this.activeJobs();

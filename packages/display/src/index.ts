@@ -13,5 +13,7 @@ export * from './graph';
 export * from './graph-layout';
 export * from './image';
 export * from './vega';
+export * from './leaderboard';
+export * from './runs';
 export * from './job-view';
 export * from './comm-schema';

@@ -26,6 +26,8 @@ export const MIME = {
   graph: 'application/vnd.taskcell.graph+json',
   image: 'application/vnd.taskcell.image+json',
   job: 'application/vnd.taskcell.job+json',
+  leaderboard: 'application/vnd.taskcell.leaderboard+json',
+  runs: 'application/vnd.taskcell.runs+json',
 } as const;
 
 /** The key objects implement to choose their own rich display (as in Deno's kernel). */

@@ -33,8 +33,8 @@ import { BindMountVolume } from './volumes';
  * made into a symbolic link, or a directory output holding a link out of the data directory, is
  * refused with a ContainmentError instead of handing on what the link points at.
  *
- * Results are cached only when the image is pinned by a digest (`name@sha256:...`): a tag may
- * point at other code tomorrow.
+ * Results are cached only when the image is pinned by a digest (`name@sha256:...`) or named by its
+ * id (`sha256:...`, what a local build gives): a tag may point at other code tomorrow.
  */
 export function createDockerMode(options: DockerMode.IOptions = {}): IMode {
   let docker = options.docker;

@@ -29,7 +29,7 @@ export interface IDockerTaskSpec {
   /** False when `docker_run_args` said `remove: false` or `auto_remove: false`. */
   remove?: boolean;
   artifacts: IArtifactRequest[];
-  /** True when the image is pinned by a digest (`name@sha256:...`). */
+  /** True when the image is pinned by a digest (`name@sha256:...`) or named by its content-addressed id (`sha256:...`). */
   pinned: boolean;
 }
 
@@ -63,7 +63,7 @@ export function parseDockerTask(task: ITaskSpec): IDockerTaskSpec {
     progressPipe: src.progress_pipe === true,
     create: {},
     artifacts: Private.parseArtifacts(src.artifacts, where),
-    pinned: /@sha256:[0-9a-f]{64}$/.test(image),
+    pinned: /(^|@)sha256:[0-9a-f]{64}$/.test(image),
   };
   if (src.entrypoint !== undefined && src.entrypoint !== null) {
     spec.entrypoint = Array.isArray(src.entrypoint) ? src.entrypoint.map(String) : [String(src.entrypoint)];

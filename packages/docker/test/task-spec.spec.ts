@@ -77,6 +77,9 @@ test('results are cached only for images pinned by digest', () => {
   const mode = createDockerMode();
   expect(mode.cacheIdentity!(spec({ docker_image: `img@${DIGEST}` }))).toEqual({ code: `docker:img@${DIGEST}` });
   expect(mode.cacheIdentity!(spec({}))).toEqual({ skip: expect.stringContaining('not pinned by a digest') });
+  // An image id is a content digest too (what a local build gives).
+  expect(mode.cacheIdentity!(spec({ docker_image: DIGEST }))).toEqual({ code: `docker:${DIGEST}` });
+  expect(mode.cacheIdentity!(spec({ docker_image: `img:${DIGEST.slice(7)}` }))).toEqual({ skip: expect.any(String) });
 });
 
 test('sizes and the gc configuration', () => {

@@ -1,0 +1,308 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { serializeError } from '../errors';
+import { globalEvents } from '../events';
+import type { IDisposable, IJobEvent } from '../events';
+import { hashValue } from '../cache/hash';
+import { isFinal } from '../states';
+import type { JobState } from '../states';
+import type { IResult, IRunOptions, Runner } from '../runner';
+import { taskToJSON } from '../spec';
+import type { ITaskSpec } from '../spec';
+import { SqliteRunStore } from './sqlite-run-store';
+import type { IRunQuery, IRunRecord, IRunStore, RecordedOutput } from './run-store';
+
+/** The notebook and cell the runs started now come from (the kernel sets it for each cell). */
+export interface IRunContext {
+  notebook?: string;
+  cell?: string;
+}
+
+/**
+ * Keeps a record of every run in a run store. Job events (from this process, threads and remote
+ * workers alike, which all reach `globalEvents`) give each job's state, timings, place, cache use and
+ * output previews; runs started through `run()` and `map()` add their spec and code hashes, input
+ * hashes and full outputs (small ones inline, big ones as files under `artifactDir`).
+ */
+export class RunRecorder implements IDisposable {
+  readonly store: IRunStore;
+  readonly artifactDir: string;
+  /** Where the runs started now come from. */
+  context: IRunContext = {};
+  private readonly inlineLimit: number;
+  private readonly seen = new Set<string>();
+  /** Spec and code hashes of the tasks seen, when their code cannot change. */
+  private readonly specHashes = new WeakMap<ITaskSpec, Pick<IRunRecord, 'specHash' | 'codeHash'>>();
+  /** Output previews of running jobs, by job id, as their output events come. */
+  private readonly previews = new Map<string, Record<string, RecordedOutput>>();
+  private subscription: IDisposable | undefined;
+
+  constructor(options: RunRecorder.IOptions) {
+    this.store = options.store;
+    this.artifactDir = options.artifactDir;
+    this.inlineLimit = options.inlineLimit ?? 16 * 1024;
+    this.subscription = globalEvents.subscribe((e) => this.onEvent(e));
+  }
+
+  get isDisposed(): boolean {
+    return this.subscription === undefined;
+  }
+
+  /** Fold one job event into its run's record. */
+  onEvent(e: IJobEvent): void {
+    const r: Partial<IRunRecord> & { id: string } = { id: e.jobId };
+    if (!this.seen.has(e.jobId)) {
+      this.seen.add(e.jobId);
+      r.started = e.time;
+      r.kind = 'task';
+      if (e.task !== undefined) r.task = e.task;
+      if (e.parentId !== undefined) r.parentId = e.parentId;
+      if (e.step !== undefined) r.step = e.step;
+      if (!r.parentId) Object.assign(r, this.contextFields());
+    }
+    if (e.place !== undefined) r.place = e.place;
+    switch (e.kind) {
+      case 'state':
+        if (e.dag) r.kind = 'workflow';
+        if (e.state === undefined) break;
+        r.state = e.state;
+        if (isFinal(e.state)) {
+          r.ended = e.time;
+          if (e.elapsed !== undefined) r.elapsed = e.elapsed;
+          if (e.error !== undefined) r.error = e.error;
+          this.seen.delete(e.jobId);
+        }
+        break;
+      case 'cache':
+        r.cached = e.cache?.hit === true;
+        break;
+      case 'output':
+        if (e.output) {
+          const previews = {
+            ...this.previews.get(e.jobId),
+            [e.output.port]: { type: e.output.type, format: e.output.format, preview: e.output.preview },
+          };
+          this.previews.set(e.jobId, previews);
+          r.outputs = previews;
+        }
+        break;
+      default:
+        if (r.started === undefined && r.place === undefined) return;
+    }
+    if (r.ended !== undefined) this.previews.delete(e.jobId);
+    this.store.put(r);
+  }
+
+  /**
+   * Run `execute` as one recorded run of `spec` (`kind` `batch` for a map): its record gets the spec
+   * and code hashes, the input hashes and the inputs when small, the notebook and cell, and when it
+   * ends its outputs or error.
+   */
+  track<R extends { outputs?: IResult['outputs']; jobId: string; cached?: boolean }>(
+    runner: Runner,
+    spec: ITaskSpec,
+    inputs: Record<string, unknown>,
+    options: IRunOptions & { parentId?: string; step?: string },
+    execute: (options: IRunOptions) => Promise<R>,
+    kind: IRunRecord['kind'] = spec.mode === 'workflow' ? 'workflow' : 'task',
+  ): Promise<R> {
+    const id = options.jobId ?? randomUUID();
+    const r: Partial<IRunRecord> & { id: string } = {
+      id,
+      kind,
+      state: 'QUEUED',
+      started: Date.now(),
+      ...this.hashes(runner, spec, inputs),
+    };
+    if (spec.name !== undefined) r.task = spec.name;
+    if (options.parentId !== undefined) r.parentId = options.parentId;
+    if (options.step !== undefined) r.step = options.step;
+    else Object.assign(r, this.contextFields());
+    this.store.put(r);
+    return execute({ ...options, jobId: id }).then(
+      (result) => {
+        const done: Partial<IRunRecord> & { id: string } = { id, kind };
+        if (result.outputs) done.outputs = this.outputs(id, result.outputs);
+        if (result.cached !== undefined) done.cached = result.cached;
+        this.store.put(done);
+        return result;
+      },
+      (err: unknown) => {
+        const error = serializeError(err);
+        const state: JobState = error.code === 'taskcell:canceled' ? 'CANCELED' : 'ERROR';
+        this.store.put({ id, kind, error, state, ended: Date.now() });
+        throw err;
+      },
+    );
+  }
+
+  /** The runs kept, newest first. */
+  runs(query?: IRunQuery): IRunRecord[] {
+    return this.store.list(query);
+  }
+
+  /** Stop recording, write what is pending and close the store; idempotent. */
+  dispose(): void {
+    if (!this.subscription) return;
+    this.subscription.dispose();
+    this.subscription = undefined;
+    this.store.close();
+  }
+
+  private contextFields(): IRunContext {
+    const c: IRunContext = {};
+    if (this.context.notebook !== undefined) c.notebook = this.context.notebook;
+    if (this.context.cell !== undefined) c.cell = this.context.cell;
+    return c;
+  }
+
+  private hashes(runner: Runner, spec: ITaskSpec, inputs: Record<string, unknown>): Partial<IRunRecord> {
+    const out: Partial<IRunRecord> = {};
+    let known = this.specHashes.get(spec);
+    if (!known) {
+      known = {
+        specHash: createHash('sha256')
+          .update(JSON.stringify(taskToJSON(spec)))
+          .digest('hex'),
+      };
+      let volatile = false;
+      if (runner.modes.has(spec.mode)) {
+        const id = runner.modes.get(spec.mode).cacheIdentity?.(spec);
+        if (id && 'code' in id) known.codeHash = createHash('sha256').update(id.code).digest('hex');
+        volatile = id?.volatile === true;
+      }
+      // A task whose code may change between runs (cells it uses were edited) is hashed each time.
+      if (!volatile) this.specHashes.set(spec, known);
+    }
+    Object.assign(out, known);
+    const hashes: Record<string, string> = {};
+    const small: Record<string, unknown> = {};
+    for (const [port, v] of Object.entries(inputs)) {
+      const h = hashValue(v);
+      if (h) hashes[port] = h.digest('hex');
+      const text = Private.json(v);
+      if (text !== undefined && text.length <= this.inlineLimit) small[port] = v;
+    }
+    out.inputHashes = hashes;
+    out.inputs = small;
+    return out;
+  }
+
+  /** Small outputs inline; big ones written to a file of their own, referenced by path. */
+  private outputs(jobId: string, outputs: IResult['outputs']): Record<string, RecordedOutput> {
+    const out: Record<string, RecordedOutput> = {};
+    for (const [port, b] of Object.entries(outputs)) {
+      const format = b.format;
+      if (b.data === undefined) {
+        const { data: _d, ...where } = b;
+        out[port] = { format, data: where };
+        continue;
+      }
+      const text = Private.json(b.data);
+      if (text !== undefined && text.length <= this.inlineLimit) out[port] = { format, data: b.data };
+      else {
+        const file = join(this.artifactDir, jobId.replace(/[^\w.-]/g, '_'), `${port.replace(/[^\w.-]/g, '_')}.json`);
+        const content = text ?? JSON.stringify(String(b.data));
+        try {
+          mkdirSync(dirname(file), { recursive: true });
+          writeFileSync(file, content);
+          out[port] = { format, artifact: file, size: Buffer.byteLength(content) };
+        } catch {
+          // A record without this output's content is still a record of the run.
+          out[port] = { format, preview: content.slice(0, 80) };
+        }
+      }
+    }
+    return out;
+  }
+}
+
+/** RunRecorder's options. */
+export namespace RunRecorder {
+  export interface IOptions {
+    store: IRunStore;
+    /** Where outputs too big to keep inline are written. */
+    artifactDir: string;
+    /** Outputs and inputs up to this many characters of JSON are kept inline (default 16 KiB). */
+    inlineLimit?: number;
+  }
+}
+
+let active: RunRecorder | undefined;
+
+/**
+ * Record every run from now on in an SQLite database: `path`, else `$TASKCELL_RUNS_DB`, else
+ * `runs.db` beside the runner's cache folder (`.taskcell/runs.db`). Returns the recorder, also
+ * given by `runRecorder()`; its store is closed when the process exits.
+ */
+export function recordRuns(runner: Runner, options: { path?: string } = {}): RunRecorder {
+  if (active && !active.isDisposed) return active;
+  const path = options.path ?? defaultRunsPath(runner);
+  const recorder = new RunRecorder({ store: new SqliteRunStore({ path }), artifactDir: join(dirname(path), 'runs') });
+  active = recorder;
+  process.once('exit', () => recorder.dispose());
+  return recorder;
+}
+
+/**
+ * `recordRuns`, unless `TASKCELL_RUNS=0`; a database that cannot be opened (locked by another
+ * process, unwritable) leaves runs unrecorded with a warning instead of stopping them.
+ */
+export function recordRunsIfEnabled(runner: Runner): RunRecorder | undefined {
+  if (process.env.TASKCELL_RUNS === '0') return undefined;
+  try {
+    return recordRuns(runner);
+  } catch (err) {
+    process.emitWarning(`taskcell: runs are not recorded: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/** The recorder `recordRuns` started, if one records now. */
+export function runRecorder(): RunRecorder | undefined {
+  return active && !active.isDisposed ? active : undefined;
+}
+
+/** Where run records go by default. */
+export function defaultRunsPath(runner?: Pick<Runner, 'cacheDir'>): string {
+  return process.env.TASKCELL_RUNS_DB ?? (runner ? join(dirname(runner.cacheDir), 'runs.db') : join(process.cwd(), '.taskcell', 'runs.db'));
+}
+
+/**
+ * The runs recorded, newest first: `runs({ task, since, state })`. Reads the recorder of this
+ * process, or else the database at the default path (none there: no runs).
+ */
+export function runs(query: IRunQuery & { path?: string } = {}): IRunRecord[] {
+  const { path, ...q } = query;
+  return Private.read(path, (store) => store.list(q)) ?? [];
+}
+
+/** One recorded run by its id, from this process's recorder or the database at `path` (default path otherwise). */
+export function runRecord(id: string, path?: string): IRunRecord | undefined {
+  return Private.read(path, (store) => store.get(id));
+}
+
+namespace Private {
+  /** Read through the live recorder's store when it is the one asked for, else open the file read-only. */
+  export function read<T>(path: string | undefined, f: (store: IRunStore) => T): T | undefined {
+    const live = runRecorder();
+    if (live && (path === undefined || (live.store as SqliteRunStore).path === path)) return f(live.store);
+    const file = path ?? defaultRunsPath();
+    if (!existsSync(file)) return undefined;
+    const store = new SqliteRunStore({ path: file, readOnly: true });
+    try {
+      return f(store);
+    } finally {
+      store.close();
+    }
+  }
+
+  export function json(v: unknown): string | undefined {
+    try {
+      return JSON.stringify(v);
+    } catch {
+      return undefined;
+    }
+  }
+}
