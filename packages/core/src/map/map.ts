@@ -270,7 +270,7 @@ namespace Private {
     } catch (err) {
       return { item: item.label, state: 'ERROR', cached: false, error: serializeError(err), duration: 0, attempts: 0 };
     }
-    const hit = key === undefined ? undefined : runner.resultCache.get(key);
+    const hit = key === undefined ? undefined : await runner.resultCache.get(key);
     if (hit) {
       const outputs: Record<string, unknown> = {};
       for (const [id, o] of Object.entries(hit.outputs)) outputs[id] = o.data;
