@@ -46,7 +46,7 @@ export function readXmlTree(xml: string, file = 'XML'): IXmlElement {
   });
   parser.on('error', (err) => {
     // saxes prefixes "line:column: "; keep the reason alone.
-    failure ??= { message: err.message.replace(/^\d+:\d+: /, ''), line: parser.line, column: parser.column };
+    failure ??= { message: err.message.replace(/^\d+:\d+: /, ''), line: parser.line, column: Math.max(1, parser.column) };
   });
   parser.write(xml).close();
   if (failure) {
