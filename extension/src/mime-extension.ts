@@ -1,11 +1,12 @@
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
-import { MIME } from '@taskcell/display';
+import { FORM_MIME, MIME } from '@taskcell/display';
 import { GraphRenderer } from './renderers/graph';
 import { ImageRenderer } from './renderers/image';
 import { JobViewRenderer } from './renderers/job';
 import { TableRenderer } from './renderers/table';
 import { TreeRenderer } from './renderers/tree';
 import { VegaRenderer } from './renderers/vega';
+import { TaskFormRenderer } from './task-form';
 
 /**
  * The renderers for taskcell's own MIME types, and for Vega and Vega-Lite charts. Rank 0 puts
@@ -42,6 +43,12 @@ const extensions: IRenderMime.IExtension[] = [
   {
     id: '@taskcell/jupyterlab:job',
     rendererFactory: { safe: true, mimeTypes: [MIME.job], createRenderer: (o) => new JobViewRenderer({ mimeType: o.mimeType }) },
+    rank: 0,
+    dataType: 'json',
+  },
+  {
+    id: '@taskcell/jupyterlab:task-form',
+    rendererFactory: { safe: true, mimeTypes: [FORM_MIME], createRenderer: (o) => new TaskFormRenderer({ mimeType: o.mimeType }) },
     rank: 0,
     dataType: 'json',
   },

@@ -15,3 +15,4 @@ export * from './image';
 export * from './vega';
 export * from './job-view';
 export * from './comm-schema';
+export * from './task-form';

@@ -246,13 +246,13 @@ namespace Private {
 
   /** The docker task that runs a Slicer task with these container arguments. */
   export function docker(task: ITaskSpec, containerArgs: string[], argCount = 0, files: IPortSpec[] = [], simple = false): ITaskSpec {
-    cli(task);
     if (typeof task.source.docker_image !== 'string' || task.source.docker_image === '') {
       throw new TaskSpecValidationError(
         `Slicer task "${task.name ?? ''}" has no "docker_image"; a task read from Slicer XML runs once it names the image holding its CLI (taskcell import IMAGE)`,
         { task: task.name, path: 'docker_image' },
       );
     }
+    cli(task);
     const key = JSON.stringify([containerArgs, argCount]);
     const cached = derivedSpecs.get(task)?.get(key);
     if (cached) return cached;
