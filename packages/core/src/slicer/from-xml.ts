@@ -3,6 +3,19 @@ import type { TaskJSON } from '../spec';
 import { SLICER_KINDS, girderType, type ISlicerKind } from './kinds';
 import { readXmlTree, type IXmlElement } from './xml-tree';
 
+/** The elements of `<executable>` that describe it, in the order Slicer's schema lists them. */
+export const SLICER_INFO = [
+  'category',
+  'index',
+  'title',
+  'description',
+  'version',
+  'documentation-url',
+  'license',
+  'contributor',
+  'acknowledgements',
+] as const;
+
 /** A parameter's value as a spec holds it: a number, boolean or string, or a list of them. */
 export type SlicerValue = number | boolean | string | SlicerValue[];
 
@@ -65,17 +78,7 @@ export function slicerToTask(xml: string, file = 'Slicer XML'): TaskJSON {
 }
 
 namespace Private {
-  const INFO = new Set([
-    'category',
-    'index',
-    'title',
-    'description',
-    'version',
-    'documentation-url',
-    'license',
-    'contributor',
-    'acknowledgements',
-  ]);
+  const INFO = new Set<string>(SLICER_INFO);
   const PARAM_CHILDREN = new Set([
     'name',
     'flag',

@@ -1,5 +1,6 @@
 import { SpecError } from '../errors';
 import type { IPortSpec, ITaskSpec } from '../spec';
+import { SLICER_INFO } from './from-xml';
 import type { ISlicerExecutable, ISlicerGroup, ISlicerParameter, SlicerValue } from './from-xml';
 import { SLICER_KINDS, kindOfType } from './kinds';
 import { escapeXml } from './xml-tree';
@@ -30,17 +31,7 @@ export function taskToSlicer(task: ITaskSpec): string {
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<executable>'];
   const info = exe?.info ?? {};
   const title = info.title ?? task.name ?? 'task';
-  for (const key of [
-    'category',
-    'index',
-    'title',
-    'description',
-    'version',
-    'documentation-url',
-    'license',
-    'contributor',
-    'acknowledgements',
-  ]) {
+  for (const key of SLICER_INFO) {
     const text = key === 'title' ? title : key === 'description' ? task.description : info[key];
     if (text !== undefined) lines.push(`  <${key}>${escapeXml(text)}</${key}>`);
   }
