@@ -61,11 +61,28 @@ n=$(wc -l < "$in")
 printf 'lines = %s\\nrange = 0,%s.5\\n' $n $n > "$ret"
 `;
 
+// A second CLI that describes itself only in slicer_cli_web's JSON.
+const GREET_JSON = JSON.stringify({
+  title: 'Greet',
+  description: 'Says hello',
+  parameter_groups: [
+    {
+      label: 'Main',
+      parameters: [
+        { type: 'string', name: 'who', longflag: 'who', default: 'world' },
+        { type: 'integer-vector', name: 'sizes', flag: { value: 's', alias: 'sz' }, default: [1, 2] },
+      ],
+    },
+  ],
+});
+
 const ENTRY = `#!/bin/sh
-if [ "$1" = "--list_cli" ]; then echo '{"Threshold": {"type": "shell"}}'; exit 0; fi
+if [ "$1" = "--list_cli" ]; then echo '{"Threshold": {"type": "shell"}, "Greet": {"type": "shell"}}'; exit 0; fi
 cli="$1"
 shift
-if [ "$1" = "--xml" ]; then cat "/cli/$cli.xml"; exit 0; fi
+if [ "$1" = "--xml" ] && [ -f "/cli/$cli.xml" ]; then cat "/cli/$cli.xml"; exit 0; fi
+if [ "$1" = "--json" ] && [ -f "/cli/$cli.json" ]; then cat "/cli/$cli.json"; exit 0; fi
+if [ "$1" = "--xml" ] || [ "$1" = "--json" ]; then echo "no $1 for $cli" >&2; exit 1; fi
 exec "/cli/$cli" "$@"
 `;
 
@@ -77,7 +94,7 @@ beforeAll(async () => {
   await buildBusyboxImage(
     engine.docker,
     [IMAGE],
-    { '/bin/slicer-entry': ENTRY, '/cli/Threshold': THRESHOLD_SH, '/cli/Threshold.xml': THRESHOLD_XML },
+    { '/bin/slicer-entry': ENTRY, '/cli/Threshold': THRESHOLD_SH, '/cli/Threshold.xml': THRESHOLD_XML, '/cli/Greet.json': GREET_JSON },
     ['ENTRYPOINT ["/bin/slicer-entry"]'],
   );
   runner = createRunner({ cacheDir: mkdtempSync(join(tmpdir(), 'tc-slicer-')) });
@@ -90,7 +107,25 @@ afterAll(async () => {
 
 test('an image that answers --list_cli and --xml is imported as tasks that run in it', async () => {
   const { tasks } = await importSlicerImage(IMAGE, { docker: engine.docker });
-  expect(Object.keys(tasks)).toEqual(['Threshold']);
+  expect(Object.keys(tasks)).toEqual(['Threshold', 'Greet']);
+  // Greet answers --json only: its description is read from slicer_cli_web's JSON.
+  expect(tasks.Greet).toMatchObject({ mode: 'slicer_cli', name: 'Greet', slicer_cli: 'Greet' });
+  expect(tasks.Greet.inputs).toEqual([
+    {
+      name: 'who',
+      type: 'string',
+      format: 'text',
+      default: 'world',
+      slicer: { kind: 'string', channel: 'input', group: 0, longflag: 'who' },
+    },
+    {
+      name: 'sizes',
+      type: 'integer_list',
+      format: 'integer_list',
+      default: [1, 2],
+      slicer: { kind: 'integer-vector', channel: 'input', group: 0, flag: 's' },
+    },
+  ]);
   const spec = tasks.Threshold;
   expect(spec).toMatchObject({ mode: 'slicer_cli', name: 'Threshold', docker_image: IMAGE, slicer_cli: 'Threshold' });
   const ids = (ports: unknown) => (ports as Array<{ name: string }>).map((p) => p.name);
@@ -139,7 +174,8 @@ test('taskcell import IMAGE --out DIR lists the tasks and writes their specs', (
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   expect(r.stdout).toBe(
-    `Threshold\t${join(out, 'Threshold.json')}\tinputs: inputFile, level, count, weights, verbose, strict, method\toutputs: outputFile, lines, range\n`,
+    `Threshold\t${join(out, 'Threshold.json')}\tinputs: inputFile, level, count, weights, verbose, strict, method\toutputs: outputFile, lines, range\n` +
+      `Greet\t${join(out, 'Greet.json')}\tinputs: who, sizes\toutputs: \n`,
   );
   const spec = JSON.parse(readFileSync(join(out, 'Threshold.json'), 'utf8'));
   expect(spec).toMatchObject({ mode: 'slicer_cli', docker_image: IMAGE, slicer_cli: 'Threshold' });

@@ -1,4 +1,4 @@
-import { SpecError, parseTask, slicerToTask, task, taskToSlicer, toSpec } from '@taskcell/core';
+import { SpecError, parseTask, slicerJsonToTask, slicerToTask, task, taskToSlicer, toSpec } from '@taskcell/core';
 import type { ISlicerParameter, TaskJSON } from '@taskcell/core';
 import { XMLParser } from 'fast-xml-parser';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -265,5 +265,24 @@ describe('broken Slicer XML', () => {
     const idx =
       '<executable><parameters>\n<image><name>a</name><index>0</index></image>\n<image><name>b</name><index>0</index></image></parameters></executable>';
     expect(failure(() => slicerToTask(idx)).message).toContain('index 0 is already taken by the parameter at line 2');
+  });
+});
+
+describe("slicer_cli_web's JSON description", () => {
+  test('reads to the same task spec as the XML of the same CLI (slicer_cli_web Example1)', () => {
+    const fromJson = slicerJsonToTask(JSON.parse(read('slicer_cli_web-Example1.json')));
+    const fromXml = slicerToTask(read('slicer_cli_web-Example1.xml'));
+    expect(ports(fromJson)).toEqual(ports(fromXml));
+    expect(fromJson.slicer).toEqual(fromXml.slicer);
+    expect(fromJson.name).toBe(fromXml.name);
+  });
+
+  test('a bad value names its path in the JSON', () => {
+    const json = { title: 'T', parameter_groups: [{ label: 'G', parameters: [{ type: 'integer', name: 'n', default: 'many' }] }] };
+    const err = failure(() => slicerJsonToTask(json));
+    expect(err.message).toBe('Slicer JSON at parameter_groups[0].parameters[0].default: default must be an integer, got "many"');
+    expect(err.context.path).toBe('parameter_groups[0].parameters[0].default');
+    const unknown = failure(() => slicerJsonToTask({ parameter_groups: [{ parameters: [{ type: 'colour', name: 'c' }] }] }));
+    expect(unknown.message).toMatch(/^Slicer JSON at parameter_groups\[0\]\.parameters\[0\]: unknown parameter element <colour>/);
   });
 });

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MissingOutputError, SLICER_KINDS, ValidationError, parseTask, portToJSON, slicerToTask } from '@taskcell/core';
+import { MissingOutputError, SLICER_KINDS, ValidationError, parseTask, portToJSON, slicerJsonToTask, slicerToTask } from '@taskcell/core';
 import type { IMode, IPortSpec, ISlicerParameter, ITaskSpec } from '@taskcell/core';
 import type Docker from 'dockerode';
 import { createDockerMode } from './docker-mode';
@@ -189,7 +189,8 @@ export interface ISlicerImport {
 
 /**
  * Ask an image for its CLIs: `IMAGE --list_cli` prints a JSON object (or list) of CLI names, and
- * `IMAGE <cli> --xml` prints each one's Slicer XML. The XML becomes a task spec that runs in the
+ * `IMAGE <cli> --xml` prints each one's Slicer XML (or, when that fails, `IMAGE <cli> --json` its
+ * slicer_cli_web JSON description). The XML becomes a task spec that runs in the
  * image (mode `slicer_cli`).
  */
 export async function importSlicerImage(image: string, options: { docker?: Docker; pull?: boolean } = {}): Promise<ISlicerImport> {
@@ -220,14 +221,36 @@ export async function importSlicerImage(image: string, options: { docker?: Docke
   }
   const tasks: Record<string, Record<string, unknown>> = {};
   for (const name of names) {
-    const xml = await run([name, '--xml']);
-    const spec = slicerToTask(xml, `"${image} ${name} --xml"`);
+    const spec = await Private.describe(image, name, run);
     tasks[name] = { ...spec, name: spec.name ?? name, docker_image: image, slicer_cli: name, pull_image: options.pull ?? false };
   }
   return { image, tasks };
 }
 
 namespace Private {
+  /** A CLI's description: its XML, or its JSON when `--xml` fails. */
+  export async function describe(image: string, name: string, run: (args: string[]) => Promise<string>): Promise<Record<string, unknown>> {
+    let xml: string;
+    try {
+      xml = await run([name, '--xml']);
+    } catch (xmlError) {
+      let json: string;
+      try {
+        json = await run([name, '--json']);
+      } catch {
+        throw xmlError;
+      }
+      const where = `"${image} ${name} --json"`;
+      try {
+        return slicerJsonToTask(JSON.parse(json) as unknown, where);
+      } catch (err) {
+        if (err instanceof SyntaxError) throw new TaskSpecValidationError(`${where} must print JSON: ${err.message}`, { image });
+        throw err;
+      }
+    }
+    return slicerToTask(xml, `"${image} ${name} --xml"`);
+  }
+
   export function cli(task: ITaskSpec): string {
     const name = task.source.slicer_cli;
     if (typeof name !== 'string' || name === '') {

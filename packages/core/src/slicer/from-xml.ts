@@ -77,6 +77,15 @@ export function slicerToTask(xml: string, file = 'Slicer XML'): TaskJSON {
   return new Private.Reader(file).executable(root);
 }
 
+/**
+ * Read slicer_cli_web's JSON description of a CLI (what `--json` prints; its schema is the XML's,
+ * as slicer_cli_web's `json_to_xml` maps it) into the same task spec as its XML. A bad value is a
+ * SpecError naming its path, e.g. `parameter_groups[0].parameters[2].default`.
+ */
+export function slicerJsonToTask(json: unknown, file = 'Slicer JSON'): TaskJSON {
+  return new Private.Reader(file).executable(Private.jsonTree(json));
+}
+
 namespace Private {
   const INFO = new Set<string>(SLICER_INFO);
   const PARAM_CHILDREN = new Set([
@@ -98,6 +107,7 @@ namespace Private {
     constructor(private readonly file: string) {}
 
     fail(el: IXmlElement, message: string): never {
+      if (el.path !== undefined) throw new SpecError(`${this.file} at ${el.path}: ${message}`, { path: el.path });
       throw new SpecError(`${this.file} line ${el.line}, column ${el.column}: ${message}`, { line: el.line, column: el.column });
     }
 
@@ -254,6 +264,103 @@ namespace Private {
       if (t !== 'true' && t !== 'false') this.fail(el, `${what} must be "true" or "false", got "${text}"`);
       return t === 'true';
     }
+  }
+
+  /** slicer_cli_web's `json_to_xml`: the JSON description as the element tree its XML would give. */
+  export function jsonTree(json: unknown): IXmlElement {
+    const el = (
+      name: string,
+      path: string,
+      text = '',
+      attributes: Record<string, string> = {},
+      children: IXmlElement[] = [],
+    ): IXmlElement => ({
+      name,
+      attributes,
+      children,
+      text,
+      line: 0,
+      column: 0,
+      path,
+    });
+    const obj = (v: unknown, path: string): Record<string, unknown> => {
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+        throw new SpecError(`Slicer JSON at ${path}: expected an object, got ${JSON.stringify(v)}`, { path });
+      }
+      return v as Record<string, unknown>;
+    };
+    const text = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+    const root = obj(json, '$');
+    const exe = el('executable', '$');
+    for (const key of SLICER_INFO) {
+      if (root[key] !== undefined) exe.children.push(el(key, key, text(root[key])));
+    }
+    if (root.documentation_url !== undefined) exe.children.push(el('documentation-url', 'documentation_url', text(root.documentation_url)));
+    const groups = root.parameter_groups ?? [];
+    if (!Array.isArray(groups)) throw new SpecError(`Slicer JSON at parameter_groups: expected a list`, { path: 'parameter_groups' });
+    groups.forEach((g, gi) => {
+      const gp = `parameter_groups[${gi}]`;
+      const group = obj(g, gp);
+      const set = el('parameters', gp, '', group.advanced === true ? { advanced: 'true' } : {});
+      for (const key of ['label', 'description'])
+        if (group[key] !== undefined) set.children.push(el(key, `${gp}.${key}`, text(group[key])));
+      const params = group.parameters ?? [];
+      if (!Array.isArray(params)) throw new SpecError(`Slicer JSON at ${gp}.parameters: expected a list`, { path: `${gp}.parameters` });
+      params.forEach((p, pi) => {
+        const pp = `${gp}.parameters[${pi}]`;
+        const param = obj(p, pp);
+        const at = (key: string) => `${pp}.${key}`;
+        const attrs: Record<string, string> = {};
+        if (param.multiple === true) attrs.multiple = 'true';
+        for (const key of [
+          'coordinateSystem',
+          'fileExtensions',
+          'defaultPathMatch',
+          'defaultNameMatch',
+          'defaultRelativePath',
+          'shapes',
+          'datalist',
+        ]) {
+          if (param[key] !== undefined) attrs[key] = text(param[key]);
+        }
+        for (const key of ['image_type', 'table_type', 'geometry_type', 'transform_type'])
+          if (param[key] !== undefined) attrs.type = text(param[key]);
+        if (typeof param.reference === 'string') attrs.reference = param.reference;
+        const node = el(String(param.type), at('type'), '', attrs);
+        node.path = pp;
+        for (const key of ['label', 'description', 'name', 'index', 'channel']) {
+          if (param[key] !== undefined) node.children.push(el(key, at(key), text(param[key])));
+        }
+        for (const key of ['flag', 'longflag']) {
+          const v = param[key];
+          if (v === undefined) continue;
+          node.children.push(el(key, at(key), text(typeof v === 'object' && v !== null ? (v as { value?: unknown }).value : v)));
+        }
+        if (param.default !== undefined) {
+          const d = param.default;
+          node.children.push(el('default', at('default'), Array.isArray(d) ? d.map(text).join(',') : text(d)));
+        }
+        if (Array.isArray(param.enumeration)) {
+          param.enumeration.forEach((v, i) => node.children.push(el('element', `${at('enumeration')}[${i}]`, text(v))));
+        }
+        if (param.constraints !== undefined) {
+          const c = obj(param.constraints, at('constraints'));
+          const cons = el('constraints', at('constraints'));
+          for (const key of ['minimum', 'maximum', 'step'])
+            if (c[key] !== undefined) cons.children.push(el(key, `${at('constraints')}.${key}`, text(c[key])));
+          node.children.push(cons);
+        }
+        if (param.reference !== null && typeof param.reference === 'object') {
+          const r = param.reference as Record<string, unknown>;
+          const a: Record<string, string> = {};
+          for (const key of ['role', 'parameter']) if (r[key] !== undefined) a[key] = text(r[key]);
+          node.children.push(el('reference', at('reference'), text(r.value ?? ''), a));
+        }
+        set.children.push(node);
+      });
+      exe.children.push(set);
+    });
+    return exe;
   }
 
   /** A flag without its leading dashes. */

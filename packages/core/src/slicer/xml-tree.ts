@@ -10,6 +10,8 @@ export interface IXmlElement {
   text: string;
   line: number;
   column: number;
+  /** Where it came from when it was built from JSON (`parameter_groups[0].parameters[2]`), instead of a position. */
+  path?: string;
 }
 
 /**
