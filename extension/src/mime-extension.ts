@@ -1,5 +1,5 @@
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
-import { MIME } from '@taskcell/display';
+import { FORM_MIME, MIME } from '@taskcell/display';
 import { GraphRenderer } from './renderers/graph';
 import { ImageRenderer } from './renderers/image';
 import { JobViewRenderer } from './renderers/job';
@@ -8,6 +8,7 @@ import { RunsViewRenderer } from './runs-view';
 import { TableRenderer } from './renderers/table';
 import { TreeRenderer } from './renderers/tree';
 import { VegaRenderer } from './renderers/vega';
+import { TaskFormRenderer } from './task-form';
 
 /**
  * The renderers for taskcell's own MIME types, and for Vega and Vega-Lite charts. Rank 0 puts
@@ -60,6 +61,12 @@ const extensions: IRenderMime.IExtension[] = [
   {
     id: '@taskcell/jupyterlab:runs',
     rendererFactory: { safe: true, mimeTypes: [MIME.runs], createRenderer: (o) => new RunsViewRenderer({ mimeType: o.mimeType }) },
+    rank: 0,
+    dataType: 'json',
+  },
+  {
+    id: '@taskcell/jupyterlab:task-form',
+    rendererFactory: { safe: true, mimeTypes: [FORM_MIME], createRenderer: (o) => new TaskFormRenderer({ mimeType: o.mimeType }) },
     rank: 0,
     dataType: 'json',
   },

@@ -14,6 +14,7 @@ import { TasksModel } from './model';
 import type { IJobRecord } from './model';
 import { TasksPanel } from './panel';
 import promotePlugin from './promote';
+import taskFormPlugin from './task-form-plugin';
 
 /** The command ids. */
 export namespace CommandIDs {
@@ -145,7 +146,7 @@ const tasksPlugin: JupyterFrontEndPlugin<void> = {
 };
 
 /** The extension's plugins. */
-const plugins: JupyterFrontEndPlugin<void>[] = [tasksPlugin, promotePlugin];
+const plugins: JupyterFrontEndPlugin<void>[] = [tasksPlugin, promotePlugin, taskFormPlugin];
 
 export default plugins;
 

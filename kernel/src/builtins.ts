@@ -18,9 +18,20 @@ const lazyDockerMode: IMode = {
   cacheIdentity: (task) => docker().cacheIdentity?.(task) ?? { skip: 'the docker mode caches nothing' },
 };
 
-/** Register the docker mode and the pools on a runner. */
+/** The `slicer_cli` mode (tasks made by `taskcell import IMAGE`), loaded on first use. */
+let slicerMode: IMode | undefined;
+const slicer = () => (slicerMode ??= (require('@taskcell/docker') as typeof import('@taskcell/docker')).createSlicerMode());
+const lazySlicerMode: IMode = {
+  name: 'slicer_cli',
+  check: (task, runner) => slicer().check?.(task, runner),
+  execute: (task, inputs, context) => slicer().execute(task, inputs, context),
+  cacheIdentity: (task) => slicer().cacheIdentity?.(task) ?? { skip: 'the slicer_cli mode caches nothing' },
+};
+
+/** Register the docker and slicer_cli modes and the pools on a runner. */
 export function registerTaskcellBuiltins(runner: Runner): void {
   runner.modes.register(lazyDockerMode);
+  runner.modes.register(lazySlicerMode);
   runner.registerPool('threads', () => detached(new (pool().ThreadPool)({ cacheDir: runner.cacheDir })));
   runner.registerPool('redis', (on) => detached(new (pool().RemotePool)({ url: on })));
   runner.registerPool('rediss', (on) => detached(new (pool().RemotePool)({ url: on })));

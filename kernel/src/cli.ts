@@ -28,6 +28,12 @@ export const commands: Record<string, { run: Command; summary: string }> = {
     'exportCommand',
     "write a notebook's task or workflow as a spec with its code bundled (taskcell export NB.ipynb --task NAME [--out DIR])",
   ),
+  spec: lazy(
+    'spec',
+    'specCommand',
+    'convert a Slicer CLI XML description to a task spec and back (--from-slicer FILE.xml | --to-slicer SPEC.json)',
+  ),
+  import: lazy('import', 'importCommand', 'make the tasks of an image whose CLIs describe themselves (taskcell import IMAGE [--out DIR])'),
   validate: lazy('validate', 'validateCommand', 'check that data is valid for a type and format; exit 1 with the reason when not'),
   worker: lazy('worker', 'workerCommand', 'run a remote-pool worker: take jobs from Redis until stopped (taskcell worker --redis URL)'),
   install: lazy('install', 'installCommand', 'register the taskcell Jupyter kernel (kernelspec "taskcell")'),

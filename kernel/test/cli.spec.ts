@@ -118,3 +118,64 @@ describe('taskcell convert and validate', () => {
     expect(withStdin(['validate', '--type', 'nope', '--format', 'x'], '').code).toBe(1);
   });
 });
+
+describe('taskcell spec', () => {
+  const SLICER = join(ROOT, 'packages', 'core', 'test', 'fixtures', 'slicer');
+
+  test('--from-slicer prints the task spec: ports named by <name>, numeric defaults as numbers', () => {
+    const r = taskcell(['spec', '--from-slicer', join(SLICER, 'slicer-ExecutionModelTour.xml')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const spec = JSON.parse(r.stdout);
+    expect(spec.name).toBe('Execution Model Tour');
+    const integer = spec.inputs.find((p: { name: string }) => p.name === 'integerVariable');
+    expect(integer).toMatchObject({ type: 'integer', format: 'integer', default: 30, slicer: { flag: '-i', longflag: '--integer' } });
+    expect(spec.outputs.map((p: { name: string }) => p.name)).toContain('outputFile1');
+  });
+
+  test('--to-slicer prints the XML of a spec, which reads back to the same ports', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tc-cli-'));
+    const specFile = join(dir, 'nuclei.json');
+    const first = taskcell(['spec', '--from-slicer', join(SLICER, 'HistomicsTK-NucleiDetection.xml')]);
+    writeFileSync(specFile, first.stdout);
+    const r = taskcell(['spec', '--to-slicer', specFile]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<executable>/);
+    writeFileSync(join(dir, 'back.xml'), r.stdout);
+    const again = JSON.parse(taskcell(['spec', '--from-slicer', join(dir, 'back.xml')]).stdout);
+    expect(again.inputs).toEqual(JSON.parse(first.stdout).inputs);
+    expect(again.outputs).toEqual(JSON.parse(first.stdout).outputs);
+  });
+
+  test('a TypeScript-style Girder Worker spec becomes Slicer XML with a long flag per port', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tc-cli-'));
+    const specFile = join(dir, 'sq.json');
+    writeFileSync(
+      specFile,
+      JSON.stringify({
+        name: 'square',
+        mode: 'javascript',
+        script: 'b = a ** 2',
+        inputs: [{ id: 'a', type: 'number', format: 'number' }],
+        outputs: [{ id: 'b', type: 'number', format: 'number' }],
+      }),
+    );
+    const r = taskcell(['spec', '--to-slicer', specFile]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      '<double>\n      <name>a</name>\n      <label>a</label>\n      <longflag>a</longflag>\n      <channel>input</channel>\n    </double>',
+    );
+    expect(r.stdout).toContain('<channel>output</channel>');
+  });
+
+  test('broken XML exits 1 with its line and column; a missing option exits 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tc-cli-'));
+    const xml = join(dir, 'bad.xml');
+    writeFileSync(xml, '<executable>\n  <parameters>\n    <integer><name>x</nme>\n');
+    const r = taskcell(['spec', '--from-slicer', xml]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('is not well-formed XML at line 3, column 26');
+    expect(r.stderr).toContain('"line":3,"column":26');
+    expect(taskcell(['spec']).code).toBe(2);
+  });
+});

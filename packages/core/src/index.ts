@@ -71,3 +71,4 @@ export * from './cache/fetch-cache';
 export * from './cache/result-cache';
 export * from './cache/hash';
 export * from './cache/task-key';
+export * from './slicer';

@@ -17,3 +17,4 @@ export * from './leaderboard';
 export * from './runs';
 export * from './job-view';
 export * from './comm-schema';
+export * from './task-form';

@@ -15,3 +15,4 @@ export * from './docker-run';
 export * from './policy';
 export * from './gc';
 export * from './docker-mode';
+export * from './slicer-cli';
