@@ -3,7 +3,7 @@ import '../builtins';
 import { parseArgs } from 'node:util';
 import { statSync } from 'node:fs';
 import { OptionError, breakTasksOnSigint, getRunner, loadTask, mapOn, parseTask, recordRunsIfEnabled } from '@taskcell/core';
-import type { Dataset, IBinding, IMapItem, IMapOptions } from '@taskcell/core';
+import type { Dataset, IMapItem, IMapOptions } from '@taskcell/core';
 import { allowHostAccess } from '@taskcell/docker';
 import { runArgs } from './run';
 
@@ -48,21 +48,12 @@ export async function mapCommand(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
-  if (positionals.length !== 1) {
-    throw new OptionError(`taskcell map takes one SPEC.json, got ${positionals.length ? positionals.join(' ') : 'none'}`, {});
-  }
+  const path = runArgs.specPath('map', HELP, values.help, positionals);
+  if (path === undefined) return 0;
   if (values.over === undefined) throw new OptionError('taskcell map needs --over DIR or --over FILE (.csv, .tsv, .jsonl)', {});
   if (values['allow-host-access']) allowHostAccess();
-  const spec = parseTask(await loadTask(positionals[0]));
-  const inputs: Record<string, IBinding> = {};
-  for (const arg of values.input ?? []) {
-    const [id, value] = runArgs.pair(arg, '--input');
-    inputs[id] = runArgs.inputBinding(spec, id, value);
-  }
+  const spec = parseTask(await loadTask(path));
+  const inputs = runArgs.inputBindings(spec, values.input);
   const dataset: Dataset =
     values.glob !== undefined || Private.isDir(values.over) ? { folder: values.over, glob: values.glob } : values.over;
   recordRunsIfEnabled(getRunner());

@@ -58,23 +58,14 @@ export async function runCommand(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
-  if (positionals.length !== 1) {
-    throw new OptionError(`taskcell run takes one SPEC.json, got ${positionals.length ? positionals.join(' ') : 'none'}\n\n${HELP}`, {});
-  }
+  const path = Private.specPath('run', HELP, values.help, positionals);
+  if (path === undefined) return 0;
   const timeout = values.timeout === undefined ? undefined : Private.timeout(values.timeout);
   if (values['allow-host-access']) allowHostAccess();
   // Containers of earlier runs that were killed before they could remove them.
   const cleaned = removeDeadRunContainersAtStart();
-  const spec = parseTask(await loadTask(positionals[0]));
-  const inputs: Record<string, IBinding> = {};
-  for (const arg of values.input ?? []) {
-    const [id, value] = Private.pair(arg, '--input');
-    inputs[id] = Private.inputBinding(spec, id, value);
-  }
+  const spec = parseTask(await loadTask(path));
+  const inputs = Private.inputBindings(spec, values.input);
   const outputs: Record<string, IBinding> = {};
   for (const arg of values.output ?? []) {
     const [id, value] = Private.pair(arg, '--output');
@@ -120,6 +111,31 @@ export async function runCommand(argv: string[]): Promise<number> {
 }
 
 namespace Private {
+  /** The one SPEC.json of `taskcell COMMAND`, or undefined once the help it asked for is printed. */
+  export function specPath(command: string, help: string, asked: boolean | undefined, positionals: string[]): string | undefined {
+    if (asked) {
+      process.stdout.write(`${help}\n`);
+      return undefined;
+    }
+    if (positionals.length !== 1) {
+      throw new OptionError(
+        `taskcell ${command} takes one SPEC.json, got ${positionals.length ? positionals.join(' ') : 'none'}\n\n${help}`,
+        {},
+      );
+    }
+    return positionals[0];
+  }
+
+  /** The `--input ID=...` arguments as bindings of `spec`'s inputs. */
+  export function inputBindings(spec: ITaskSpec, args: string[] | undefined): Record<string, IBinding> {
+    const inputs: Record<string, IBinding> = {};
+    for (const arg of args ?? []) {
+      const [id, value] = pair(arg, '--input');
+      inputs[id] = inputBinding(spec, id, value);
+    }
+    return inputs;
+  }
+
   /** `--timeout MS`: a number of milliseconds > 0. */
   export function timeout(text: string): number {
     const n = Number(text);
@@ -209,6 +225,8 @@ namespace Private {
 
 /** The argument helpers `taskcell map` shares with `taskcell run`. */
 export const runArgs = {
+  specPath: Private.specPath,
+  inputBindings: Private.inputBindings,
   pair: Private.pair,
   inputBinding: Private.inputBinding,
   timeout: Private.timeout,
