@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Job as BullJob, Queue } from 'bullmq';
 import { CanceledError, CaptureError, createRunner, setRunner, task, run } from '@taskcell/core';
 import type { Runner } from '@taskcell/core';
-import { DirectoryArtifactStore, REPLY_LIMIT, RemotePool, rawClient, registerPools, unpackBlob } from '@taskcell/pool';
+import { DirectoryArtifactStore, REPLY_LIMIT, RemotePool, packBlob, rawClient, registerPools, unpackBlob } from '@taskcell/pool';
 import type { Blob, IRawRedis, IReplyMessage, IStoredRef } from '@taskcell/pool';
 import { startRedis } from './redis';
 import type { IRedisServer } from './redis';
@@ -320,5 +320,19 @@ test('SIGTERM past the grace period hands the running job back, and another work
   } finally {
     await w.kill9();
     await next?.stop();
+  }
+});
+
+test('values JSON carries unchanged travel in the job as they are; bytes, dates, undefined and -0 as v8 bytes, and all come back intact', async () => {
+  const plain = { x: 1, s: 'a', list: [1, null, true], nested: { y: [{ z: 'b' }] } };
+  const packed = await packBlob(plain, undefined, 1024);
+  expect(packed).toEqual({ json: plain });
+  await expect(unpackBlob(JSON.parse(JSON.stringify(packed)) as Blob, 'plain')).resolves.toEqual(plain);
+  for (const value of [{ b: Buffer.from('hi') }, { d: new Date(5) }, { u: undefined }, { n: -0 }]) {
+    const blob = await packBlob(value, undefined, 1024);
+    expect(Object.keys(blob)).toEqual(['b64']);
+    const back = await unpackBlob(JSON.parse(JSON.stringify(blob)) as Blob, 'bytes');
+    expect(back).toEqual(value);
+    if ('n' in value) expect(Object.is((back as { n: number }).n, -0)).toBe(true);
   }
 });

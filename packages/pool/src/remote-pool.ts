@@ -206,14 +206,19 @@ export class RemotePool implements IWorkerPool {
     })());
   }
 
-  /** A message on the reply channel; one that does not parse is left to the sweep. */
+  /** A message on the reply channel, or an array of them; one that does not parse is left to the sweep. */
   private replied(text: string): void {
-    let m: IReplyMessage;
+    let m: IReplyMessage | IReplyMessage[];
     try {
-      m = JSON.parse(text) as IReplyMessage;
+      m = JSON.parse(text) as IReplyMessage | IReplyMessage[];
     } catch {
       return;
     }
+    if (Array.isArray(m)) m.forEach((one) => this.reply(one));
+    else this.reply(m);
+  }
+
+  private reply(m: IReplyMessage): void {
     if (typeof m?.id !== 'string') return;
     if (m.blob) void this.completed(m.id, m.blob);
     else if (typeof m.failed === 'string') this.failed(m.id, m.failed);
