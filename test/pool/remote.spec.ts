@@ -153,7 +153,7 @@ async function replies(queueName: string, f: () => Promise<unknown>): Promise<IR
     on(event: 'pmessage', listener: (pattern: string, channel: string, message: string) => void): unknown;
   };
   const seen: IReplyMessage[] = [];
-  sub.on('pmessage', (_p, _c, text) => seen.push(JSON.parse(text) as IReplyMessage));
+  sub.on('pmessage', (_p, _c, text) => seen.push(...([] as IReplyMessage[]).concat(JSON.parse(text) as IReplyMessage | IReplyMessage[])));
   await sub.psubscribe(`taskcell:${queueName}:reply:*`);
   try {
     await f();
@@ -205,6 +205,21 @@ test("outcomes come back on the client's reply channel: small ones whole, big on
     await until('the failure notice', async () => (await BullJob.fromId(queue('remote'), 'junk-4'))?.failedReason);
   });
   expect(failed).toEqual([{ id: 'junk-4', failed: expect.stringMatching(/^\[taskcell:payload\] The job's task does not parse/) }]);
+});
+
+test('with many jobs out at once, outcomes come through the event stream without a reply per job, and none waits for the sweep', async () => {
+  const t0 = Date.now();
+  const seen = await replies('remote', async () => {
+    const all = await Promise.all(
+      Array.from({ length: 60 }, (_, x) => run(inc, { x }, { on: url('remote'), cache: false, jobId: `many-${x}` })),
+    );
+    expect(all.map((r) => r.data.y)).toEqual(Array.from({ length: 60 }, (_, x) => x + 1));
+  });
+  // The sweep looks at jobs every 5 s: all 60 came back before it could have.
+  expect(Date.now() - t0).toBeLessThan(4000);
+  const replied = seen.map((m) => m.id);
+  expect(replied.length).toBeLessThanOrEqual(17);
+  expect(replied.every((id) => /^many-\d+$/.test(id))).toBe(true);
 });
 
 test('a worker of concurrency 3 runs three jobs at once, and a fourth after one of them', async () => {
