@@ -4,24 +4,19 @@
  * cell stays fast (dockerode, bullmq and ioredis together take a second to load).
  */
 import { addBuiltin } from '@taskcell/core';
-import type { IMode, IWorkerPool, Runner } from '@taskcell/core';
+import type { IWorkerPool, Runner } from '@taskcell/core';
 import { outsideRequests } from './jupyter/output';
 
-const docker = () => (require('@taskcell/docker') as typeof import('@taskcell/docker')).dockerMode;
-const pool = () => require('@taskcell/pool') as typeof import('@taskcell/pool');
+import { lazyDockerMode } from './docker-mode';
 
-/** The docker mode, loaded on first use. */
-const lazyDockerMode: IMode = {
-  name: 'docker',
-  check: (task, runner) => docker().check?.(task, runner),
-  execute: (task, inputs, context) => docker().execute(task, inputs, context),
-  cacheIdentity: (task) => docker().cacheIdentity?.(task) ?? { skip: 'the docker mode caches nothing' },
-};
+const pool = () => require('@taskcell/pool') as typeof import('@taskcell/pool');
 
 /** Register the docker mode and the pools on a runner. */
 export function registerTaskcellBuiltins(runner: Runner): void {
   runner.modes.register(lazyDockerMode);
-  runner.registerPool('threads', () => detached(new (pool().ThreadPool)({ cacheDir: runner.cacheDir })));
+  // Threads load the docker mode too, so a docker task runs on threads as it does in-process.
+  const preload = [require.resolve('./docker-mode')];
+  runner.registerPool('threads', () => detached(new (pool().ThreadPool)({ cacheDir: runner.cacheDir, preload })));
   runner.registerPool('redis', (on) => detached(new (pool().RemotePool)({ url: on })));
   runner.registerPool('rediss', (on) => detached(new (pool().RemotePool)({ url: on })));
 }
