@@ -53,6 +53,8 @@ const url = `redis://127.0.0.1:${port}`;
 const connection = { host: '127.0.0.1', port, maxRetriesPerRequest: null };
 await new Promise((r) => setTimeout(r, 300));
 
+// BENCH_PROF=DIR: the worker processes write CPU profiles there.
+const prof = process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : [];
 function started(child, text) {
   children.push(child);
   return new Promise((res, rej) => {
@@ -68,7 +70,17 @@ const taskcellWorker = (name) =>
   started(
     spawn(
       process.execPath,
-      [join(root, 'kernel/bin/taskcell.js'), 'worker', '--redis', `${url}?queue=map`, '--name', name, '--concurrency', String(CONCURRENCY)],
+      [
+        ...prof,
+        join(root, 'kernel/bin/taskcell.js'),
+        'worker',
+        '--redis',
+        `${url}?queue=map`,
+        '--name',
+        name,
+        '--concurrency',
+        String(CONCURRENCY),
+      ],
       {
         cwd: root,
         stdio: ['ignore', 'ignore', 'pipe'],
@@ -78,7 +90,7 @@ const taskcellWorker = (name) =>
   );
 const rawWorker = () =>
   started(
-    spawn(process.execPath, [join(here, 'fixtures', 'raw-bullmq-worker.cjs'), String(port), 'raw', String(CONCURRENCY)], {
+    spawn(process.execPath, [...prof, join(here, 'fixtures', 'raw-bullmq-worker.cjs'), String(port), 'raw', String(CONCURRENCY)], {
       stdio: ['ignore', 'ignore', 'pipe'],
     }),
     'ready',
@@ -139,6 +151,15 @@ console.log(
   `map(task, list, {on: redis})       ${tc.toFixed(0)} ms  (${rate(N, tc)} items/s)  throughput ratio ${(raw / tc).toFixed(2)}x (target >= 0.8)`,
 );
 console.log(`map per-item overhead over addBulk  ${((tc - raw) / N).toFixed(3)} ms`);
+
+if (process.env.BENCH_ONLY_REMOTE) {
+  await rawQueue.close();
+  await rawEvents.close();
+  await runner.close();
+  await tp.close();
+  for (const c of children.reverse()) c.kill('SIGTERM');
+  process.exit(0);
+}
 
 // --- (2) threads: map against piscina.
 const piscina = new Piscina({ filename: join(here, 'fixtures', 'noop-worker.cjs'), minThreads: threads, maxThreads: threads });

@@ -4,35 +4,20 @@
  * cell stays fast (dockerode, bullmq and ioredis together take a second to load).
  */
 import { addBuiltin } from '@taskcell/core';
-import type { IMode, IWorkerPool, Runner } from '@taskcell/core';
+import type { IWorkerPool, Runner } from '@taskcell/core';
 import { outsideRequests } from './jupyter/output';
 
-const docker = () => (require('@taskcell/docker') as typeof import('@taskcell/docker')).dockerMode;
+import { lazyDockerMode, lazySlicerMode } from './docker-mode';
+
 const pool = () => require('@taskcell/pool') as typeof import('@taskcell/pool');
-
-/** The docker mode, loaded on first use. */
-const lazyDockerMode: IMode = {
-  name: 'docker',
-  check: (task, runner) => docker().check?.(task, runner),
-  execute: (task, inputs, context) => docker().execute(task, inputs, context),
-  cacheIdentity: (task) => docker().cacheIdentity?.(task) ?? { skip: 'the docker mode caches nothing' },
-};
-
-/** The `slicer_cli` mode (tasks made by `taskcell import IMAGE`), loaded on first use. */
-let slicerMode: IMode | undefined;
-const slicer = () => (slicerMode ??= (require('@taskcell/docker') as typeof import('@taskcell/docker')).createSlicerMode());
-const lazySlicerMode: IMode = {
-  name: 'slicer_cli',
-  check: (task, runner) => slicer().check?.(task, runner),
-  execute: (task, inputs, context) => slicer().execute(task, inputs, context),
-  cacheIdentity: (task) => slicer().cacheIdentity?.(task) ?? { skip: 'the slicer_cli mode caches nothing' },
-};
 
 /** Register the docker and slicer_cli modes and the pools on a runner. */
 export function registerTaskcellBuiltins(runner: Runner): void {
   runner.modes.register(lazyDockerMode);
   runner.modes.register(lazySlicerMode);
-  runner.registerPool('threads', () => detached(new (pool().ThreadPool)({ cacheDir: runner.cacheDir })));
+  // Threads load the docker mode too, so a docker task runs on threads as it does in-process.
+  const preload = [require.resolve('./docker-mode')];
+  runner.registerPool('threads', () => detached(new (pool().ThreadPool)({ cacheDir: runner.cacheDir, preload })));
   runner.registerPool('redis', (on) => detached(new (pool().RemotePool)({ url: on })));
   runner.registerPool('rediss', (on) => detached(new (pool().RemotePool)({ url: on })));
 }

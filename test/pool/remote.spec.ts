@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Job as BullJob, Queue } from 'bullmq';
 import { CanceledError, CaptureError, createRunner, setRunner, task, run } from '@taskcell/core';
 import type { Runner } from '@taskcell/core';
-import { DirectoryArtifactStore, REPLY_LIMIT, RemotePool, rawClient, registerPools, unpackBlob } from '@taskcell/pool';
+import { DirectoryArtifactStore, REPLY_LIMIT, RemotePool, packBlob, rawClient, registerPools, unpackBlob } from '@taskcell/pool';
 import type { Blob, IRawRedis, IReplyMessage, IStoredRef } from '@taskcell/pool';
 import { startRedis } from './redis';
 import type { IRedisServer } from './redis';
@@ -153,7 +153,7 @@ async function replies(queueName: string, f: () => Promise<unknown>): Promise<IR
     on(event: 'pmessage', listener: (pattern: string, channel: string, message: string) => void): unknown;
   };
   const seen: IReplyMessage[] = [];
-  sub.on('pmessage', (_p, _c, text) => seen.push(JSON.parse(text) as IReplyMessage));
+  sub.on('pmessage', (_p, _c, text) => seen.push(...([] as IReplyMessage[]).concat(JSON.parse(text) as IReplyMessage | IReplyMessage[])));
   await sub.psubscribe(`taskcell:${queueName}:reply:*`);
   try {
     await f();
@@ -205,6 +205,21 @@ test("outcomes come back on the client's reply channel: small ones whole, big on
     await until('the failure notice', async () => (await BullJob.fromId(queue('remote'), 'junk-4'))?.failedReason);
   });
   expect(failed).toEqual([{ id: 'junk-4', failed: expect.stringMatching(/^\[taskcell:payload\] The job's task does not parse/) }]);
+});
+
+test('with many jobs out at once, outcomes come through the event stream without a reply per job, and none waits for the sweep', async () => {
+  const t0 = Date.now();
+  const seen = await replies('remote', async () => {
+    const all = await Promise.all(
+      Array.from({ length: 60 }, (_, x) => run(inc, { x }, { on: url('remote'), cache: false, jobId: `many-${x}` })),
+    );
+    expect(all.map((r) => r.data.y)).toEqual(Array.from({ length: 60 }, (_, x) => x + 1));
+  });
+  // The sweep looks at jobs every 5 s: all 60 came back before it could have.
+  expect(Date.now() - t0).toBeLessThan(4000);
+  const replied = seen.map((m) => m.id);
+  expect(replied.length).toBeLessThanOrEqual(17);
+  expect(replied.every((id) => /^many-\d+$/.test(id))).toBe(true);
 });
 
 test('a worker of concurrency 3 runs three jobs at once, and a fourth after one of them', async () => {
@@ -320,5 +335,19 @@ test('SIGTERM past the grace period hands the running job back, and another work
   } finally {
     await w.kill9();
     await next?.stop();
+  }
+});
+
+test('values JSON carries unchanged travel in the job as they are; bytes, dates, undefined and -0 as v8 bytes, and all come back intact', async () => {
+  const plain = { x: 1, s: 'a', list: [1, null, true], nested: { y: [{ z: 'b' }] } };
+  const packed = await packBlob(plain, undefined, 1024);
+  expect(packed).toEqual({ json: plain });
+  await expect(unpackBlob(JSON.parse(JSON.stringify(packed)) as Blob, 'plain')).resolves.toEqual(plain);
+  for (const value of [{ b: Buffer.from('hi') }, { d: new Date(5) }, { u: undefined }, { n: -0 }]) {
+    const blob = await packBlob(value, undefined, 1024);
+    expect(Object.keys(blob)).toEqual(['b64']);
+    const back = await unpackBlob(JSON.parse(JSON.stringify(blob)) as Blob, 'bytes');
+    expect(back).toEqual(value);
+    if ('n' in value) expect(Object.is((back as { n: number }).n, -0)).toBe(true);
   }
 });

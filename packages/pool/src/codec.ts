@@ -27,6 +27,34 @@ export function decodeBytes(bytes: Uint8Array): unknown {
   return deserialize(bytes);
 }
 
+/**
+ * True when JSON carries the value unchanged: null, strings, booleans, finite numbers (not -0), and
+ * arrays and plain objects of those (no holes, no undefined properties), down to a modest depth.
+ */
+export function isJsonSafe(v: unknown, depth = 0): boolean {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v) && !Object.is(v, -0);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (v === null) return true;
+  if (depth > 32) return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!(i in v) || !isJsonSafe(v[i], depth + 1)) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const k in v as object) if (!isJsonSafe((v as Record<string, unknown>)[k], depth + 1)) return false;
+  return true;
+}
+
 namespace Private {
   /** True when the value holds a Buffer or typed array somewhere (looked for down to a modest depth). */
   export function holdsBytes(v: unknown, depth: number): boolean {

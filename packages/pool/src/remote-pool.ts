@@ -26,8 +26,8 @@ import type { IWiredTask } from './wire-job';
  * Runs tasks on `taskcell worker` processes through a BullMQ queue on Redis. Delivery is at least
  * once (a job whose worker dies returns to the queue); each job's result is taken once, keyed by
  * its job id. A job's outcome comes back on the client's reply channel (pub/sub), unless someone
- * follows its events: those jobs use BullMQ's event stream (progress, then completion), opened on
- * first need. A sweep reads any job whose message was lost. A cancel removes a queued job and tells the
+ * follows its events or many jobs are out at once: those jobs use BullMQ's event stream (progress,
+ * then completion), opened on first need. A sweep reads any job whose message was lost. A cancel removes a queued job and tells the
  * worker running it, through the cancel channel, to abort. Inputs and results above `inlineLimit`
  * bytes go through the shared artifact store when there is one.
  */
@@ -108,8 +108,11 @@ export class RemotePool implements IWorkerPool {
         };
         if (this.store) payload.store = this.store.descriptor;
         // With nobody listening to its events, the outcome comes back on this client's reply channel;
-        // a job whose events someone follows gets them and its outcome, in order, from BullMQ's event stream.
-        if (observe) await this.listen(c);
+        // a job whose events someone follows gets them and its outcome, in order, from BullMQ's event
+        // stream. So does a job sent while many are out (a map's items): BullMQ writes every outcome to
+        // that stream anyway, and the client reads it in bulk, where a reply costs the worker a publish
+        // per job.
+        if (observe || this.pending.size > Private.REPLY_MAX) await this.listen(c);
         else payload.reply = c.channel;
         if ('ref' in payload.inputs) p.inputRef = payload.inputs.ref;
         if (!this.pending.has(jobId)) return;
@@ -206,14 +209,19 @@ export class RemotePool implements IWorkerPool {
     })());
   }
 
-  /** A message on the reply channel; one that does not parse is left to the sweep. */
+  /** A message on the reply channel, or an array of them; one that does not parse is left to the sweep. */
   private replied(text: string): void {
-    let m: IReplyMessage;
+    let m: IReplyMessage | IReplyMessage[];
     try {
-      m = JSON.parse(text) as IReplyMessage;
+      m = JSON.parse(text) as IReplyMessage | IReplyMessage[];
     } catch {
       return;
     }
+    if (Array.isArray(m)) m.forEach((one) => this.reply(one));
+    else this.reply(m);
+  }
+
+  private reply(m: IReplyMessage): void {
     if (typeof m?.id !== 'string') return;
     if (m.blob) void this.completed(m.id, m.blob);
     else if (typeof m.failed === 'string') this.failed(m.id, m.failed);
@@ -345,6 +353,9 @@ export namespace RemotePool {
 }
 
 namespace Private {
+  /** Above this many jobs out at once, outcomes come through BullMQ's event stream rather than the reply channel. */
+  export const REPLY_MAX = 16;
+
   /** Milliseconds `close()` waits for Redis before it drops the connections. */
   export const CLOSE_WAIT = 3000;
 

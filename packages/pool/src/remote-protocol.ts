@@ -1,6 +1,6 @@
 import { OptionError } from '@taskcell/core';
 import type { ConnectionOptions } from 'bullmq';
-import { decodeBytes, encodeBytes } from './codec';
+import { decodeBytes, encodeBytes, isJsonSafe } from './codec';
 import { openArtifactStore } from './artifact-store';
 import type { IArtifactStore, IStoredRef } from './artifact-store';
 import { PayloadError } from './errors';
@@ -9,8 +9,12 @@ import type { IWireOptions } from './wire-job';
 /** The version of the remote job payload; a worker refuses others. */
 export const REMOTE_PAYLOAD_VERSION = 1;
 
-/** Bytes as they travel: inline (base64 of v8's serialization), or a reference into the shared artifact store. */
-export type Blob = { b64: string } | { ref: IStoredRef };
+/**
+ * A value as it travels: as it is, when JSON carries it unchanged (`isJsonSafe`: no bytes, dates,
+ * maps, undefined or -0), so the job's JSON holds it without a second encoding; else as bytes,
+ * inline (base64 of v8's serialization) or a reference into the shared artifact store.
+ */
+export type Blob = { json: unknown } | { b64: string } | { ref: IStoredRef };
 
 /** A remote job's data in the queue. */
 export interface IRemotePayload {
@@ -107,7 +111,8 @@ export const keys = {
 /**
  * What a worker publishes on a job's reply channel: the outcome (`blob`), the reason a job failed on
  * the queue (`failed`, as BullMQ records it), or, for an outcome too big to publish, that the job is
- * done and its result is in Redis (`done`).
+ * done and its result is in Redis (`done`). The messages for one channel that are ready in the same
+ * turn of the worker's event loop go out together, as one JSON array of them.
  */
 export interface IReplyMessage {
   id: string;
@@ -119,8 +124,9 @@ export interface IReplyMessage {
 /** Outcomes up to this many bytes of JSON go out on the reply channel whole; bigger ones as a `done` notice. */
 export const REPLY_LIMIT = 64 * 1024;
 
-/** Pack a value as a Blob: inline below `limit` bytes (or when there is no store), else in the store. */
+/** Pack a value as a Blob: inline below `limit` bytes (or when there is no store), else in the store; JSON-safe values as they are. */
 export async function packBlob(value: unknown, store: IArtifactStore | undefined, limit: number): Promise<Blob> {
+  if (isJsonSafe(value) && (!store || JSON.stringify(value).length <= limit)) return { json: value };
   const bytes = encodeBytes(value);
   if (store && bytes.byteLength > limit) return { ref: await store.put(bytes) };
   return { b64: bytes.toString('base64') };
@@ -129,6 +135,7 @@ export async function packBlob(value: unknown, store: IArtifactStore | undefined
 /** The value of a Blob, reading the store it names (`store`, when it is that one, else one opened from the reference). */
 export async function unpackBlob(blob: Blob, what: string, store?: IArtifactStore): Promise<unknown> {
   try {
+    if ('json' in blob) return blob.json;
     if ('b64' in blob && typeof blob.b64 === 'string') return decodeBytes(Buffer.from(blob.b64, 'base64'));
     if ('ref' in blob && blob.ref && typeof blob.ref === 'object') {
       const from = store && JSON.stringify(store.descriptor) === JSON.stringify(blob.ref.store) ? store : openArtifactStore(blob.ref.store);
@@ -142,7 +149,7 @@ export async function unpackBlob(blob: Blob, what: string, store?: IArtifactStor
       },
     );
   }
-  throw new PayloadError(`Expected ${what} as {b64} or {ref}, got ${JSON.stringify(blob)?.slice(0, 80)}`, { what });
+  throw new PayloadError(`Expected ${what} as {json}, {b64} or {ref}, got ${JSON.stringify(blob)?.slice(0, 80)}`, { what });
 }
 
 /** Check that queue data is a taskcell payload; throws a PayloadError saying what is wrong. */

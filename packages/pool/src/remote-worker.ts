@@ -42,6 +42,8 @@ export class RemoteWorker {
   private readonly specs = new Map<string, ITaskSpec>();
   /** Big outcomes whose client gets a `done` notice once BullMQ has recorded them, by BullMQ job id. */
   private readonly notices = new Map<string, { channel: string; id: string }>();
+  /** Reply messages waiting for the end of this turn of the event loop, by channel (see `publish`). */
+  private readonly outbox = new Map<string, string[]>();
   private closing: Promise<void> | undefined;
   private readonly started = Date.now();
 
@@ -271,9 +273,45 @@ export class RemoteWorker {
     }
   }
 
-  /** Publish on a reply channel; a message lost here is read from the job by the client's sweep. */
+  /**
+   * Publish on a reply channel; a message lost here is read from the job by the client's sweep. The
+   * messages of one turn of the event loop go out as one array per channel: a publish is a socket
+   * write, which costs a busy worker more than the job it reports.
+   */
   private publish(channel: string, message: IReplyMessage | string): void {
-    this.control!.publish(channel, typeof message === 'string' ? message : JSON.stringify(message)).catch(() => undefined);
+    const text = typeof message === 'string' ? message : JSON.stringify(message);
+    const queued = this.outbox.get(channel);
+    if (queued) {
+      queued.push(text);
+      return;
+    }
+    this.outbox.set(channel, [text]);
+    if (this.outbox.size === 1) setImmediate(() => this.flush());
+  }
+
+  /** Send what `publish` gathered: one message for a channel with one, else a JSON array of them (at most REPLY_LIMIT bytes each). */
+  private flush(): void {
+    const control = this.control!;
+    const send = (channel: string, text: string) => void control.publish(channel, text).catch(() => undefined);
+    for (const [channel, texts] of this.outbox) {
+      if (texts.length === 1) {
+        send(channel, texts[0]!);
+        continue;
+      }
+      let part: string[] = [];
+      let size = 0;
+      for (const t of texts) {
+        if (part.length && size + t.length > REPLY_LIMIT) {
+          send(channel, `[${part.join(',')}]`);
+          part = [];
+          size = 0;
+        }
+        part.push(t);
+        size += t.length + 1;
+      }
+      send(channel, part.length === 1 ? part[0]! : `[${part.join(',')}]`);
+    }
+    this.outbox.clear();
   }
 
   /** BullMQ recorded a job: send the `done` notice its client waits for, if it has one. */

@@ -45,6 +45,7 @@ export class ThreadPool implements IWorkerPool {
   readonly place: IJobPlace = { kind: 'thread', name: 'threads' };
   private readonly size: number;
   private readonly cacheDir: string | undefined;
+  private readonly preload: string[];
   private threads: Private.IThread[] = [];
   private nextId = 1;
   private closed = false;
@@ -55,6 +56,7 @@ export class ThreadPool implements IWorkerPool {
       throw new OptionError(`Expected \`size\` to be an integer >= 1, got \`${size}\``, { option: 'size' });
     this.size = size;
     this.cacheDir = options.cacheDir;
+    this.preload = options.preload ?? [];
   }
 
   /** How many threads the pool runs. */
@@ -212,7 +214,7 @@ export class ThreadPool implements IWorkerPool {
   }
 
   private spawn(): Private.IThread {
-    const worker = new Worker(Private.workerFile(), { workerData: { cacheDir: this.cacheDir } });
+    const worker = new Worker(Private.workerFile(), { workerData: { cacheDir: this.cacheDir, preload: this.preload } });
     const thread: Private.IThread = { worker, pending: new Map(), known: new Set(), outbox: [], draining: new Map(), stopped: false };
     worker.on('message', (batch: ThreadMessage.FromThread[]) => {
       for (const m of batch) {
@@ -283,6 +285,11 @@ export namespace ThreadPool {
     size?: number;
     /** The result cache directory the threads use (default: theirs, under the working directory). */
     cacheDir?: string;
+    /**
+     * Modules each thread loads before it makes its runner, by absolute path: what they add with
+     * `addBuiltin` (a mode such as docker) is in the threads' runners too.
+     */
+    preload?: string[];
   }
 }
 

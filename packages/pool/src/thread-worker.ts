@@ -8,9 +8,9 @@ import { executeWired } from './wire-job';
 import type { ThreadMessage } from './thread-pool';
 
 const port = parentPort!;
-const runner = createRunner(
-  (workerData as { cacheDir?: string }).cacheDir ? { cacheDir: (workerData as { cacheDir: string }).cacheDir } : {},
-);
+const data = workerData as { cacheDir?: string; preload?: string[] };
+for (const path of data.preload ?? []) require(path);
+const runner = createRunner(data.cacheDir ? { cacheDir: data.cacheDir } : {});
 const place: IJobPlace = { kind: 'thread', name: `thread-${threadId}` };
 const tasks = new Map<number, ITaskSpec>();
 

@@ -58,7 +58,7 @@ export function executeWired(
   options: IWireOptions,
   where: { signal?: AbortSignal; place: IJobPlace; onEvent?: (event: IJobEvent) => void },
 ): Promise<IResult> {
-  const run: IResolvedRunOptions = { ...options, place: where.place };
+  const run: IResolvedRunOptions = Object.assign({}, options, { place: where.place });
   if (where.signal) run.signal = where.signal;
   const send = where.onEvent;
   // Every event says where the job ran, not only the state events that carry it here.
