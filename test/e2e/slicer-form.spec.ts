@@ -8,14 +8,13 @@
  * Screenshots in the light and dark themes go to test-results/, and the form passes WCAG AA colour
  * contrast in both.
  */
-import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { buildBusyboxImage, endDockerSuite, startEngine } from '../docker/engine';
 import type { ITestEngine } from '../docker/engine';
-import { ROOT, contrastViolations, labSuite, openNotebook, runCell, setTheme, writeNotebook } from './jupyterlab';
+import { labSuite, openNotebook, runCell, writeNotebook } from './jupyterlab';
 import type { ILab } from './jupyterlab';
+import { checkBothThemes, field, typeOver, waitForSuccessInTasksPanel } from './task-form-steps';
 
-const RESULTS = join(ROOT, 'test-results');
 const IMAGE = 'taskcell-test/slicer-form:latest';
 
 const REPEAT_XML = `<?xml version="1.0" encoding="UTF-8"?>
@@ -74,18 +73,6 @@ const CELLS = [
   ].join('\n'),
   'form(tasks.Repeat)',
 ];
-
-/** Select the text of the focused field and type over it. */
-async function typeOver(page: Page, text: string): Promise<void> {
-  await page.keyboard.press('Control+A');
-  await page.keyboard.type(text);
-}
-
-function field(form: Locator, label: string): Locator {
-  return form
-    .locator('.tc-TaskForm-field')
-    .filter({ has: form.page().locator('.tc-TaskForm-label', { hasText: new RegExp(`^${label}( \\*)?$`) }) });
-}
 
 describe('the form of an imported Slicer task in JupyterLab', () => {
   let engine: ITestEngine | undefined;
@@ -155,24 +142,8 @@ describe('the form of an imported Slicer task in JupyterLab', () => {
     await expect(card.textContent()).resolves.toContain('ababab');
     await expect(card.textContent()).resolves.toContain('6');
     // The job shows in the Tasks panel.
-    await page.evaluate(() =>
-      (window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }).jupyterapp.commands.execute(
-        'taskcell:open-tasks',
-      ),
-    );
-    await page.waitForFunction(
-      () =>
-        [...document.querySelectorAll('.tc-Panel-list > .tc-Panel-row')].some(
-          (r) => r.querySelector('.tc-Panel-name')?.textContent === 'Repeat' && (r as HTMLElement).dataset.state === 'SUCCESS',
-        ),
-      undefined,
-      { timeout: 30_000 },
-    );
-    for (const theme of ['light', 'dark'] as const) {
-      await setTheme(page, theme);
-      await form.screenshot({ path: join(RESULTS, `slicer-form-imported-${theme}.png`) });
-      expect(await contrastViolations(page, '.tc-TaskForm')).toEqual([]);
-    }
+    await waitForSuccessInTasksPanel(page, 'Repeat');
+    await checkBothThemes(page, form, 'slicer-form-imported', '.tc-TaskForm');
     suite.pass();
   }, 300_000);
 });
