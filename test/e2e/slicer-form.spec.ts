@@ -72,6 +72,7 @@ const CELLS = [
     'Object.keys(tasks).join(",")',
   ].join('\n'),
   'form(tasks.Repeat)',
+  ['import { run } from "taskcell";', '(await run(tasks.Repeat, { word: "xy", times: 1 })).data.echoed'].join('\n'),
 ];
 
 describe('the form of an imported Slicer task in JupyterLab', () => {
@@ -144,6 +145,28 @@ describe('the form of an imported Slicer task in JupyterLab', () => {
     // The job shows in the Tasks panel.
     await waitForSuccessInTasksPanel(page, 'Repeat');
     await checkBothThemes(page, form, 'slicer-form-imported', '.tc-TaskForm');
+    suite.pass();
+  }, 300_000);
+
+  it("a job's Form button in the Tasks panel inserts its task's form below the job's cell, which runs it again with other inputs", async () => {
+    await runCell(page, 2, 120_000);
+    await expect(page.locator('.jp-Cell').nth(2).locator('.jp-OutputArea-output').last().textContent()).resolves.toContain('xy');
+    // The job run by the cell offers Form (the form's own run names no cell, so it offers none).
+    const rows = page.locator('.tc-Panel-list > .tc-Panel-row').filter({ has: page.locator('.tc-Panel-form:not([hidden])') });
+    await expect(rows.count()).resolves.toBe(1);
+    await expect(rows.locator('.tc-Panel-name').textContent()).resolves.toBe('Repeat');
+    await rows.locator('.tc-Panel-form').click();
+    const form = page.locator('.jp-Cell').nth(3).locator('.tc-TaskForm');
+    await form.waitFor({ timeout: 60_000 });
+    await expect(page.locator('.jp-Cell').count()).resolves.toBe(4);
+    await field(form, 'Word').locator('input').focus();
+    await page.keyboard.type('cd');
+    await page.keyboard.press('Tab');
+    await typeOver(page, '2');
+    await page.keyboard.press('Enter');
+    const card = form.locator('.tc-TaskForm-result .tc-JobViewRenderer[data-state="SUCCESS"]');
+    await card.waitFor({ timeout: 120_000 });
+    await expect(card.textContent()).resolves.toContain('cdcd');
     suite.pass();
   }, 300_000);
 });
