@@ -155,6 +155,7 @@ describe('the form of an imported Slicer task in JupyterLab', () => {
     const rows = page.locator('.tc-Panel-list > .tc-Panel-row').filter({ has: page.locator('.tc-Panel-form:not([hidden])') });
     await expect(rows.count()).resolves.toBe(1);
     await expect(rows.locator('.tc-Panel-name').textContent()).resolves.toBe('Repeat');
+    await checkBothThemes(page, rows, 'slicer-form-panel-row', '.tc-Panel-list > .tc-Panel-row');
     await rows.locator('.tc-Panel-form').click();
     const form = page.locator('.jp-Cell').nth(3).locator('.tc-TaskForm');
     await form.waitFor({ timeout: 60_000 });
