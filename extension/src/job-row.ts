@@ -19,6 +19,7 @@ export const ROW_CLASS = {
   elapsed: 'tc-Panel-elapsed',
   notebook: 'tc-Panel-notebook',
   jump: 'tc-Panel-jump',
+  form: 'tc-Panel-form',
   notice: 'tc-Panel-notice',
   noticeText: 'tc-Panel-noticeText',
   interrupt: 'tc-Panel-interrupt',
@@ -68,7 +69,8 @@ export class JobRow {
       `<button class="${C.cancel} jp-mod-styled" title="Cancel">Cancel</button></div>` +
       `<div class="${C.meta}"><span class="${C.place}"></span><span class="${C.start}"></span>` +
       `<span class="${C.elapsed}"></span><span class="${C.notebook}"></span>` +
-      `<button class="${C.jump} jp-mod-styled" title="Go to the cell that started this job" hidden>Cell</button></div>` +
+      `<button class="${C.jump} jp-mod-styled" title="Go to the cell that started this job" hidden>Cell</button>` +
+      `<button class="${C.form} jp-mod-styled" title="Insert a form of this task below its cell, to run it again with other inputs" hidden>Form</button></div>` +
       `<div class="${C.progress}"><div class="${C.track}"><div class="${C.bar}"></div></div>` +
       `<span class="${C.progressText}"></span></div>` +
       // The kernel's notice that the task ignores its cancel, with the Interrupt it calls for, under the summary so a narrow panel shows both.
@@ -85,6 +87,7 @@ export class JobRow {
     this.elapsedEl = q(C.elapsed);
     this.notebookEl = q(C.notebook);
     this.jumpEl = q(C.jump);
+    this.formEl = q(C.form);
     this.cancelEl = q(C.cancel);
     this.interruptEl = q(C.interrupt);
     this.noticeEl = q(C.notice);
@@ -111,6 +114,7 @@ export class JobRow {
     act(this.cancelEl, (r) => this.options.onCancel(r));
     act(this.interruptEl, (r) => this.options.onInterrupt?.(r));
     act(this.jumpEl, (r) => this.options.onJumpToCell?.(r));
+    act(this.formEl, (r) => this.options.onForm?.(r));
     this.update();
   }
 
@@ -174,6 +178,7 @@ export class JobRow {
       const notebook = r.source?.split('/').pop() ?? '';
       this.setText(this.notebookEl, notebook, r.source ?? '');
       this.jumpEl.hidden = r.cellId === undefined || r.source === undefined || !this.options.onJumpToCell;
+      this.formEl.hidden = r.cellId === undefined || r.source === undefined || !this.options.onForm;
     }
     this.cancelEl.hidden = FINAL_STATES.has(r.state) || r.state === 'CANCELING' || !!r.lost;
     // A task that ignores its cancel still runs in the kernel: only an interrupt (or a restart) helps.
@@ -324,6 +329,7 @@ export class JobRow {
   private readonly elapsedEl: HTMLElement;
   private readonly notebookEl: HTMLElement;
   private readonly jumpEl: HTMLButtonElement;
+  private readonly formEl: HTMLButtonElement;
   private readonly cancelEl: HTMLButtonElement;
   private readonly interruptEl: HTMLButtonElement;
   private readonly noticeEl: HTMLElement;
@@ -349,6 +355,8 @@ export namespace JobRow {
     onInterrupt?: (record: IJobRecord) => void;
     /** Show the notebook cell that started a top-level job (offered when the kernel named the cell). */
     onJumpToCell?: (record: IJobRecord) => void;
+    /** Insert a form of a top-level job's task below the cell that started it (offered when the kernel named the cell). */
+    onForm?: (record: IJobRecord) => void;
     onOpenArtifact: (artifact: IArtifactRef, record: IJobRecord) => void;
     now: () => number;
   }

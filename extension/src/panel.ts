@@ -267,6 +267,7 @@ export class TasksPanel extends Widget {
       onCancel: (r) => this.callbacks.onCancel(r),
       onInterrupt: this.callbacks.onInterrupt && ((r) => this.callbacks.onInterrupt?.(r)),
       onJumpToCell: this.callbacks.onJumpToCell && ((r) => this.callbacks.onJumpToCell?.(r)),
+      onForm: this.callbacks.onForm && ((r) => this.callbacks.onForm?.(r)),
       onOpenArtifact: (a, r) => this.callbacks.onOpenArtifact(a, r),
       now: this.now,
     });
@@ -385,6 +386,8 @@ export namespace TasksPanel {
     onInterrupt?: (record: IJobRecord) => void;
     /** Show the notebook cell that started a top-level job. */
     onJumpToCell?: (record: IJobRecord) => void;
+    /** Insert a form of a top-level job's task below the cell that started it. */
+    onForm?: (record: IJobRecord) => void;
     /** Open an artifact in a viewer. */
     onOpenArtifact: (artifact: IArtifactRef, record: IJobRecord) => void;
     id?: string;

@@ -72,6 +72,7 @@ const tasksPlugin: JupyterFrontEndPlugin<void> = {
       },
       onCancelAll: () => void app.commands.execute(CommandIDs.cancelAll),
       onJumpToCell: (r) => void Private.jumpToCell(app, shell, tracker, r),
+      onForm: (r) => void Private.insertForm(app, shell, tracker, r),
       onOpenArtifact: (a, r) => void Private.openArtifact(app, a, connectionFor(r)?.source ?? r.source),
     });
     panel.title.icon = tasksIcon;
@@ -234,6 +235,21 @@ namespace Private {
     content.activeCellIndex = index;
     content.deselectAll();
     await content.scrollToCell(content.widgets[index], 'center');
+  }
+
+  /**
+   * Below the cell that started a top-level job, a new cell showing the form of the job's task
+   * (`formOfJob`), run at once: the task can be run again with other inputs.
+   */
+  export async function insertForm(app: JupyterFrontEnd, shell: ILabShell, tracker: INotebookTracker, record: IJobRecord): Promise<void> {
+    await jumpToCell(app, shell, tracker, record);
+    const nb = tracker.find((w) => w.context.path === record.source);
+    if (!nb || nb.content.activeCell?.model.id !== record.cellId) return;
+    await app.commands.execute('notebook:insert-cell-below');
+    const cell = nb.content.activeCell;
+    if (!cell) return;
+    cell.model.sharedModel.setSource(`import { formOfJob } from "taskcell";\nformOfJob(${JSON.stringify(record.jobId)})`);
+    await app.commands.execute('notebook:run-cell');
   }
 
   /**

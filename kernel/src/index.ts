@@ -12,7 +12,7 @@ export type { IKernelRunOptions, ITaskcellConfig } from './run';
 export { display, newDisplay, bundleOf, inspectValue } from './display';
 export type { IDisplay, IDisplayHandle } from './display';
 export { prompt, password } from './prompt';
-export { form, runForm } from './task-form';
+export { form, formOfJob, runForm } from './task-form';
 export type { ITaskForm } from './task-form';
 export { exportTask } from './export';
 export type { IExported, IExportOptions } from './export';

@@ -56,6 +56,7 @@ export function run<T extends Parameters<typeof coreRun>[0]>(
   const sink = displaySink();
   const jobId = runOptions.jobId ?? randomUUID();
   const info: IRunInfo = { jobId, spec, where: placeOf(spec, runOptions.on) };
+  Private.remember(jobId, { spec, on: runOptions.on });
   const live =
     sink && cardOption !== false && config.liveCards
       ? new LiveCard(sink.bound?.() ?? sink, info, { showDelay: config.liveCardDelay })
@@ -90,7 +91,32 @@ export function run<T extends Parameters<typeof coreRun>[0]>(
   return promise;
 }
 
+/** What a run in this kernel started: its task's spec and where it ran. */
+export interface IRunStart {
+  spec: ReturnType<typeof toSpec>;
+  on?: IRunOptions['on'];
+}
+
+/** The task and place of job `jobId`, when a `run()` of this kernel started it (the last 1000 kept). */
+export function runStartOf(jobId: string): IRunStart | undefined {
+  return Private.started().get(jobId);
+}
+
 namespace Private {
+  const KEPT = 1000;
+
+  /** Kept on a global, so every copy of this module a notebook loads shares one table. */
+  export function started(): Map<string, IRunStart> {
+    const g = globalThis as unknown as Record<symbol, Map<string, IRunStart>>;
+    return (g[Symbol.for('taskcell.runStarts')] ??= new Map());
+  }
+
+  export function remember(jobId: string, start: IRunStart): void {
+    const table = started();
+    table.set(jobId, start);
+    if (table.size > KEPT) table.delete(table.keys().next().value as string);
+  }
+
   /**
    * Girder Worker's `run(task, inputs, outputs, options)` or `run(task, inputs, options)`: the
    * third argument is options when it has `card`, or when it is not made of output bindings (the

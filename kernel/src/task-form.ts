@@ -9,7 +9,7 @@ import { OptionError, toSpec } from '@taskcell/core';
 import type { ITaskSpec } from '@taskcell/core';
 import { DISPLAY_SYMBOL, FORM_MIME, FORM_RUNNER_KEY, MIME, formModel, parseField } from '@taskcell/display';
 import type { IFormModel, IMimeBundle } from '@taskcell/display';
-import { run } from './run';
+import { run, runStartOf } from './run';
 import type { IKernelRunOptions } from './run';
 
 /** A shown form: displays itself as the form. */
@@ -34,6 +34,21 @@ export function form(task: Parameters<typeof toSpec>[0], options: IKernelRunOpti
       [MIME.plain]: `Form of task "${model.task}" (drawn by the taskcell JupyterLab extension)`,
     }),
   };
+}
+
+/**
+ * The form of the task job `jobId` ran, with the place it ran on: what the Tasks panel's Form
+ * button inserts, to run a task again with other inputs.
+ */
+export function formOfJob(jobId: string): ITaskForm {
+  const start = runStartOf(jobId);
+  if (!start) {
+    throw new OptionError(
+      `No job "${jobId}" started by run() in this kernel; expected one of its recent jobs (a restarted kernel forgets them: run its cell again)`,
+      {},
+    );
+  }
+  return form(start.spec, start.on === undefined ? {} : { on: start.on });
 }
 
 /**

@@ -46,8 +46,8 @@ export function checkVenv(): void {
     throw new Error(`Expected @taskcell/jupyterlab enabled in ${VENV}, got:\n${list.stdout}${list.stderr}`);
 }
 
-/** Start `jupyter lab` serving `root`, and wait until it answers. */
-export async function startLab(root: string): Promise<ILab> {
+/** Start `jupyter lab` serving `root` (with `env` added to its environment and its kernels'), and wait until it answers. */
+export async function startLab(root: string, env: NodeJS.ProcessEnv = {}): Promise<ILab> {
   const port = await freePort();
   const token = randomBytes(16).toString('hex');
   const home = mkdtempSync(join(tmpdir(), 'taskcell-lab-'));
@@ -76,6 +76,7 @@ export async function startLab(root: string): Promise<ILab> {
       cwd: root,
       env: {
         ...process.env,
+        ...env,
         JUPYTER_CONFIG_DIR: join(home, 'config'),
         JUPYTER_RUNTIME_DIR: join(home, 'runtime'),
         PATH: `${join(VENV, 'bin')}:${process.env.PATH}`,
@@ -233,8 +234,15 @@ export interface ILabSuite {
  * JupyterLab on it and a browser of `viewport`; after a test that did not call `pass()`, a
  * screenshot (`test-results/NAME-failure.png`) and the browser's and server's logs; after all, every
  * part stopped and the folder removed. Call it inside `describe`; the fields are set in its `beforeAll`.
+ * `env` (read when the lab starts, so after the `beforeAll` hooks registered earlier) is added to
+ * the environment of the lab and its kernels.
  */
-export function labSuite(name: string, fill: (root: string) => void, viewport: { width: number; height: number }): ILabSuite {
+export function labSuite(
+  name: string,
+  fill: (root: string) => void,
+  viewport: { width: number; height: number },
+  env: () => NodeJS.ProcessEnv = () => ({}),
+): ILabSuite {
   let passed = false;
   // The other fields are set in beforeAll, before any test reads them.
   const suite = {
@@ -247,7 +255,7 @@ export function labSuite(name: string, fill: (root: string) => void, viewport: {
     mkdirSync(join(ROOT, 'test-results'), { recursive: true });
     suite.root = mkdtempSync(join(tmpdir(), `taskcell-e2e-${name}-`));
     fill(suite.root);
-    suite.lab = await startLab(suite.root);
+    suite.lab = await startLab(suite.root, env());
     suite.browser = await openBrowser(viewport);
     suite.page = suite.browser.page;
   }, 120_000);

@@ -7,11 +7,11 @@
  * themes go to test-results/, and the form's text passes WCAG AA colour contrast in both.
  */
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
-import { ROOT, contrastViolations, labSuite, openNotebook, runCell, setTheme, writeNotebook } from './jupyterlab';
+import type { Page } from 'playwright-core';
+import { ROOT, labSuite, openNotebook, runCell, writeNotebook } from './jupyterlab';
 import type { ILab } from './jupyterlab';
+import { checkBothThemes, field, typeOver, waitForSuccessInTasksPanel } from './task-form-steps';
 
-const RESULTS = join(ROOT, 'test-results');
 const XML = join(ROOT, 'packages', 'core', 'test', 'fixtures', 'slicer', 'HistomicsTK-ColorDeconvolution.xml');
 
 const CELLS = [
@@ -30,18 +30,6 @@ const CELLS = [
   'form(scale)',
   `form(slicerToTask(readFileSync(${JSON.stringify(XML)}, "utf8")))`,
 ];
-
-/** Select the text of the focused field and type over it. */
-async function typeOver(page: Page, text: string): Promise<void> {
-  await page.keyboard.press('Control+A');
-  await page.keyboard.type(text);
-}
-
-function field(form: Locator, label: string): Locator {
-  return form
-    .locator('.tc-TaskForm-field')
-    .filter({ has: form.page().locator('.tc-TaskForm-label', { hasText: new RegExp(`^${label}( \\*)?$`) }) });
-}
 
 describe('task forms in JupyterLab', () => {
   const suite = labSuite('task-form', (root) => writeNotebook(root, 'forms.ipynb', CELLS), { width: 1200, height: 1200 });
@@ -90,12 +78,7 @@ describe('task forms in JupyterLab', () => {
     );
     await expect(status.textContent()).resolves.toBe('Failed');
     await expect(form.locator('.tc-TaskForm-result').textContent()).resolves.toContain('has no "docker_image"');
-    for (const theme of ['light', 'dark'] as const) {
-      await setTheme(page, theme);
-      await form.screenshot({ path: join(RESULTS, `task-form-slicer-${theme}.png`) });
-      expect(await contrastViolations(page, '.tc-TaskForm')).toEqual([]);
-    }
-    await setTheme(page, 'light');
+    await checkBothThemes(page, form, 'task-form-slicer', '.tc-TaskForm');
     suite.pass();
   }, 180_000);
 
@@ -141,24 +124,8 @@ describe('task forms in JupyterLab', () => {
     await expect(card.textContent()).resolves.toContain('COLOURS red+blue');
     await expect(card.textContent()).resolves.toContain('10');
     // The job shows in the Tasks panel.
-    await page.evaluate(() =>
-      (window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }).jupyterapp.commands.execute(
-        'taskcell:open-tasks',
-      ),
-    );
-    await page.waitForFunction(
-      () =>
-        [...document.querySelectorAll('.tc-Panel-list > .tc-Panel-row')].some(
-          (r) => r.querySelector('.tc-Panel-name')?.textContent === 'scale' && (r as HTMLElement).dataset.state === 'SUCCESS',
-        ),
-      undefined,
-      { timeout: 30_000 },
-    );
-    for (const theme of ['light', 'dark'] as const) {
-      await setTheme(page, theme);
-      await form.screenshot({ path: join(RESULTS, `task-form-typescript-${theme}.png`) });
-      expect(await contrastViolations(page, '.tc-TaskForm-group, .tc-TaskForm-actions, .tc-TaskForm-title')).toEqual([]);
-    }
+    await waitForSuccessInTasksPanel(page, 'scale');
+    await checkBothThemes(page, form, 'task-form-typescript', '.tc-TaskForm-group, .tc-TaskForm-actions, .tc-TaskForm-title');
     suite.pass();
   }, 180_000);
 });
