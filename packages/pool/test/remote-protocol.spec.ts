@@ -47,6 +47,8 @@ describe('the remote protocol', () => {
 
   test('a blob that does not decode is a PayloadError', async () => {
     await expect(unpackBlob({ b64: 'not v8' }, 'the job inputs')).rejects.toThrow(PayloadError);
-    await expect(unpackBlob({ nope: 1 } as never, 'the job inputs')).rejects.toThrow(/Expected the job inputs as \{b64\} or \{ref\}/);
+    await expect(unpackBlob({ nope: 1 } as never, 'the job inputs')).rejects.toThrow(
+      /Expected the job inputs as \{json\}, \{b64\} or \{ref\}, got \{"nope":1\}/,
+    );
   });
 });
