@@ -69,7 +69,10 @@ namespace Private {
     const hb = new zmq.Reply({ linger: 0 });
     const control = new zmq.Router({ linger: 0 });
     const stdin = new zmq.Router({ linger: 0 });
-    const iopub = new zmq.XPublisher({ linger: 1000, verbosity: 'allSubs', receiveTimeout: 0 });
+    // A publisher drops what a slow subscriber has not taken once its queue holds the high-water
+    // mark (zeromq's default: 1,000 messages), and a burst of job events (a thousand jobs starting
+    // at once) is that many. The queue is bounded well above any burst instead.
+    const iopub = new zmq.XPublisher({ linger: 1000, verbosity: 'allSubs', receiveTimeout: 0, sendHighWaterMark: 100_000 });
     await Promise.all([
       hb.bind(endpoint(info, 'hb')),
       control.bind(endpoint(info, 'control')),
