@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { CanceledError, OptionError, TaskcellError, TimeoutError, WATCHDOG_GRACE, globalEvents } from '@taskcell/core';
+import { OptionError, TaskcellError, TimeoutError, WATCHDOG_GRACE, globalEvents, toCanceledError } from '@taskcell/core';
 import type {
   IBinding,
   IJobEvent,
@@ -333,7 +333,6 @@ namespace Private {
   }
 
   export function canceled(signal: AbortSignal, jobId: string | undefined): TaskcellError {
-    const r: unknown = signal.reason;
-    return r instanceof TaskcellError ? r : new CanceledError(`Job ${jobId ?? ''} was cancelled`, { job: jobId }, { cause: r });
+    return toCanceledError(signal.reason, `Job ${jobId ?? ''} was cancelled`, { job: jobId });
   }
 }

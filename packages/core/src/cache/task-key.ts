@@ -8,7 +8,9 @@
  */
 import { createHash } from 'node:crypto';
 import { taskToJSON } from '../spec';
-import type { ITaskSpec, TaskJSON } from '../spec';
+import { readFile } from 'node:fs/promises';
+import { hashValue } from './hash';
+import type { IBinding, ITaskSpec, TaskJSON } from '../spec';
 
 /** Fields of a task's JSON that carry its code (or how it was packaged), not what it declares. */
 export const CODE_FIELDS = ['function', 'scope', 'code_id', 'frozen'] as const;
@@ -38,6 +40,31 @@ export function specKey(task: ITaskSpec, code: string): string {
     .update('\0')
     .update(code)
     .digest('hex');
+}
+
+/**
+ * A result's content key: the spec part (`specKey`), every input's content (a `filepath` input's
+ * file), and the output formats asked for. An input with no stable content (a live object) makes
+ * the result uncacheable, and the answer says which.
+ */
+export async function resultKey(
+  spec: string,
+  task: ITaskSpec,
+  values: Record<string, unknown>,
+  outBindings: Record<string, IBinding>,
+): Promise<string | { skip: string }> {
+  const h = createHash('sha256').update(spec);
+  for (const port of task.inputs) {
+    h.update(`\0${port.id}\0`);
+    const v = values[port.id];
+    if (port.target === 'filepath') {
+      h.update(await readFile(v as string).catch(() => Buffer.from(`missing:${String(v)}`)));
+    } else if (!hashValue(v, h)) {
+      return { skip: `input "${port.id}" holds a value with no stable content` };
+    }
+  }
+  for (const port of task.outputs) h.update(`\0>${port.id}:${outBindings[port.id]?.format ?? port.format}`);
+  return h.digest('hex');
 }
 
 /** A task's JSON as it was declared, without the fields through which its code travels (recursively for steps). */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { CanceledError, OptionError, TaskcellError, serializeError } from '../errors';
+import { CanceledError, OptionError, TaskcellError, serializeError, toCanceledError } from '../errors';
 import type { ISerializedError } from '../errors';
 import { globalEvents } from '../events';
 import type { IJobPlace, IJobEvent } from '../events';
@@ -235,7 +235,7 @@ namespace Private {
   }
 
   export function canceled(jobId: string, reason: unknown): TaskcellError {
-    return reason instanceof TaskcellError ? reason : new CanceledError(`Batch ${jobId} was cancelled`, { job: jobId }, { cause: reason });
+    return toCanceledError(reason, `Batch ${jobId} was cancelled`, { job: jobId });
   }
 
   /** What keys an item's stored result besides its own content: the spec and code, the fed input, the shared inputs. */
