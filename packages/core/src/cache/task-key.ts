@@ -15,6 +15,9 @@ import type { IBinding, ITaskSpec, TaskJSON } from '../spec';
 /** Fields of a task's JSON that carry its code (or how it was packaged), not what it declares. */
 export const CODE_FIELDS = ['function', 'scope', 'code_id', 'frozen'] as const;
 
+/** Fields that say how long and how often a task may run, not what it computes: left out of the key too. */
+export const RUN_CONTROL_FIELDS = ['timeout', 'retries'] as const;
+
 /**
  * The identity of a function task's code: a hash of its source and of the declarations it carries
  * from its notebook (`carryScope`'s prelude). An exported bundle records this hash as `code_id`.
@@ -77,7 +80,14 @@ export function declaredJSON(task: ITaskSpec): TaskJSON {
 function strip(json: TaskJSON): void {
   const bundled = typeof json.code_id === 'string';
   for (const f of CODE_FIELDS) delete json[f];
+  for (const f of RUN_CONTROL_FIELDS) delete json[f];
   // An exported task names its bundle file in `module`; where that file sits is not part of what it does.
   if (bundled) delete json.module;
-  if (Array.isArray(json.steps)) for (const s of json.steps as Array<{ task?: TaskJSON }>) if (s.task) strip(s.task);
+  if (!Array.isArray(json.steps)) return;
+  json.steps = (json.steps as Array<{ task?: TaskJSON }>).map((s) => {
+    const step: Record<string, unknown> = { ...s };
+    for (const f of RUN_CONTROL_FIELDS) delete step[f];
+    if (s.task) strip(s.task);
+    return step;
+  });
 }

@@ -19,7 +19,7 @@ import { runRecorder } from '../runs/recorder';
 import type { Dataset, DatasetItem } from './dataset';
 
 /** How to map. Besides these, every run option (`on`, `timeout`, `cache`, `validate`, ...) applies to each item. */
-export interface IMapOptions extends Omit<IRunOptions, 'jobId' | 'outputs' | 'concurrency'> {
+export interface IMapOptions extends Omit<IRunOptions, 'jobId' | 'outputs' | 'concurrency' | 'retries'> {
   /** The input each item feeds; by default the task's one input that `inputs` leaves unbound and has no default. */
   as?: string;
   /** Inputs every item shares (bindings or bare values), besides the one the item feeds. */

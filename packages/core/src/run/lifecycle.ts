@@ -1,5 +1,5 @@
-import { CanceledError, OptionError, TimeoutError, serializeError, toCanceledError, toTaskcellError } from '../errors';
-import type { IErrorContext, TaskcellError } from '../errors';
+import { CanceledError, OptionError, serializeError, toCanceledError, toTaskcellError } from '../errors';
+import type { IErrorContext, ISerializedError, TaskcellError, TimeoutError } from '../errors';
 import type { IJobPlace } from '../events';
 import { Job } from '../job';
 import type { IMode } from '../modes/registry';
@@ -8,6 +8,8 @@ import { armDeadline } from '../watchdog';
 import type { Runner } from '../runner';
 import type { IResolvedRunOptions, IResult } from './options';
 import { where } from './options';
+import { retryPolicy, timeLimit, timeoutError } from './limits';
+import { isRetryable, retryDelay } from './retry';
 import type { JobPipeline } from './pipeline';
 
 /**
@@ -24,12 +26,19 @@ export class JobLifecycle {
     private readonly active: Map<string, Job>,
   ) {}
 
-  /** Run a task in this process: its job from QUEUED to SUCCESS, ERROR or CANCELED. */
+  /**
+   * Run a task in this process: its job from QUEUED to SUCCESS, ERROR or CANCELED. Each attempt
+   * runs under the job's time limit; a failed attempt that its retry policy retries goes back to
+   * QUEUED and starts again after the policy's delay (or, for a pool that retries jobs itself, is
+   * left QUEUED for the pool).
+   */
   run(task: ITaskSpec, rawInputs: Record<string, unknown>, options: IResolvedRunOptions): Promise<IResult> {
     const mode = this.runner.check(task);
     if (options.timeout !== undefined && !(options.timeout > 0)) {
       throw new OptionError(`Expected \`timeout\` to be a number of milliseconds > 0, got \`${options.timeout}\``, { option: 'timeout' });
     }
+    const limit = options.timeout === undefined && task.timeout === undefined ? undefined : timeLimit(task, options);
+    const policy = retryPolicy(task, options);
     const job = new Job({
       task: task.name,
       jobId: options.jobId,
@@ -52,81 +61,111 @@ export class JobLifecycle {
       else signal.addEventListener('abort', onSignal!, { once: true });
     }
     const unadopt = options.parentJob?.adopt(job);
-    const timer =
-      options.timeout === undefined
-        ? undefined
-        : setTimeout(
-            () =>
-              job.abort(
-                new TimeoutError(`Task ${task.name ? `"${task.name}" ` : ''}ran longer than its timeout of ${options.timeout} ms`, {
-                  ...where(task, options),
-                  timeout: options.timeout,
-                }),
-              ),
-            options.timeout,
-          );
-    // The timer above cannot fire while a task's JavaScript holds the thread; the watchdog then stops it.
-    const disarm = options.timeout === undefined ? undefined : armDeadline(options.timeout);
+    const attempts = policy === undefined ? 1 : policy.max + 1;
+    const pooled = options.attempt !== undefined;
     return new Promise<IResult>((resolve, reject) => {
-      const settle = (err: unknown, result?: IResult) => {
+      let settled = false;
+      let n = options.attempt ?? 1;
+      let current: Private.IAttempt | undefined;
+      /** The timer of the running attempt's limit, its watchdog, and the timeout it fired (to tell it from a cancel). */
+      let timer: NodeJS.Timeout | undefined;
+      let disarm: (() => void) | undefined;
+      let timedOut: TimeoutError | undefined;
+      let pause: NodeJS.Timeout | undefined;
+      const stopClock = () => {
+        if (timer) clearTimeout(timer);
+        timer = undefined;
+        disarm?.();
+        disarm = undefined;
+      };
+      const settle = (err: unknown, result?: IResult, requeued = false) => {
         if (settled) return;
         settled = true;
         this.active.delete(job.jobId);
-        if (timer) clearTimeout(timer);
-        disarm?.();
+        stopClock();
+        if (pause) clearTimeout(pause);
         if (signal) signal.removeEventListener('abort', onSignal!);
         unadopt?.();
         if (options.cleanup !== false) job.cleanup();
         if (result) {
           job.to('SUCCESS');
           resolve(result);
-        } else reject(this.fail(job, err, where(task, options)));
+        } else if (requeued) reject(toTaskcellError(err, where(task, options)));
+        else reject(this.fail(job, err, where(task, options)));
       };
-      let settled = false;
-      let flowing = false;
-      let stray: NodeJS.Timeout | undefined;
-      let stopping: { reason: unknown } | undefined;
+      // An attempt failed: start another when the policy retries this error and attempts are left,
+      // else end the job. A cancel from outside (not this attempt's own timeout) is never retried.
+      const failed = (a: Private.IAttempt, err: unknown) => {
+        if (a !== current || a.done) return;
+        a.done = true;
+        const outside = job.aborted && job.abortReason !== timedOut;
+        if (policy === undefined || outside || n >= attempts || !isRetryable(policy, err)) return settle(err);
+        stopClock();
+        job.requeue();
+        timedOut = undefined;
+        if (pooled) return settle(err, undefined, true);
+        const delay = retryDelay(policy, n + 1);
+        pause = setTimeout(() => {
+          pause = undefined;
+          n++;
+          start({ delay, error: serializeError(err) });
+        }, delay);
+      };
+      const start = (after?: { delay: number; error: ISerializedError }) => {
+        const a: Private.IAttempt = { flowing: false, done: false };
+        current = a;
+        try {
+          if (!after) job.to('QUEUED');
+          if (attempts > 1 && job.observed) job.attemptEvent(after ? { n, of: attempts, ...after } : { n, of: attempts });
+          if (limit !== undefined) {
+            timer = setTimeout(() => job.abort((timedOut = timeoutError(task, options, limit))), limit.ms);
+            // The timer above cannot fire while a task's JavaScript holds the thread; the watchdog then stops it.
+            disarm = armDeadline(limit.ms);
+          }
+          job.to('RUNNING');
+          a.flowing = true;
+          const flowEnded = () => {
+            a.flowing = false;
+            if (a.stray) clearTimeout(a.stray);
+          };
+          this.pipeline.flow(task, mode, job, rawInputs, options).then(
+            (r) => {
+              flowEnded();
+              if (a.stopping) failed(a, a.stopping.reason);
+              else if (a === current && !a.done) settle(undefined, r);
+            },
+            (e) => {
+              flowEnded();
+              failed(a, a.stopping ? a.stopping.reason : e);
+            },
+          );
+        } catch (err) {
+          settle(err);
+        }
+      };
       job.onAbort((reason) => {
+        const a = current;
+        // Between attempts (or before the first), nothing runs: the job ends now.
+        if (!a || a.done) return settle(reason);
         // A container or an interpreter is stopped by its mode, which still reports what was said while
-        // it stopped (a SIGTERM handler's last lines): the job ends when the mode is done, or STOP_GRACE
+        // it stopped (a SIGTERM handler's last lines): the attempt ends when the mode is done, or STOP_GRACE
         // after the cancel at the latest. A javascript body in this process is left at once.
-        if (flowing && task.mode !== 'javascript') {
-          stopping = { reason };
-          setTimeout(() => settle(reason), Private.STOP_GRACE).unref?.();
+        if (a.flowing && task.mode !== 'javascript') {
+          a.stopping = { reason };
+          setTimeout(() => failed(a, reason), Private.STOP_GRACE).unref?.();
           return;
         }
-        settle(reason);
+        failed(a, reason);
         // A task body in this process can only stop itself: one that has not within a second ignores its signal.
-        if (flowing && task.mode === 'javascript') {
-          stray = setTimeout(() => {
-            if (flowing) job.reportCancelIgnored(Private.cancelIgnoredNotice(task, job));
+        if (settled && a.flowing && task.mode === 'javascript') {
+          a.stray = setTimeout(() => {
+            if (a.flowing) job.reportCancelIgnored(Private.cancelIgnoredNotice(task, job));
           }, Private.CANCEL_GRACE);
-          stray.unref?.();
+          a.stray.unref?.();
         }
       });
       if (job.aborted) return settle(job.abortReason);
-      try {
-        job.to('QUEUED');
-        job.to('RUNNING');
-        flowing = true;
-        const flowEnded = () => {
-          flowing = false;
-          if (stray) clearTimeout(stray);
-        };
-        this.pipeline.flow(task, mode, job, rawInputs, options).then(
-          (r) => {
-            flowEnded();
-            if (stopping) settle(stopping.reason);
-            else settle(undefined, r);
-          },
-          (e) => {
-            flowEnded();
-            settle(stopping ? stopping.reason : e);
-          },
-        );
-      } catch (err) {
-        settle(err);
-      }
+      start();
     });
   }
 
@@ -150,6 +189,15 @@ export class JobLifecycle {
 }
 
 namespace Private {
+  /** One attempt of a job: whether its pipeline still runs, and how it is being stopped. */
+  export interface IAttempt {
+    flowing: boolean;
+    /** Set once the attempt's end was decided (retried or settled); later news of it is ignored. */
+    done: boolean;
+    stopping?: { reason: unknown };
+    stray?: NodeJS.Timeout;
+  }
+
   /** Milliseconds a cancelled task body in this process has to stop before it is reported as ignoring its cancel. */
   export const CANCEL_GRACE = 1000;
 

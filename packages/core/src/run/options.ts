@@ -2,13 +2,23 @@ import type { IErrorContext } from '../errors';
 import type { IArtifactRef, IJobPlace, JobEventListener } from '../events';
 import type { Job } from '../job';
 import type { IBinding, ITaskSpec } from '../spec';
+import type { TimeLimitKind } from './limits';
+import type { IRetryOptions } from './retry';
 
 /** How to run. Every field is optional. */
 export interface IRunOptions {
   /** Abort to cancel the job (or workflow); it ends CANCELED. */
   signal?: AbortSignal;
-  /** Milliseconds the job may take; past that it ends ERROR with a TimeoutError. */
+  /**
+   * Milliseconds the job may take; past that it ends ERROR with a TimeoutError. A task's own
+   * `timeout` (and a workflow step's) still holds when it is smaller: the smallest limit wins.
+   */
   timeout?: number;
+  /**
+   * Try a failed job again: `{ max, backoff: "fixed" | "exponential", delay, maxDelay, on }`.
+   * Replaces the task's own policy (and, for a workflow, its steps' policies).
+   */
+  retries?: IRetryOptions;
   /** False keeps this run out of the result cache (no lookup, no store). */
   cache?: boolean;
   /** Where to run: in this process (default), or a pool name or URL registered with `registerPool`. */
@@ -36,6 +46,13 @@ export interface IResolvedRunOptions extends IRunOptions {
   parentJob?: Job;
   step?: string;
   place?: IJobPlace;
+  /** Which limit `timeout` is: the run's (default) or the workflow step's. */
+  timeoutOf?: TimeLimitKind;
+  /**
+   * Set by a pool that retries jobs itself (the remote pool, through BullMQ): this run is that
+   * attempt, and a failure the policy retries leaves the job QUEUED for the pool to run again.
+   */
+  attempt?: number;
 }
 
 /** What a finished job gives back. */
