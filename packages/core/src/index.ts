@@ -10,6 +10,8 @@ export * from './types';
 export * from './builders';
 export * from './job';
 export * from './runner';
+export * from './run/limits';
+export * from './run/retry';
 export * from './api';
 export * from './map/dataset';
 export * from './map/map';

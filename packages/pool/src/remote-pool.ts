@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Job as BullJob, Queue, QueueEvents } from 'bullmq';
-import { CanceledError, OptionError, TaskcellError, globalEvents } from '@taskcell/core';
+import { OptionError, TaskcellError, globalEvents, toCanceledError } from '@taskcell/core';
 import type {
   IBinding,
   IJobEvent,
@@ -543,7 +543,6 @@ namespace Private {
   }
 
   export function canceled(signal: AbortSignal, jobId: string | undefined): TaskcellError {
-    const r: unknown = signal.reason;
-    return r instanceof TaskcellError ? r : new CanceledError(`Job ${jobId ?? ''} was cancelled`, { job: jobId }, { cause: r });
+    return toCanceledError(signal.reason, `Job ${jobId ?? ''} was cancelled`, { job: jobId });
   }
 }

@@ -4,6 +4,7 @@ import { findPort } from '../spec';
 import type { IBinding, IDataBinding, IPortSpec, ITaskSpec } from '../spec';
 import type { Runner } from '../runner';
 import type { IMode, IModeContext } from './registry';
+import type { IRetryPolicy } from '../run/retry';
 
 /** Where a step input gets its data. */
 type Source =
@@ -16,6 +17,9 @@ interface IPlanStep {
   rawName: unknown;
   task: ITaskSpec;
   visualization: boolean;
+  /** The step's own limit and retry policy (the spec's step fields). */
+  timeout?: number;
+  retries?: IRetryPolicy;
   sources: Map<string, Source>;
   /** Steps this one waits for. */
   deps: Set<string>;
@@ -65,6 +69,8 @@ function plan(task: ITaskSpec, runner: Runner): IPlan {
       rawName: s.source.name ?? s.name,
       task: s.task,
       visualization: s.visualization === true,
+      timeout: s.timeout,
+      retries: s.retries,
       sources: new Map(),
       deps: new Set(),
       dependants: [],
@@ -214,7 +220,9 @@ async function execute(task: ITaskSpec, inputs: Record<string, unknown>, ctx: IM
     ...options,
     outputs: undefined,
     jobId: undefined,
+    // The run's limit is the workflow job's own; each step has its own limit (and its task's).
     timeout: undefined,
+    timeoutOf: 'step' as const,
     signal: undefined,
     parentId: job.jobId,
     parentJob: job,
@@ -249,7 +257,8 @@ async function execute(task: ITaskSpec, inputs: Record<string, unknown>, ctx: IM
           if (src.kind === 'input') bindings[portId] = { format: src.port.format, data: inputs[src.name] };
           else if (src.kind === 'step') bindings[portId] = { format: src.port.format, data: results.get(src.step)![src.port.id] };
         }
-        runner.execute(step.task, bindings, { ...stepOptions, step: name }).then(
+        const run = { ...stepOptions, step: name, timeout: step.timeout, retries: options.retries ?? step.retries };
+        runner.execute(step.task, bindings, run).then(
           (r) => {
             results.set(name, r.data);
             done(name);
