@@ -159,7 +159,7 @@ describe('installed from packed packages into an empty prefix and HOME', () => {
     expect(spec.argv[1]).toBe(join(prefix, 'lib', 'node_modules', 'taskcell', 'bin', 'taskcell.js'));
   });
 
-  test('pip install of the wheel gives the JupyterLab extension and the papermill translator', async () => {
+  test('pip install of the wheel gives the JupyterLab extension and the papermill translator; taskcell install --sys-prefix registers the kernel in the venv', async () => {
     const wheels = join(dir, 'wheels');
     // The wheel as pyproject.toml builds it; the project venv has the build backend and its hook.
     ok(
@@ -191,6 +191,16 @@ describe('installed from packed packages into an empty prefix and HOME', () => {
     const script = "from importlib.metadata import entry_points; print([e.value for e in entry_points(group='papermill.engine')])";
     const eps = ok(await exec(join(venv, 'bin', 'python'), ['-c', script], { cwd: work, env: userEnv() }), 'entry points');
     expect(eps.stdout.trim()).toBe("['taskcell_jupyterlab.papermill:TaskcellEngine']");
+    // In an activated venv, --sys-prefix registers the kernel there, beside the extension.
+    const sys = ok(
+      await exec('taskcell', ['install', '--sys-prefix'], { cwd: work, env: { ...userEnv(), VIRTUAL_ENV: venv } }),
+      'taskcell install --sys-prefix',
+    );
+    expect(sys.stdout).toContain(join(venv, 'share', 'jupyter', 'kernels', 'taskcell'));
+    const spec = JSON.parse(readFileSync(join(venv, 'share', 'jupyter', 'kernels', 'taskcell', 'kernel.json'), 'utf8')) as {
+      argv: string[];
+    };
+    expect(spec.argv[1]).toBe(join(prefix, 'lib', 'node_modules', 'taskcell', 'bin', 'taskcell.js'));
   });
 
   test('a notebook in an empty folder runs on the installed kernel with nbclient, its cells type-checked', async () => {
