@@ -16,9 +16,20 @@ import json
 import math
 import re
 
-from papermill.engines import NBClientEngine
-from papermill.models import Parameter
-from papermill.translators import Translator, papermill_translators
+
+def __getattr__(name):
+    # Importing this module before papermill imports papermill, whose engine entry point then loads
+    # this module again, half run: the engine it asks for is papermill's own, so give that.
+    if name == "TaskcellEngine":
+        from papermill.engines import NBClientEngine
+
+        return NBClientEngine
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+from papermill.engines import NBClientEngine  # noqa: E402 (after __getattr__, which the import above may need)
+from papermill.models import Parameter  # noqa: E402
+from papermill.translators import Translator, papermill_translators  # noqa: E402
 
 #: Identifiers that may be declared as they are; any other name is refused (a cell could not declare it).
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")

@@ -121,6 +121,16 @@ test('values papermill can pass translate to TypeScript literals that keep their
   ]);
 });
 
+test('the translator module imported before papermill registers itself as well', () => {
+  const script = [
+    'from taskcell_jupyterlab.papermill import TypeScriptTranslator',
+    'from papermill.translators import papermill_translators',
+    "print(papermill_translators.find_translator('taskcell', 'typescript') is TypeScriptTranslator)",
+  ].join('\n');
+  const r = spawnSync(join(VENV, 'bin', 'python'), ['-c', script], { env, encoding: 'utf8' });
+  expect(`${r.stdout}${r.stderr}`.trim()).toBe('True');
+});
+
 test('papermill --help-notebook lists the parameters cell with the types of its defaults', () => {
   const r = papermill(['--help-notebook', 'parameters.ipynb']);
   expect(r.status).toBe(0);
