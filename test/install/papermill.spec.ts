@@ -5,7 +5,7 @@
  * after it are type-checked against them, and a parameter of the wrong type is a compile error.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installKernelSpec } from '../../kernel/src/jupyter/kernelspec';
@@ -33,7 +33,7 @@ const env = {
 beforeAll(() => {
   if (!existsSync(join(VENV, 'bin', 'papermill'))) throw new Error(`${VENV}/bin/papermill is missing: run \`npm test\`, which installs it`);
   installKernelSpec(join(dir, 'share', 'kernels'));
-  spawnSync('mkdir', ['-p', work]);
+  mkdirSync(work, { recursive: true });
   copyFileSync(join(ROOT, 'examples', 'parameters.ipynb'), join(work, 'parameters.ipynb'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
