@@ -8,6 +8,7 @@ import { pythonMode } from './modes/python';
 import { inlineMode } from './io/inline';
 import { localMode } from './io/local';
 import { httpMode } from './io/http';
+import { mongodbMode } from './io/mongodb';
 import { isBinding } from './io/bindings';
 import { toSpec } from './builders';
 import { runRecorder } from './runs/recorder';
@@ -33,6 +34,7 @@ export function createRunner(options: Runner.IOptions = {}): Runner {
   runner.io.register(inlineMode);
   runner.io.register(localMode);
   runner.io.register(httpMode);
+  runner.io.register(mongodbMode);
   for (const install of installers) install(runner);
   return runner;
 }
