@@ -9,6 +9,7 @@ import { inlineMode } from './io/inline';
 import { localMode } from './io/local';
 import { httpMode } from './io/http';
 import { mongodbMode } from './io/mongodb';
+import { girderMode } from './io/girder';
 import { isBinding } from './io/bindings';
 import { toSpec } from './builders';
 import { runRecorder } from './runs/recorder';
@@ -35,6 +36,7 @@ export function createRunner(options: Runner.IOptions = {}): Runner {
   runner.io.register(localMode);
   runner.io.register(httpMode);
   runner.io.register(mongodbMode);
+  runner.io.register(girderMode);
   for (const install of installers) install(runner);
   return runner;
 }

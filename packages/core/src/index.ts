@@ -66,6 +66,7 @@ export * from './io/inline';
 export * from './io/local';
 export * from './io/http';
 export * from './io/mongodb';
+export * from './io/girder';
 export * from './io/http-request';
 export * from './io/contain';
 export * from './cache/fetch-cache';
