@@ -7,7 +7,7 @@
 import { EJSON } from 'bson';
 import { MongoClient } from 'mongodb';
 import type { IBinding } from '@taskcell/core';
-import { ferretDbOnDemand } from '../services/ferretdb';
+import { onDemand, startFerretDb } from '../services/ferretdb';
 import { assertOp } from './harness';
 import type { ICase } from './harness';
 import { runCase } from './gw-run';
@@ -15,7 +15,7 @@ import type { ScriptLanguage } from './gw-run';
 
 type Json = Record<string, unknown>;
 
-const ferretDb = ferretDbOnDemand();
+const ferretDb = onDemand(startFerretDb);
 
 /** Values as MongoDB's relaxed extended JSON shows them (`{"$oid": ...}` for an ObjectId). */
 const asEjson = (v: unknown): unknown => EJSON.serialize(v, { relaxed: true });

@@ -83,13 +83,13 @@ async function waitForListen(port: number, child: ChildProcess, timeout: number,
 }
 
 /**
- * A FerretDB started on first use by a suite's tests and stopped after the suite (so a suite whose
- * other tests need no database does not start one).
+ * A server started on first use by a suite's tests and stopped after the suite (so a suite whose
+ * other tests need no server does not start one).
  */
-export function ferretDbOnDemand(): () => Promise<IFerretDb> {
-  let server: Promise<IFerretDb> | undefined;
+export function onDemand<T extends { stop(): Promise<void> }>(start: () => Promise<T>): () => Promise<T> {
+  let server: Promise<T> | undefined;
   afterAll(async () => {
     if (server) await (await server).stop();
   });
-  return () => (server ??= startFerretDb());
+  return () => (server ??= start());
 }

@@ -34,15 +34,15 @@ export const girderMode: IIoMode = {
     const type = Private.resourceType(binding, port);
     let path: string;
     if (type === 'file') {
-      const file = await api.json<Private.IFile>('GET', `file/${id}`);
+      const file = await api.json<IGirderFile>('GET', `file/${id}`);
       path = Private.dest(job.tempdir, binding, port, file.name);
       await api.download(file._id, path);
     } else if (type === 'item') {
-      const item = await api.json<Private.IModel>('GET', `item/${id}`);
+      const item = await api.json<IGirderModel>('GET', `item/${id}`);
       path = Private.dest(job.tempdir, binding, port, item.name);
       await api.downloadItem(item, path);
     } else {
-      const folder = await api.json<Private.IModel>('GET', `folder/${id}`);
+      const folder = await api.json<IGirderModel>('GET', `folder/${id}`);
       path = Private.dest(job.tempdir, binding, port, folder.name);
       await api.downloadFolder(folder._id, path);
     }
@@ -81,29 +81,166 @@ export const girderMode: IIoMode = {
     const bytes = fromFile ? await readFile(data) : Buffer.from(fileContent(data));
     const name =
       typeof binding.name === 'string' && binding.name !== '' ? binding.name : fromFile ? basename(data) : (port.filename ?? port.id);
-    const itemId = parentType === 'item' ? parentId : (await api.json<Private.IModel>('POST', 'item', { folderId: parentId, name }))._id;
+    const itemId = parentType === 'item' ? parentId : (await api.json<IGirderModel>('POST', 'item', { folderId: parentId, name }))._id;
     const file = await api.upload(itemId, name, bytes, typeof binding.reference === 'string' ? binding.reference : undefined);
     return { ...rest, mode: 'girder', item_id: itemId, file_id: file._id };
   },
 };
 
+/** What Girder answers for a folder, item or file. */
+export interface IGirderModel {
+  _id: string;
+  name: string;
+  _modelType?: string;
+}
+
+/** A Girder file. */
+export interface IGirderFile extends IGirderModel {
+  size: number;
+  itemId: string;
+}
+
+/**
+ * Girder's REST API through fetch: JSON calls, downloads of files, items and folders to disk (as
+ * girder_client lays them out), uploads of bytes. Failures are IoErrors saying what was asked and
+ * what Girder answered.
+ */
+export class GirderClient {
+  /** The token sent as `Girder-Token`. */
+  token: string | undefined;
+  readonly url: string;
+  private readonly signal: AbortSignal | undefined;
+  private readonly port: string | undefined;
+
+  constructor(options: GirderClient.IOptions) {
+    this.url = options.apiUrl.replace(/\/+$/, '');
+    this.token = options.token;
+    this.signal = options.signal;
+    this.port = options.port;
+  }
+
+  /** A client signed in with a token, or with an API key exchanged for one. */
+  static async signIn(options: GirderClient.IOptions & { apiKey?: string }): Promise<GirderClient> {
+    const api = new GirderClient(options);
+    if (api.token === undefined && options.apiKey !== undefined) {
+      const r = await api.json<{ authToken: { token: string } }>('POST', 'api_key/token', { key: options.apiKey, duration: 1 });
+      api.token = r.authToken.token;
+    }
+    return api;
+  }
+
+  /** Send a request; a non-2xx answer is an IoError with Girder's message. */
+  async request(
+    method: string,
+    path: string,
+    params: Record<string, string | number> = {},
+    body?: RequestInit['body'],
+    type?: string,
+  ): Promise<Response> {
+    const url = new URL(`${this.url}/${path}`);
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = {};
+    if (this.token) headers['Girder-Token'] = this.token;
+    if (type) headers['Content-Type'] = type;
+    let response: Response;
+    try {
+      response = await fetch(url, { method, headers, body, signal: this.signal });
+    } catch (err) {
+      if (this.signal?.aborted) throw this.signal.reason;
+      throw new IoError(
+        `Girder at ${this.url} did not answer ${method} ${path}${this.forPort}: ${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message}`,
+        { port: this.port, url: url.toString() },
+        { cause: err },
+      );
+    }
+    if (!response.ok) {
+      const answer = await response.text();
+      let message = answer;
+      try {
+        message = (JSON.parse(answer) as { message?: string }).message ?? answer;
+      } catch {
+        // Not JSON: the text as it came.
+      }
+      throw new IoError(
+        `Girder at ${this.url} refused ${method} ${path}${this.forPort}: expected a 2xx answer, got ${response.status}: ${message}`,
+        { port: this.port, url: url.toString(), status: response.status },
+      );
+    }
+    return response;
+  }
+
+  /** A JSON call. */
+  async json<T>(method: string, path: string, params: Record<string, string | number> = {}, body?: string): Promise<T> {
+    const r = await this.request(method, path, params, body, body === undefined ? undefined : 'application/json');
+    return (await r.json()) as T;
+  }
+
+  /** Download a file's bytes to `dest`. */
+  async download(fileId: string, dest: string): Promise<void> {
+    const r = await this.request('GET', `file/${fileId}/download`);
+    await writeFile(dest, Buffer.from(await r.arrayBuffer()));
+  }
+
+  /** Every page of a listing (Girder pages by `limit` and `offset`; `limit=0` is all). */
+  list<T>(path: string, params: Record<string, string>): Promise<T[]> {
+    return this.json<T[]>('GET', path, { ...params, limit: 0 });
+  }
+
+  /** An item as girder_client downloads it: its only file at `dest`, or its files in a folder `dest`. */
+  async downloadItem(item: IGirderModel, dest: string): Promise<void> {
+    const files = await this.list<IGirderFile>(`item/${item._id}/files`, {});
+    if (files.length === 1) return this.download(files[0]._id, dest);
+    await mkdir(dest, { recursive: true });
+    for (const f of files) await this.download(f._id, contain(dest, f.name, { what: 'Girder file name', context: { port: this.port } }));
+  }
+
+  /** A folder with its items and subfolders, at `dest`. */
+  async downloadFolder(folderId: string, dest: string): Promise<void> {
+    await mkdir(dest, { recursive: true });
+    const inside = (name: string) => contain(dest, name, { what: 'Girder resource name', context: { port: this.port } });
+    for (const item of await this.list<IGirderModel>('item', { folderId })) await this.downloadItem(item, inside(item.name));
+    for (const sub of await this.list<IGirderModel>('folder', { parentType: 'folder', parentId: folderId })) {
+      await this.downloadFolder(sub._id, inside(sub.name));
+    }
+  }
+
+  /** Upload a file on disk as a new file of an item, under its own name. */
+  async uploadFile(itemId: string, path: string): Promise<IGirderModel> {
+    return this.upload(itemId, basename(path), await readFile(path));
+  }
+
+  /** Upload bytes as a new file of an item. */
+  async upload(itemId: string, name: string, bytes: Buffer, reference?: string): Promise<IGirderModel> {
+    const params: Record<string, string | number> = { parentType: 'item', parentId: itemId, name, size: bytes.length };
+    if (reference !== undefined) params.reference = reference;
+    const started = await this.json<IGirderModel>('POST', 'file', params);
+    // An empty file is made at once; any other is an upload the bytes complete.
+    if (started._modelType === 'file' || bytes.length === 0) return started;
+    // A Buffer from readFile or Buffer.from sits on a plain ArrayBuffer, never a shared one.
+    const body = new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
+    const r = await this.request('POST', 'file/chunk', { uploadId: started._id, offset: 0 }, body, 'application/octet-stream');
+    return (await r.json()) as IGirderModel;
+  }
+
+  private get forPort(): string {
+    return this.port === undefined ? '' : ` for port "${this.port}"`;
+  }
+}
+
+/** GirderClient's options. */
+export namespace GirderClient {
+  export interface IOptions {
+    /** `http://host:8080/api/v1` */
+    apiUrl: string;
+    token?: string;
+    /** Stops every request. */
+    signal?: AbortSignal;
+    /** The port the calls are for, named in errors. */
+    port?: string;
+  }
+}
+
 namespace Private {
-  /** What Girder answers for a folder, item or file. */
-  export interface IModel {
-    _id: string;
-    name: string;
-    _modelType?: string;
-  }
-
-  /** A Girder file. */
-  export interface IFile extends IModel {
-    size: number;
-    itemId: string;
-  }
-
-  /** Tokens got from API keys, by api url and key, so a job's bindings exchange a key once. */
-  const tokens = new Map<string, Promise<string>>();
-
   /** A binding's string field, or an IoError naming it. */
   export function text(binding: IBinding, key: string, port: IPortSpec): string {
     const v = binding[key];
@@ -153,122 +290,14 @@ namespace Private {
   }
 
   /** A client for the binding's server, signed in with its token or API key. */
-  export async function client(binding: IBinding, port: IPortSpec, signal: AbortSignal): Promise<GirderClient> {
-    const url = apiUrl(binding, port);
-    const api = new GirderClient(url, port, signal);
-    if (typeof binding.token === 'string' && binding.token !== '') api.token = binding.token;
-    else if (typeof binding.api_key === 'string' && binding.api_key !== '') {
-      const key = `${url} ${binding.api_key}`;
-      let token = tokens.get(key);
-      if (!token) {
-        token = api
-          .json<{ authToken: { token: string } }>('POST', 'api_key/token', { key: binding.api_key, duration: 1 })
-          .then((r) => r.authToken.token);
-        tokens.set(key, token);
-        token.catch(() => tokens.delete(key));
-      }
-      api.token = await token;
-    }
-    return api;
-  }
-
-  /** Girder's REST API through fetch: JSON calls, downloads to files, uploads of bytes. */
-  export class GirderClient {
-    token: string | undefined;
-
-    constructor(
-      readonly url: string,
-      readonly port: IPortSpec,
-      readonly signal: AbortSignal,
-    ) {}
-
-    /** Send a request; a non-2xx answer is an IoError with Girder's message. */
-    async request(
-      method: string,
-      path: string,
-      params: Record<string, string | number> = {},
-      body?: RequestInit['body'],
-      type?: string,
-    ): Promise<Response> {
-      const url = new URL(`${this.url}/${path}`);
-      for (const [k, v] of Object.entries(params)) url.searchParams.set(k, String(v));
-      const headers: Record<string, string> = {};
-      if (this.token) headers['Girder-Token'] = this.token;
-      if (type) headers['Content-Type'] = type;
-      let response: Response;
-      try {
-        response = await fetch(url, { method, headers, body, signal: this.signal });
-      } catch (err) {
-        if (this.signal.aborted) throw this.signal.reason;
-        throw new IoError(
-          `Girder at ${this.url} did not answer ${method} ${path} for port "${this.port.id}": ${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message}`,
-          { port: this.port.id, url: url.toString() },
-          { cause: err },
-        );
-      }
-      if (!response.ok) {
-        const answer = await response.text();
-        let message = answer;
-        try {
-          message = (JSON.parse(answer) as { message?: string }).message ?? answer;
-        } catch {
-          // Not JSON: the text as it came.
-        }
-        throw new IoError(
-          `Girder at ${this.url} refused ${method} ${path} for port "${this.port.id}": expected a 2xx answer, got ${response.status}: ${message}`,
-          { port: this.port.id, url: url.toString(), status: response.status },
-        );
-      }
-      return response;
-    }
-
-    /** A JSON call. */
-    async json<T>(method: string, path: string, params: Record<string, string | number> = {}, body?: string): Promise<T> {
-      const r = await this.request(method, path, params, body, body === undefined ? undefined : 'application/json');
-      return (await r.json()) as T;
-    }
-
-    /** Download a file's bytes to `dest`. */
-    async download(fileId: string, dest: string): Promise<void> {
-      const r = await this.request('GET', `file/${fileId}/download`);
-      await writeFile(dest, Buffer.from(await r.arrayBuffer()));
-    }
-
-    /** Every page of a listing (Girder pages by `limit` and `offset`; `limit=0` is all). */
-    list<T>(path: string, params: Record<string, string>): Promise<T[]> {
-      return this.json<T[]>('GET', path, { ...params, limit: 0 });
-    }
-
-    /** An item as girder_client downloads it: its only file at `dest`, or its files in a folder `dest`. */
-    async downloadItem(item: IModel, dest: string): Promise<void> {
-      const files = await this.list<IFile>(`item/${item._id}/files`, {});
-      if (files.length === 1) return this.download(files[0]._id, dest);
-      await mkdir(dest, { recursive: true });
-      for (const f of files)
-        await this.download(f._id, contain(dest, f.name, { what: 'Girder file name', context: { port: this.port.id } }));
-    }
-
-    /** A folder with its items and subfolders, at `dest`. */
-    async downloadFolder(folderId: string, dest: string): Promise<void> {
-      await mkdir(dest, { recursive: true });
-      const inside = (name: string) => contain(dest, name, { what: 'Girder resource name', context: { port: this.port.id } });
-      for (const item of await this.list<IModel>('item', { folderId })) await this.downloadItem(item, inside(item.name));
-      for (const sub of await this.list<IModel>('folder', { parentType: 'folder', parentId: folderId })) {
-        await this.downloadFolder(sub._id, inside(sub.name));
-      }
-    }
-
-    /** Upload bytes as a new file of an item. */
-    async upload(itemId: string, name: string, bytes: Buffer, reference?: string): Promise<IModel> {
-      const params: Record<string, string | number> = { parentType: 'item', parentId: itemId, name, size: bytes.length };
-      if (reference !== undefined) params.reference = reference;
-      const started = await this.json<IModel>('POST', 'file', params);
-      // An empty file is made at once; any other is an upload the bytes complete.
-      if (started._modelType === 'file' || bytes.length === 0) return started;
-      // A Buffer from readFile or Buffer.from sits on a plain ArrayBuffer, never a shared one.
-      const body = new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
-      const r = await this.request('POST', 'file/chunk', { uploadId: started._id, offset: 0 }, body, 'application/octet-stream');
-      return (await r.json()) as IModel;
-    }
+  export function client(binding: IBinding, port: IPortSpec, signal: AbortSignal): Promise<GirderClient> {
+    const nonEmpty = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+    return GirderClient.signIn({
+      apiUrl: apiUrl(binding, port),
+      token: nonEmpty(binding.token),
+      apiKey: nonEmpty(binding.api_key),
+      signal,
+      port: port.id,
+    });
   }
 }
