@@ -111,6 +111,13 @@ test('an API key signs in instead of a token', async () => {
   expect(r.data.out).toBe('table.csv=a,b\n1,2\n3,4\n');
 });
 
+test('host, port and api_root name the server as well as api_url', async () => {
+  const url = new URL(girder.apiUrl);
+  const t = { mode: 'girder', host: url.hostname, port: Number(url.port), api_root: '/api/v1', token: girder.token, id: csvFile._id };
+  const r = await run(pathTask(), { t }, { cache: false });
+  expect(r.data.out).toBe('table.csv=a,b\n1,2\n3,4\n');
+});
+
 const writeTask = {
   mode: 'javascript',
   script: 'out = t',

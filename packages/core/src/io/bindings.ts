@@ -23,6 +23,9 @@ const BINDING_KEYS = new Set([
   'host',
   // girder
   'api_url',
+  'scheme',
+  'port',
+  'api_root',
   'token',
   'api_key',
   'resource_type',
