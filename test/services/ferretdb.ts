@@ -46,13 +46,7 @@ export async function startFerretDb(): Promise<IFerretDb> {
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      const exited = new Promise((r) => child.once('exit', r));
-      process.kill(child.pid, 'SIGTERM');
-      const t = setTimeout(() => child.exitCode === null && child.pid !== undefined && process.kill(child.pid, 'SIGKILL'), 5000);
-      await exited;
-      clearTimeout(t);
-    }
+    await stopChild(child);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -80,6 +74,17 @@ async function waitForListen(port: number, child: ChildProcess, timeout: number,
     if (Date.now() > until) throw new Error(`ferretdb did not listen on port ${port} within ${timeout} ms: ${stderr()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Stop a server process this test started: SIGTERM by its pid, SIGKILL after 5 s; nothing when it has ended. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const pid = child.pid;
+  const exited = new Promise((r) => child.once('exit', r));
+  process.kill(pid, 'SIGTERM');
+  const t = setTimeout(() => child.exitCode === null && child.signalCode === null && process.kill(pid, 'SIGKILL'), 5000);
+  await exited;
+  clearTimeout(t);
 }
 
 /**

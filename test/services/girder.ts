@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { ROOT, freePort } from '../pool/redis';
-import { startFerretDb } from './ferretdb';
+import { startFerretDb, stopChild } from './ferretdb';
 import type { IFerretDb } from './ferretdb';
 
 /** Where `.ci/services/70-girder.mjs` installs Girder. */
@@ -49,6 +49,9 @@ export async function startGirder(): Promise<IGirder> {
   const mongo = new MongoClient(db.uri);
   try {
     await mongo.db('girder').collection('setting').createIndex({ key: 1 }, { unique: true });
+  } catch (err) {
+    await db.stop();
+    throw err;
   } finally {
     await mongo.close();
   }
@@ -79,13 +82,7 @@ export async function startGirder(): Promise<IGirder> {
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      const exited = new Promise((r) => child.once('exit', r));
-      process.kill(child.pid, 'SIGTERM');
-      const t = setTimeout(() => child.exitCode === null && child.pid !== undefined && process.kill(child.pid, 'SIGKILL'), 5000);
-      await exited;
-      clearTimeout(t);
-    }
+    await stopChild(child);
     await db.stop();
     rmSync(home, { recursive: true, force: true });
   };
