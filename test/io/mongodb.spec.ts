@@ -3,10 +3,11 @@ import { CanceledError, IoError, createRunner, inline, mongodbMode, run, setRunn
 import type { IRows, Runner } from '@taskcell/core';
 import { ObjectId } from 'bson';
 import { MongoClient } from 'mongodb';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../pool/redis';
+import { ROOT, freePort } from '../pool/redis';
 import { startFerretDb } from '../services/ferretdb';
 import type { IFerretDb } from '../services/ferretdb';
 
@@ -40,6 +41,16 @@ async function fill(db: string, name: string, docs: Array<Record<string, unknown
 
 test('the binding is registered on every runner', () => {
   expect(runner.io.get('mongodb')).toBe(mongodbMode);
+});
+
+test('the driver loads on first use of the binding, not with the package', () => {
+  const core = join(ROOT, 'packages', 'core', 'lib', 'index.js');
+  const script = `const core = require(${JSON.stringify(core)}); core.createRunner();
+const loaded = () => Object.keys(require.cache).some((k) => k.includes('/node_modules/mongodb/'));
+process.stdout.write(String(loaded()));`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  expect(r.stderr).toBe('');
+  expect(r.stdout).toBe('false');
 });
 
 test('a collection is read as an objectlist, documents and ObjectIds as the server holds them', async () => {
