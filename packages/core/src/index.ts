@@ -67,6 +67,8 @@ export * from './io/files';
 export * from './io/inline';
 export * from './io/local';
 export * from './io/http';
+export * from './io/mongodb';
+export * from './io/girder';
 export * from './io/http-request';
 export * from './io/contain';
 export * from './cache/fetch-cache';
