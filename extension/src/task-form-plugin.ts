@@ -49,7 +49,13 @@ const taskFormPlugin: JupyterFrontEndPlugin<void> = {
       },
       async pick(node, kind) {
         const folder = PathExt.dirname(panelOf(node).context.path);
-        const options = { manager, defaultPath: folder, title: kind === 'directory' ? 'Choose a directory' : 'Choose a file' };
+        // The listing takes the focus, so a path is picked by keyboard: type a name's first letters, Enter.
+        const options = {
+          manager,
+          defaultPath: folder,
+          title: kind === 'directory' ? 'Choose a directory' : 'Choose a file',
+          focusNodeSelector: '.jp-DirListing-content',
+        };
         const result = kind === 'directory' ? await FileDialog.getExistingDirectory(options) : await FileDialog.getOpenFiles(options);
         const chosen = result.button.accept ? result.value?.[0] : undefined;
         if (!chosen) return undefined;

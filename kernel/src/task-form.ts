@@ -136,7 +136,11 @@ export function runForm(formId: string, values: Record<string, unknown>, on?: st
     const raw = typeof v === 'boolean' ? v : field.widget === 'json' ? JSON.stringify(v) : Array.isArray(v) ? v.join(',') : String(v);
     const checked = parseField(field, raw);
     if ('error' in checked) throw new OptionError(`Input "${field.id}" of task "${model.task}": ${checked.error}`, { port: field.id });
-    if (checked.value !== undefined) inputs[field.id] = checked.value;
+    if (checked.value === undefined) continue;
+    // A file picked for a port that takes a file is that file (a local binding), not text to write to one.
+    const port = entry.spec.inputs.find((p) => p.id === field.id);
+    const file = field.widget === 'path' && field.pick === 'file' && port?.target === 'filepath' && typeof checked.value === 'string';
+    inputs[field.id] = file ? { mode: 'local', path: checked.value } : checked.value;
   }
   const options: IKernelRunOptions = { ...entry.options };
   if (on !== undefined) {

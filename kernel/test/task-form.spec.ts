@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OptionError, run as coreRun, getRunner, slicerToTask, task } from '@taskcell/core';
@@ -86,6 +86,26 @@ describe('runForm()', () => {
     } finally {
       registration.dispose();
     }
+  });
+
+  test('a file picked for a port that takes a file reaches the task as that file, and a directory as its path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tc-form-files-'));
+    writeFileSync(join(dir, 'lines.txt'), 'one\ntwo\nthree\n');
+    const read = task(
+      {
+        name: 'read',
+        inputs: { file: { type: 'string', format: 'text', target: 'filepath' }, folder: 'directory' },
+        outputs: { text: 'string', where: 'string' },
+      },
+      ({ file, folder }) => ({ text: readFileSync(file, 'utf8'), where: String(folder) }),
+    );
+    const shown = form(read, { cache: false });
+    expect(shown.model.fields.map((f) => [f.id, f.widget, f.pick])).toEqual([
+      ['file', 'path', 'file'],
+      ['folder', 'path', 'directory'],
+    ]);
+    const result = await runForm(shown.model.formId, { file: join(dir, 'lines.txt'), folder: dir });
+    expect(result.data).toEqual({ text: 'one\ntwo\nthree\n', where: dir });
   });
 
   test('refuses a place the form does not offer, naming those it does', () => {
