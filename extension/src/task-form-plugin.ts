@@ -49,14 +49,10 @@ const taskFormPlugin: JupyterFrontEndPlugin<void> = {
       },
       async pick(node, kind) {
         const folder = PathExt.dirname(panelOf(node).context.path);
-        // The listing takes the focus, so a path is picked by keyboard: type a name's first letters, Enter.
-        const options = {
-          manager,
-          defaultPath: folder,
-          title: kind === 'directory' ? 'Choose a directory' : 'Choose a file',
-          focusNodeSelector: '.jp-DirListing-content',
-        };
-        const result = kind === 'directory' ? await FileDialog.getExistingDirectory(options) : await FileDialog.getOpenFiles(options);
+        const options = { manager, defaultPath: folder, title: kind === 'directory' ? 'Choose a directory' : 'Choose a file' };
+        const opened = kind === 'directory' ? FileDialog.getExistingDirectory(options) : FileDialog.getOpenFiles(options);
+        void Private.focusListing();
+        const result = await opened;
         const chosen = result.button.accept ? result.value?.[0] : undefined;
         if (!chosen) return undefined;
         // The kernel runs in the notebook's folder: a path from there reads as the dialog showed it.
@@ -136,6 +132,22 @@ export async function newForm(app: JupyterFrontEnd, tracker: INotebookTracker): 
 }
 
 namespace Private {
+  /**
+   * Give the open file dialog's listing the focus once it is drawn (the dialog builds its file
+   * browser after it shows, so it would focus its Select button), so a path is picked by keyboard:
+   * type a name's first letters, Enter opens a folder or picks a file.
+   */
+  export async function focusListing(): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      const listing = document.querySelector<HTMLElement>('.jp-Dialog .jp-DirListing');
+      if (listing && listing.querySelector('.jp-DirListing-item')) {
+        if (!listing.contains(document.activeElement)) listing.focus();
+        return;
+      }
+      await new Promise((ok) => setTimeout(ok, 20));
+    }
+  }
+
   /** The `form` map of a cell's taskcell metadata. */
   export function forms(meta: unknown): Record<string, IFormValues> {
     const form = (meta as { form?: unknown } | undefined)?.form;

@@ -21,6 +21,7 @@ export const FORM_CLASS = {
   status: 'tc-TaskForm-status',
   result: 'tc-TaskForm-result',
   place: 'tc-TaskForm-place',
+  placeLabel: 'tc-TaskForm-placeLabel',
   placeSelect: 'tc-TaskForm-placeSelect',
   pathRow: 'tc-TaskForm-pathRow',
   browse: 'tc-TaskForm-browse',
@@ -102,7 +103,7 @@ export class TaskFormRenderer extends Widget implements IRenderMime.IRenderer {
     if (form.places?.length) {
       const row = Private.el(el, 'div', FORM_CLASS.place);
       const id = `tc-form-${Private.nextId()}`;
-      const label = Private.el(row, 'label', FORM_CLASS.label, 'Run on') as HTMLLabelElement;
+      const label = Private.el(row, 'label', FORM_CLASS.placeLabel, 'Run on') as HTMLLabelElement;
       label.htmlFor = id;
       const select = row.appendChild(document.createElement('select'));
       select.id = id;
