@@ -86,8 +86,8 @@ export function formTasks(): IFormTaskList {
   for (const [name, value] of Object.entries(cell?.exports ?? {})) {
     const own = Private.taskOf(value);
     if (own) tasks.push({ expr: name, name: own.name ?? name, mode: own.mode });
-    else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
+    else if (Private.isPlainObject(value)) {
+      for (const [key, inner] of Object.entries(value)) {
         const spec = Private.taskOf(inner);
         if (spec) tasks.push({ expr: `${name}[${JSON.stringify(key)}]`, name: spec.name ?? key, mode: spec.mode });
       }
@@ -161,15 +161,23 @@ namespace Private {
   /** The spec of a task or task JSON (not a workflow), else undefined. */
   export function taskOf(value: unknown): ITaskSpec | undefined {
     if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
-    const v = value as { spec?: unknown; mode?: unknown; inputs?: unknown };
-    const candidate = v.spec !== null && typeof v.spec === 'object' ? (v.spec as typeof v) : v;
-    if (typeof candidate.mode !== 'string' || candidate.mode === 'workflow' || !Array.isArray(candidate.inputs)) return undefined;
+    // Any value a cell holds is looked at: a getter or a proxy that throws only means "not a task".
     try {
+      const v = value as { spec?: unknown; mode?: unknown; inputs?: unknown };
+      const candidate = v.spec !== null && typeof v.spec === 'object' ? (v.spec as typeof v) : v;
+      if (typeof candidate.mode !== 'string' || candidate.mode === 'workflow' || !Array.isArray(candidate.inputs)) return undefined;
       const spec = toSpec(value as Parameters<typeof toSpec>[0]);
       return spec.mode === 'workflow' ? undefined : spec;
     } catch {
       return undefined;
     }
+  }
+
+  /** An object literal (or JSON), as an imported image's `tasks` is; not an instance of a class, a map or an array. */
+  export function isPlainObject(value: unknown): value is Record<string, unknown> {
+    if (value === null || typeof value !== 'object') return false;
+    const proto = Object.getPrototypeOf(value) as unknown;
+    return proto === Object.prototype || proto === null;
   }
 
   /** The places a form offers: in-process, threads, and the remote pools known to this kernel. */

@@ -137,6 +137,18 @@ describe('formTasks()', () => {
         n: 3,
         words: ['a'],
         nothing: null,
+        // Not a task, and not an object of specs: looked at without harm.
+        touchy: new Proxy(
+          {},
+          {
+            get: () => {
+              throw new Error('touched');
+            },
+          },
+        ),
+        instance: new (class Holder {
+          inner = add;
+        })(),
       },
     };
     const list = formTasks();
