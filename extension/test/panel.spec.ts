@@ -101,6 +101,24 @@ describe('TasksPanel', () => {
     expect(opened).toEqual(['/srv/plot.png']);
   });
 
+  it('offers "New form…" only when given what it does, and calls it', () => {
+    const { panel } = setup();
+    expect(panel.node.querySelector('.tc-Panel-newForm')).toBeNull();
+    const onNewForm = jest.fn();
+    const withForms = new TasksPanel({
+      model: new TasksModel(),
+      onCancel: () => undefined,
+      onCancelAll: () => undefined,
+      onOpenArtifact: () => undefined,
+      onNewForm,
+    });
+    Widget.attach(withForms, document.body);
+    const button = q(withForms.node, '.tc-Panel-newForm');
+    expect(button.textContent).toBe('New form…');
+    button.click();
+    expect(onNewForm).toHaveBeenCalledTimes(1);
+  });
+
   it('cancels one job, a workflow, or all', () => {
     const { model, panel, frame, cancelled, cancelAll } = setup();
     for (const e of workflowEvents()) model.apply(e);
