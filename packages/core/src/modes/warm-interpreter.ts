@@ -1,0 +1,234 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { CanceledError, TaskError } from '../errors';
+import type { Job } from '../job';
+import type { IProgress } from '../events';
+
+/** How to start a warm interpreter. */
+export interface IInterpreterOptions {
+  /** The interpreter to run. */
+  program: string;
+  /** Its arguments (the driver script). */
+  args: string[];
+  /** The language's name in messages (`Python`, `R`). */
+  language: string;
+  /** How to choose another interpreter, said when this one does not start. */
+  hint: string;
+  env?: NodeJS.ProcessEnv;
+  /** The line the driver writes to stdout and stderr after each request, so every output line is given to the job that printed it. */
+  endMark: string;
+}
+
+/** A reply frame of the interpreter's protocol (file descriptor 3, one JSON object a line). */
+export interface IInterpreterReply {
+  id: number;
+  /** The failure of the request, in the interpreter's words. */
+  error?: { type: string; message: string; traceback: string };
+  /** A progress report sent while a job runs; not the reply. */
+  progress?: IProgress;
+  [key: string]: unknown;
+}
+
+/**
+ * One warm interpreter (Python, R) driven over pipes: requests as JSON lines on its stdin, replies
+ * and progress frames as JSON lines on file descriptor 3, so what a script prints on stdout and
+ * stderr stays free to become the job's log, line by line, as it prints it. After each request the
+ * interpreter writes its end mark on both streams, so no line is given to the next job. Cancelling
+ * the job kills the interpreter.
+ */
+export class WarmInterpreter {
+  private child: ChildProcess;
+  private ready: Promise<void>;
+  private replies = new Map<number, (r: IInterpreterReply) => void>();
+  private nextId = 1;
+  private current: Job | undefined;
+  private ends: Array<() => void> = [];
+  private dead: Error | undefined;
+
+  /** The interpreter this runs. */
+  readonly program: string;
+  private readonly language: string;
+
+  constructor(options: IInterpreterOptions) {
+    const { program, args, language, hint, endMark } = options;
+    this.program = program;
+    this.language = language;
+    this.child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env: options.env ?? process.env });
+    const protocol = createInterface({ input: this.child.stdio[3] as Readable });
+    this.ready = new Promise((resolve, reject) => {
+      protocol.once('line', () => resolve());
+      this.child.once('error', (err) =>
+        reject(new TaskError(`Cannot start the ${language} interpreter "${program}": ${err.message}; ${hint}`, { interpreter: program })),
+      );
+      this.child.once('exit', (code) =>
+        reject(new TaskError(`The ${language} interpreter "${program}" exited at start (code ${code}); ${hint}`, { interpreter: program })),
+      );
+    });
+    // A failed start is reported to the request that waits for it; none may be waiting yet.
+    this.ready.catch(() => undefined);
+    protocol.on('line', (line) => {
+      let msg: IInterpreterReply;
+      try {
+        msg = JSON.parse(line) as IInterpreterReply;
+      } catch {
+        return;
+      }
+      if (msg.progress && !msg.error && Object.keys(msg).length === 2) {
+        this.current?.progress(msg.progress.current, msg.progress.total, msg.progress.message);
+        return;
+      }
+      this.replies.get(msg.id)?.(msg);
+    });
+    for (const stream of ['stdout', 'stderr'] as const) {
+      createInterface({ input: this.child[stream]! }).on('line', (line) => {
+        if (line === endMark) this.ends.shift()?.();
+        else this.current?.writeLog(stream, line);
+      });
+    }
+    this.child.once('exit', (code, signal) => {
+      this.dead = new TaskError(`The ${language} interpreter ended (${signal ?? `exit code ${code}`})`, { interpreter: program });
+      for (const done of this.replies.values())
+        done({ id: 0, error: { type: 'InterpreterExit', message: this.dead.message, traceback: '' } });
+      for (const end of this.ends.splice(0)) end();
+    });
+  }
+
+  /** False once the interpreter has ended. */
+  get alive(): boolean {
+    return this.dead === undefined;
+  }
+
+  /**
+   * Send one request (`id` is added) and wait for its reply, with every line the interpreter prints
+   * meanwhile. With a job, those lines become its log, its progress frames its progress, and
+   * cancelling the job kills the interpreter and rejects with the job's reason.
+   */
+  async request(body: Record<string, unknown>, job?: Job): Promise<IInterpreterReply> {
+    await this.ready;
+    if (this.dead) throw this.dead;
+    this.current = job;
+    const id = this.nextId++;
+    const onAbort = () => this.kill();
+    job?.signal.addEventListener('abort', onAbort, { once: true });
+    const drained = new Promise<void>((resolve) => {
+      let n = 2;
+      for (let i = 0; i < 2; i++) this.ends.push(() => --n === 0 && resolve());
+    });
+    try {
+      const reply = await new Promise<IInterpreterReply>((resolve) => {
+        this.replies.set(id, resolve);
+        (this.child.stdin as Writable).write(`${JSON.stringify({ ...body, id })}\n`);
+      });
+      if (job?.aborted)
+        throw job.abortReason instanceof Error
+          ? job.abortReason
+          : new CanceledError(`${this.language} task cancelled`, { task: body.name as string | undefined });
+      if (!this.dead) await drained;
+      return reply;
+    } finally {
+      this.replies.delete(id);
+      job?.signal.removeEventListener('abort', onAbort);
+      this.current = undefined;
+    }
+  }
+
+  /** Stop the interpreter now. */
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+
+  /** A busy interpreter keeps Node running; an idle one does not. */
+  busy(): void {
+    this.child.ref();
+    for (const s of this.child.stdio) (s as unknown as { ref?: () => void } | null)?.ref?.();
+  }
+
+  /** Let Node exit while this interpreter waits for work. */
+  idle(): void {
+    this.child.unref();
+    for (const s of this.child.stdio) (s as unknown as { unref?: () => void } | null)?.unref?.();
+  }
+}
+
+/** Warm interpreters, one per request running at once; at most one per core kept when idle. */
+export class InterpreterPool {
+  private free: WarmInterpreter[] = [];
+
+  /**
+   * @param program the interpreter to use now (read on each acquire, so a changed setting takes effect)
+   * @param start start a new interpreter of that program
+   */
+  constructor(
+    private readonly program: () => string,
+    private readonly start: (program: string) => WarmInterpreter,
+  ) {}
+
+  /** A warm interpreter of the current program, busy until released. */
+  acquire(): WarmInterpreter {
+    const program = this.program();
+    while (this.free.length) {
+      const p = this.free.pop()!;
+      if (p.alive && p.program === program) {
+        p.busy();
+        return p;
+      }
+      p.kill();
+    }
+    return this.start(program);
+  }
+
+  /** Keep a live interpreter for the next request (a cancelled one was killed and is dropped). */
+  release(p: WarmInterpreter): void {
+    if (p.alive && this.free.length < cpus().length) {
+      p.idle();
+      this.free.push(p);
+    } else p.kill();
+  }
+
+  /** Run `fn` on an interpreter of the pool, then give it back. */
+  async use<T>(fn: (p: WarmInterpreter) => Promise<T>): Promise<T> {
+    const p = this.acquire();
+    try {
+      return await fn(p);
+    } finally {
+      this.release(p);
+    }
+  }
+
+  /** Stop every idle interpreter. */
+  closeAll(): void {
+    for (const p of this.free.splice(0)) p.kill();
+  }
+}
+
+/** JSON for the wire: bytes as `{__bytes__: base64}`. */
+export function encodeForWire(v: unknown): unknown {
+  if (v instanceof Uint8Array) return { __bytes__: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') };
+  if (Array.isArray(v)) return v.map(encodeForWire);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, encodeForWire(x)]));
+  return v;
+}
+
+/** The inverse of `encodeForWire`: `{__bytes__: base64}` becomes a Buffer. */
+export function decodeFromWire(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(decodeFromWire);
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o);
+    if (keys.length === 1 && keys[0] === '__bytes__') return Buffer.from(o.__bytes__ as string, 'base64');
+    return Object.fromEntries(keys.map((k) => [k, decodeFromWire(o[k])]));
+  }
+  return v;
+}
+
+/** The TaskError for a failed request, carrying the interpreter's traceback. */
+export function interpreterError(language: string, error: NonNullable<IInterpreterReply['error']>, task?: string): TaskError {
+  return new TaskError(`${language} ${error.type}: ${error.message}\n${error.traceback}`.trimEnd(), {
+    task,
+    [`${language.toLowerCase()}Type`]: error.type,
+    traceback: error.traceback,
+  });
+}
