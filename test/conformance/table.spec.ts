@@ -1,4 +1,7 @@
-/** Girder Worker's table tests: append_tables runs across formats, CSV sniffing, objectlist, jsonlines, column names, NaN, a big header. */
+/**
+ * Girder Worker's table tests: append_tables runs across formats, CSV sniffing, objectlist, jsonlines, column names, NaN, a big header,
+ * and an R task copying an r.dataframe (rows -> csv -> data.frame in R and back), which runs in the r mode under both labels.
+ */
 import { createRunner, run, setRunner } from '@taskcell/core';
 import type { IRows, Runner } from '@taskcell/core';
 import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -132,7 +135,6 @@ const excluded = {
   'table.TestTable.test_bson':
     'reads and writes MongoDB collections (mode "mongodb"), and no MongoDB runs here; objectlist.bson itself is tested by the unit tests',
   'table.TestTable.test_mongo_to_python': 'reads MongoDB collections (mode "mongodb"), and no MongoDB runs here',
-  'table.TestTable.test_r_dataframe': 'an R task (r.dataframe), and taskcell has no R mode',
 };
 conformance('table.json', check('javascript'), excluded);
 conformance(
