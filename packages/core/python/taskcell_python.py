@@ -161,13 +161,58 @@ def pickle_base64_out(value):
     return base64.b64encode(pickle.dumps(value)).decode("ascii")
 
 
-IN = {"networkx": graph_in, "pil": image_in, "pickle": pickle_in, "pickle.base64": pickle_base64_in}
-OUT_CONV = {"networkx": graph_out, "pil": image_out, "pickle": pickle_out, "pickle.base64": pickle_base64_out}
+# Bytes of the netCDF datasets handed to a script, by the dataset, to hand back one it did not change.
+NETCDF_SOURCES = {}
+
+
+def netcdf_in(data, port):
+    nc = need("netCDF4", port, "dataset")
+    raw = to_py(data)
+    ds = nc.Dataset(port + ".nc", memory=raw)
+    NETCDF_SOURCES[id(ds)] = raw
+    return ds
+
+
+def netcdf_out(value):
+    """A netCDF4.Dataset back as the bytes of its file: those it was opened from, those an in-memory
+    dataset the script wrote holds, or its file on disk."""
+    if isinstance(value, (bytes, bytearray)):
+        return from_py(value)
+    raw = NETCDF_SOURCES.get(id(value))
+    if raw is None:
+        try:
+            memory = value.close()
+        except RuntimeError:  # already closed
+            memory = None
+        if memory is not None:
+            raw = bytes(memory)
+        else:
+            with open(value.filepath(), "rb") as f:
+                raw = f.read()
+    return from_py(raw)
+
+
+def netcdf_check(v):
+    """Girder Worker's binary -> dataset: the bytes must open as a netCDF dataset; they stay bytes."""
+    raw = to_py(v)
+    need("netCDF4", "(conversion)", "dataset").Dataset("check.nc", memory=raw).close()
+    return from_py(raw)
+
+
+IN = {"networkx": graph_in, "pil": image_in, "pickle": pickle_in, "pickle.base64": pickle_base64_in, "dataset": netcdf_in}
+OUT_CONV = {
+    "networkx": graph_out,
+    "pil": image_out,
+    "pickle": pickle_out,
+    "pickle.base64": pickle_base64_out,
+    "dataset": netcdf_out,
+}
 
 # python/object <-> python/pickle, Girder Worker's two converters of the python type.
 CONVERT = {
     ("python", "object", "pickle"): lambda v: from_py(pickle.dumps(to_py(v))),
     ("python", "pickle", "object"): lambda v: from_py(pickle.loads(to_py(v))),
+    ("netcdf", "binary", "dataset"): netcdf_check,
 }
 
 
@@ -179,6 +224,13 @@ def convert(req):
 
 
 def run(req):
+    try:
+        return run_script(req)
+    finally:
+        NETCDF_SOURCES.clear()
+
+
+def run_script(req):
     scope = {"__name__": "__taskcell_task__"}
     for port in req["inputs"]:
         value = to_py(req["values"].get(port["id"]))

@@ -54,6 +54,7 @@ export * from './formats/directory/zip-archive';
 export * from './formats/directory/tgz-archive';
 export * from './formats/directory/directory-formats';
 export * from './formats/python/pickle-formats';
+export * from './formats/python/netcdf-formats';
 export * from './formats/r/r-formats';
 export * from './modes/registry';
 export * from './modes/javascript';

@@ -1,4 +1,4 @@
-import { CanceledError, TaskError, apeToNested, getRunner, printR, run, task, workflow } from '@taskcell/core';
+import { CanceledError, ConversionError, TaskError, apeToNested, getRunner, printR, run, task, workflow } from '@taskcell/core';
 import type { IJobEvent } from '@taskcell/core';
 import { BSON } from 'bson';
 import { freshRunner } from './helpers';
@@ -181,7 +181,12 @@ describe('R formats', () => {
   });
 
   test('a broken newick is a conversion error from R', async () => {
-    await expect(getRunner().formats.convert('tree', 'newick', 'r.apetree', 'no tree here')).rejects.toThrow(/R simpleError/);
+    const err = (await Promise.resolve(getRunner().formats.convert('tree', 'newick', 'r.apetree', 'no tree here')).catch(
+      (e: unknown) => e,
+    )) as ConversionError;
+    expect(err).toBeInstanceOf(ConversionError);
+    expect(err.message).toMatch(/^Converting type "tree" from "newick" to "r.apetree" in R failed: /);
+    expect(err.context).toMatchObject({ type: 'tree', format: 'newick', to: 'r.apetree' });
   });
 
   test('apeToNested takes scalar vectors for one-element ones and names internal nodes by their label', () => {

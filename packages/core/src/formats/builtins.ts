@@ -6,6 +6,7 @@ import { registerTreeFormats } from './tree/register';
 import { registerGraphFormats } from './graph/register';
 import { registerImageFormats } from './image/image-formats';
 import { registerDirectoryFormats } from './directory/directory-formats';
+import { registerNetcdfFormats } from './python/netcdf-formats';
 import { registerPickleFormats } from './python/pickle-formats';
 import { registerRFormats } from './r/r-formats';
 
@@ -20,6 +21,7 @@ export function registerBuiltinFormats(registry: FormatRegistry): IDisposable[] 
     ...registerDirectoryFormats(registry),
     // Made and read by the Python and R processes; registered last, so no path that avoids them changes.
     ...registerPickleFormats(registry),
+    ...registerNetcdfFormats(registry),
     ...registerRFormats(registry),
   ];
 }

@@ -4,7 +4,7 @@ import { SpecError } from '../errors';
 import type { Job } from '../job';
 import type { IPortSpec, ITaskSpec } from '../spec';
 import type { IMode } from './registry';
-import { InterpreterPool, WarmInterpreter, decodeFromWire, encodeForWire, interpreterError } from './warm-interpreter';
+import { InterpreterPool, WarmInterpreter, convertIn, decodeFromWire, encodeForWire, interpreterError } from './warm-interpreter';
 
 /** The Python side, shipped with the package (`python/taskcell_python.py`). */
 const RUNNER = join(__dirname, '..', '..', 'python', 'taskcell_python.py');
@@ -54,11 +54,7 @@ export function closePythonInterpreters(): void {
  * `pickle` and back), in a warm interpreter of the pool the python mode uses.
  */
 export function convertInPython(type: string, from: string, to: string, value: unknown): Promise<unknown> {
-  return Private.pool.use(async (p) => {
-    const reply = await p.request({ kind: 'convert', type, from, to, value: encodeForWire(value) });
-    if (reply.error) throw interpreterError('Python', reply.error);
-    return decodeFromWire(reply.value);
-  });
+  return convertIn(Private.pool, 'Python', { type, from, to, value: encodeForWire(value) });
 }
 
 namespace Private {

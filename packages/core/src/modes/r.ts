@@ -3,7 +3,7 @@ import { SpecError } from '../errors';
 import type { Job } from '../job';
 import type { IPortSpec, ITaskSpec } from '../spec';
 import type { IMode } from './registry';
-import { InterpreterPool, WarmInterpreter, decodeFromWire, encodeForWire, interpreterError } from './warm-interpreter';
+import { InterpreterPool, WarmInterpreter, convertIn, decodeFromWire, encodeForWire, interpreterError } from './warm-interpreter';
 
 /** The R side, shipped with the package (`r/taskcell_r.R`). */
 const DRIVER = join(__dirname, '..', '..', 'r', 'taskcell_r.R');
@@ -61,11 +61,7 @@ export const rMode: IMode = {
  * (the components of ape's phylo object, as JSON).
  */
 export function convertInR(type: string, from: string, to: string, value: unknown): Promise<unknown> {
-  return Private.pool.use(async (p) => {
-    const reply = await p.request({ kind: 'convert', type, from, to, value: Private.wireValue(type, from, value) });
-    if (reply.error) throw interpreterError('R', reply.error);
-    return decodeFromWire(reply.value);
-  });
+  return convertIn(Private.pool, 'R', { type, from, to, value: Private.wireValue(type, from, value) });
 }
 
 /** Stop every warm R process (they also end with the process). */

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { CanceledError, TaskError } from '../errors';
+import { CanceledError, ConversionError, TaskError } from '../errors';
 import type { Job } from '../job';
 import type { IProgress } from '../events';
 
@@ -230,5 +230,33 @@ export function interpreterError(language: string, error: NonNullable<IInterpret
     task,
     [`${language.toLowerCase()}Type`]: error.type,
     traceback: error.traceback,
+  });
+}
+
+/**
+ * Convert a value between two formats of a type in an interpreter of the pool: one `convert`
+ * request, its failure a ConversionError naming the type and formats with the interpreter's words.
+ */
+export function convertIn(
+  pool: InterpreterPool,
+  language: string,
+  request: { type: string; from: string; to: string; value: unknown },
+): Promise<unknown> {
+  return pool.use(async (p) => {
+    const reply = await p.request({ kind: 'convert', ...request });
+    const { type, from, to } = request;
+    if (reply.error) {
+      const { error } = reply;
+      throw new ConversionError(
+        `Converting type "${type}" from "${from}" to "${to}" in ${language} failed: ${error.type}: ${error.message}`,
+        {
+          type,
+          format: from,
+          to,
+          traceback: error.traceback,
+        },
+      );
+    }
+    return decodeFromWire(reply.value);
   });
 }
