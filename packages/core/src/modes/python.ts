@@ -1,10 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { SpecError } from '../errors';
-import type { Job } from '../job';
-import type { IPortSpec, ITaskSpec } from '../spec';
 import type { IMode } from './registry';
-import { InterpreterPool, WarmInterpreter, convertIn, decodeFromWire, encodeForWire, interpreterError } from './warm-interpreter';
+import { InterpreterPool, WarmInterpreter, convertIn, encodeForWire, interpreterMode } from './warm-interpreter';
 
 /** The Python side, shipped with the package (`python/taskcell_python.py`). */
 const RUNNER = join(__dirname, '..', '..', 'python', 'taskcell_python.py');
@@ -19,30 +16,18 @@ const RUNNER = join(__dirname, '..', '..', 'python', 'taskcell_python.py');
  * directory (the project venv), else `python3`. Ports in the `networkx` and `pil` formats cross as
  * taskcell's graph and image values and become networkx graphs and PIL images on the Python side.
  */
-export const pythonMode: IMode = {
+export const pythonMode: IMode = interpreterMode({
   name: 'python',
-
-  check(task) {
-    if (typeof task.script !== 'string') {
-      throw new SpecError(`Task "${task.name ?? '(unnamed)'}" in mode python needs a "script" (or a "script_uri" read by loadTask)`, {
-        task: task.name,
-        path: 'script',
-      });
-    }
+  language: 'Python',
+  // Read when a job runs: the namespace below is filled after this module-level constant.
+  pool: () => Private.pool,
+  interpreter: () => Private.interpreter(),
+  request(task, inputs, job) {
+    const magic: Record<string, unknown> = {};
+    if (/\b_tempdir\b/.test(task.script ?? '') || task.outputs.some((o) => o.id === '_tempdir')) magic._tempdir = job.tempdir;
+    return { values: encodeForWire(inputs), magic };
   },
-
-  execute(task, inputs, { job }) {
-    return Private.pool.use((p) => Private.run(p, task, inputs, job));
-  },
-
-  cacheIdentity(task) {
-    return { code: `python:${task.script ?? ''}` };
-  },
-
-  place() {
-    return { kind: 'python', name: Private.interpreter() };
-  },
-};
+});
 
 /** Stop every warm interpreter (they also end with the process). */
 export function closePythonInterpreters(): void {
@@ -66,34 +51,6 @@ namespace Private {
       if (existsSync(candidate)) return candidate;
       if (dirname(dir) === dir) return 'python3';
     }
-  }
-
-  function ports(list: IPortSpec[]) {
-    return list.map((p) => ({ id: p.id, type: p.type, format: p.format, target: p.target }));
-  }
-
-  /** Run one task in a warm interpreter. */
-  export async function run(
-    p: WarmInterpreter,
-    task: ITaskSpec,
-    inputs: Record<string, unknown>,
-    job: Job,
-  ): Promise<Record<string, unknown>> {
-    const magic: Record<string, unknown> = {};
-    if (/\b_tempdir\b/.test(task.script ?? '') || task.outputs.some((o) => o.id === '_tempdir')) magic._tempdir = job.tempdir;
-    const reply = await p.request(
-      {
-        name: task.name,
-        script: task.script,
-        inputs: ports(task.inputs),
-        outputs: ports(task.outputs),
-        values: encodeForWire(inputs),
-        magic,
-      },
-      job,
-    );
-    if (reply.error) throw interpreterError('Python', reply.error, task.name);
-    return decodeFromWire(reply.outputs) as Record<string, unknown>;
   }
 
   export const pool = new InterpreterPool(

@@ -1,9 +1,6 @@
 import { join } from 'node:path';
-import { SpecError } from '../errors';
-import type { Job } from '../job';
-import type { IPortSpec, ITaskSpec } from '../spec';
 import type { IMode } from './registry';
-import { InterpreterPool, WarmInterpreter, convertIn, decodeFromWire, encodeForWire, interpreterError } from './warm-interpreter';
+import { InterpreterPool, WarmInterpreter, convertIn, encodeForWire, interpreterMode } from './warm-interpreter';
 
 /** The R side, shipped with the package (`r/taskcell_r.R`). */
 const DRIVER = join(__dirname, '..', '..', 'r', 'taskcell_r.R');
@@ -29,30 +26,23 @@ export const R_FORMATS: ReadonlyArray<readonly [type: string, format: string]> =
  * The interpreter is `$TASKCELL_RSCRIPT`, else `Rscript` (R from Debian's `r-base-core`; the R
  * formats need the R packages `jsonlite` and, for trees, `ape`).
  */
-export const rMode: IMode = {
+export const rMode: IMode = interpreterMode({
   name: 'r',
-
-  check(task) {
-    if (typeof task.script !== 'string') {
-      throw new SpecError(`Task "${task.name ?? '(unnamed)'}" in mode r needs a "script" (or a "script_uri" read by loadTask)`, {
-        task: task.name,
-        path: 'script',
-      });
-    }
+  language: 'R',
+  // Read when a job runs: the namespace below is filled after this module-level constant.
+  pool: () => Private.pool,
+  interpreter: () => Private.interpreter(),
+  request(task, inputs, job) {
+    const values = Object.fromEntries(
+      task.inputs.map((port) => [
+        port.id,
+        port.target === 'filepath' ? JSON.stringify(inputs[port.id]) : Private.wireValue(port.type, port.format, inputs[port.id]),
+      ]),
+    );
+    // Girder Worker's r mode gives the script its temp directory as `tempdir`.
+    return { values, magic: /\btempdir\b/.test(task.script ?? '') ? { tempdir: job.tempdir } : {} };
   },
-
-  execute(task, inputs, { job }) {
-    return Private.pool.use((p) => Private.run(p, task, inputs, job));
-  },
-
-  cacheIdentity(task) {
-    return { code: `r:${task.script ?? ''}` };
-  },
-
-  place() {
-    return { kind: 'r', name: Private.interpreter() };
-  },
-};
+});
 
 /**
  * Convert a value between two formats of a type inside R, in a warm R process of the pool the r
@@ -78,33 +68,6 @@ namespace Private {
   /** A value as the driver reads it: bytes in R formats, JSON text otherwise. */
   export function wireValue(type: string, format: string, value: unknown): unknown {
     return R_FORMATS.some(([t, f]) => t === type && f === format) ? encodeForWire(value) : JSON.stringify(encodeForWire(value) ?? null);
-  }
-
-  function ports(list: IPortSpec[]) {
-    return list.map((p) => ({ id: p.id, type: p.type, format: p.format, target: p.target }));
-  }
-
-  /** Run one task in a warm R process. */
-  export async function run(
-    p: WarmInterpreter,
-    task: ITaskSpec,
-    inputs: Record<string, unknown>,
-    job: Job,
-  ): Promise<Record<string, unknown>> {
-    const values = Object.fromEntries(
-      task.inputs.map((port) => [
-        port.id,
-        port.target === 'filepath' ? JSON.stringify(inputs[port.id]) : wireValue(port.type, port.format, inputs[port.id]),
-      ]),
-    );
-    // Girder Worker's r mode gives the script its temp directory as `tempdir`.
-    const magic = /\btempdir\b/.test(task.script ?? '') ? { tempdir: job.tempdir } : {};
-    const reply = await p.request(
-      { name: task.name, script: task.script, inputs: ports(task.inputs), outputs: ports(task.outputs), values, magic },
-      job,
-    );
-    if (reply.error) throw interpreterError('R', reply.error, task.name);
-    return decodeFromWire(reply.outputs) as Record<string, unknown>;
   }
 
   export const pool = new InterpreterPool(

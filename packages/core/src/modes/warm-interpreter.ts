@@ -3,9 +3,11 @@ import type { ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { CanceledError, ConversionError, TaskError } from '../errors';
+import { CanceledError, ConversionError, SpecError, TaskError } from '../errors';
 import type { Job } from '../job';
 import type { IProgress } from '../events';
+import type { IPortSpec, ITaskSpec } from '../spec';
+import type { IMode } from './registry';
 
 /** How to start a warm interpreter. */
 export interface IInterpreterOptions {
@@ -259,4 +261,56 @@ export function convertIn(
     }
     return decodeFromWire(reply.value);
   });
+}
+
+/** What a mode that runs scripts in warm interpreters needs. */
+export interface IInterpreterModeOptions {
+  /** The mode's name, also the kind of place its jobs run in. */
+  name: 'python' | 'r';
+  /** The language's name in messages. */
+  language: string;
+  /** The pool of interpreters jobs run in. */
+  pool: () => InterpreterPool;
+  /** The interpreter jobs run in now. */
+  interpreter: () => string;
+  /** One job's input values as the driver reads them, and the variables the script gets besides its inputs. */
+  request(task: ITaskSpec, inputs: Record<string, unknown>, job: Job): { values: unknown; magic: Record<string, unknown> };
+}
+
+/**
+ * A mode running Girder Worker scripts (`python`, `r`) in a pool of warm interpreters: the task
+ * needs a `script`; its ports, values and script go to the driver in one request, whose reply holds
+ * the outputs (bytes as Buffers) or the failure, a TaskError with the interpreter's traceback.
+ */
+export function interpreterMode(options: IInterpreterModeOptions): IMode {
+  const { name, language } = options;
+  const ports = (list: IPortSpec[]) => list.map((p) => ({ id: p.id, type: p.type, format: p.format, target: p.target }));
+  return {
+    name,
+
+    check(task) {
+      if (typeof task.script !== 'string') {
+        throw new SpecError(`Task "${task.name ?? '(unnamed)'}" in mode ${name} needs a "script" (or a "script_uri" read by loadTask)`, {
+          task: task.name,
+          path: 'script',
+        });
+      }
+    },
+
+    async execute(task, inputs, { job }) {
+      const { values, magic } = options.request(task, inputs, job);
+      const body = { name: task.name, script: task.script, inputs: ports(task.inputs), outputs: ports(task.outputs), values, magic };
+      const reply = await options.pool().use((p) => p.request(body, job));
+      if (reply.error) throw interpreterError(language, reply.error, task.name);
+      return decodeFromWire(reply.outputs) as Record<string, unknown>;
+    },
+
+    cacheIdentity(task) {
+      return { code: `${name}:${task.script ?? ''}` };
+    },
+
+    place() {
+      return { kind: name, name: options.interpreter() };
+    },
+  };
 }
