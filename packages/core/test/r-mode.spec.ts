@@ -1,6 +1,9 @@
 import { CanceledError, ConversionError, TaskError, apeToNested, getRunner, printR, run, task, workflow } from '@taskcell/core';
 import type { IJobEvent } from '@taskcell/core';
 import { BSON } from 'bson';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freshRunner } from './helpers';
 
 beforeEach(() => freshRunner());
@@ -101,6 +104,27 @@ describe('r mode', () => {
     await expect(p).rejects.toThrow(CanceledError);
     expect(Date.now() - t0).toBeLessThan(5000);
     expect((await run(r('y <- 2', [], [['y', 'number', 'number']]), {}, { cache: false })).data.y).toBe(2);
+  });
+
+  test('an R that does not start is named, with what it wrote on stderr and how to choose another', async () => {
+    // A stand-in for an R without jsonlite: it says what R says and exits.
+    const fake = join(mkdtempSync(join(tmpdir(), 'tc-fake-r-')), 'Rscript');
+    writeFileSync(fake, '#!/bin/sh\necho "Error in loadNamespace(x) : there is no package called \'jsonlite\'" >&2\nexit 1\n', {
+      mode: 0o755,
+    });
+    const saved = process.env.TASKCELL_RSCRIPT;
+    process.env.TASKCELL_RSCRIPT = fake;
+    try {
+      const err = await run(r('y <- 1', [], [['y', 'number', 'number']]), {}, { cache: false }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TaskError);
+      expect((err as TaskError).message).toBe(
+        `The R interpreter "${fake}" exited at start (code 1): Error in loadNamespace(x) : there is no package called 'jsonlite'\n` +
+          "(install R (Debian's r-base-core, r-cran-jsonlite, r-cran-ape) or set TASKCELL_RSCRIPT to an Rscript)",
+      );
+    } finally {
+      if (saved === undefined) delete process.env.TASKCELL_RSCRIPT;
+      else process.env.TASKCELL_RSCRIPT = saved;
+    }
   });
 
   test('r and javascript steps mix in one workflow, an R object passing between R steps', async () => {

@@ -49,6 +49,8 @@ export class WarmInterpreter {
   private current: Job | undefined;
   private ends: Array<() => void> = [];
   private dead: Error | undefined;
+  /** What the interpreter wrote on stderr before it was ready, for the error when it does not start. */
+  private startErrors: string[] = [];
 
   /** The interpreter this runs. */
   readonly program: string;
@@ -65,12 +67,22 @@ export class WarmInterpreter {
       this.child.once('error', (err) =>
         reject(new TaskError(`Cannot start the ${language} interpreter "${program}": ${err.message}; ${hint}`, { interpreter: program })),
       );
-      this.child.once('exit', (code) =>
-        reject(new TaskError(`The ${language} interpreter "${program}" exited at start (code ${code}); ${hint}`, { interpreter: program })),
-      );
+      // 'close' comes after the streams end, so what the interpreter said on stderr is all there.
+      this.child.once('close', (code) => {
+        const said = this.startErrors.length ? `: ${this.startErrors.join('\n')}\n` : ' ';
+        reject(
+          new TaskError(`The ${language} interpreter "${program}" exited at start (code ${code})${said}(${hint})`, {
+            interpreter: program,
+            stderr: this.startErrors.join('\n'),
+          }),
+        );
+      });
     });
+    this.ready.then(
+      () => (this.startErrors = []),
+      () => undefined,
+    );
     // A failed start is reported to the request that waits for it; none may be waiting yet.
-    this.ready.catch(() => undefined);
     protocol.on('line', (line) => {
       let msg: IInterpreterReply;
       try {
@@ -87,7 +99,8 @@ export class WarmInterpreter {
     for (const stream of ['stdout', 'stderr'] as const) {
       createInterface({ input: this.child[stream]! }).on('line', (line) => {
         if (line === endMark) this.ends.shift()?.();
-        else this.current?.writeLog(stream, line);
+        else if (this.current) this.current.writeLog(stream, line);
+        else if (stream === 'stderr' && this.startErrors.length < 20) this.startErrors.push(line);
       });
     }
     this.child.once('exit', (code, signal) => {
