@@ -141,7 +141,7 @@ local({
       if (!exists(port$id, envir = g, inherits = FALSE)) stop(sprintf("the script did not set its output \"%s\"", port$id))
       obj <- get(port$id, envir = g, inherits = FALSE)
       text <- if (!is.null(port$target) && port$target == "filepath") quote_json(obj) else write_value(port$type, port$format, obj)
-      outputs <- c(outputs, paste0(quote_json(port$id), ":", text))
+      outputs <- c(outputs, paste0(encodeString(port$id, quote = "\""), ":", text))
     }
     paste0("{", paste(outputs, collapse = ","), "}")
   }
