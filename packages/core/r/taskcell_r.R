@@ -104,6 +104,8 @@ local({
       {
         list_type <- grepl("_list$", type)
         if (is.factor(obj)) obj <- as.character(obj)
+        # A data.frame given to a table port in taskcell's rows format: its field names and rows.
+        if (key == "table/rows" && is.data.frame(obj)) obj <- list(fields = I(names(obj)), rows = obj)
         return(as.character(json$toJSON(if (list_type) unname(obj) else obj,
           auto_unbox = !list_type, digits = NA, null = "null", na = "null", dataframe = "rows"
         )))

@@ -21,7 +21,7 @@ describe('r mode', () => {
   test('inputs are variables, outputs come back from the environment, prints, messages and warnings stream as job logs', async () => {
     const events: IJobEvent[] = [];
     const t = r(
-      'print(sum(xs))\nmessage("careful")\nwarning("odd")\ntotal <- sum(xs)\nys <- xs * 2\none <- xs[1]\nname <- paste("n", length(xs))',
+      'print(sum(xs))\nmessage("careful")\nwarning("odd")\ntotal <- sum(xs)\nys <- xs * 2\none <- xs[1]\nname <- paste("n", length(xs))\ncat("no newline")',
       [['xs', 'number_list', 'number_list']],
       [
         ['total', 'number', 'number'],
@@ -33,11 +33,10 @@ describe('r mode', () => {
     const res = await run(t, { xs: [1, 2, 3.5] }, { cache: false, onEvent: (e) => events.push(e) });
     // A length-one vector is a scalar on scalar types (Girder Worker's rule) and stays a list on list types.
     expect(res.data).toEqual({ total: 6.5, ys: [2, 4, 7], one: [1], name: 'n 3' });
-    expect(events.filter((e) => e.kind === 'log').map((e) => e.log)).toEqual([
-      { stream: 'stdout', line: '[1] 6.5' },
-      { stream: 'stderr', line: 'careful' },
-      { stream: 'stderr', line: 'Warning: odd' },
-    ]);
+    // Each stream in its order (the two pipes are read apart); the last line without its newline too.
+    const lines = (stream: string) => events.filter((e) => e.kind === 'log' && e.log?.stream === stream).map((e) => e.log?.line);
+    expect(lines('stdout')).toEqual(['[1] 6.5', 'no newline']);
+    expect(lines('stderr')).toEqual(['careful', 'Warning: odd']);
     const places = events.filter((e) => e.place).map((e) => e.place);
     expect(places.length).toBeGreaterThanOrEqual(2);
     for (const p of places) expect(p).toEqual({ kind: 'r', name: 'Rscript' });
@@ -185,6 +184,14 @@ describe('R formats', () => {
     );
     const res = await run(t, { a: { format: 'rows', data: { fields: ['v'], rows: [{ v: 1 }, { v: 2 }] } } }, { cache: false });
     expect(res.data).toEqual({ n: 2, cls: 'data.frame' });
+    const rows = r('b <- data.frame(k = c("x", "y"), v = c(1.5, 2))', [], [['b', 'table', 'rows']]);
+    expect((await run(rows, {}, { cache: false })).data.b).toEqual({
+      fields: ['k', 'v'],
+      rows: [
+        { k: 'x', v: 1.5 },
+        { k: 'y', v: 2 },
+      ],
+    });
     const bad = r('b <- 1', [], [['b', 'table', 'r.dataframe']]);
     await expect(run(bad, {}, { cache: false })).rejects.toThrow(/expected a data.frame for table\/r.dataframe, got numeric/);
   });

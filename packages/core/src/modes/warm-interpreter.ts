@@ -98,9 +98,13 @@ export class WarmInterpreter {
     });
     for (const stream of ['stdout', 'stderr'] as const) {
       createInterface({ input: this.child[stream]! }).on('line', (line) => {
-        if (line === endMark) this.ends.shift()?.();
-        else if (this.current) this.current.writeLog(stream, line);
-        else if (stream === 'stderr' && this.startErrors.length < 20) this.startErrors.push(line);
+        // A script's last output without a newline shares its line with the end mark.
+        const end = line.endsWith(endMark);
+        const text = end ? line.slice(0, -endMark.length) : line;
+        if (end && !text) this.ends.shift()?.();
+        else if (this.current) this.current.writeLog(stream, text);
+        else if (stream === 'stderr' && this.startErrors.length < 20) this.startErrors.push(text);
+        if (end && text) this.ends.shift()?.();
       });
     }
     this.child.once('exit', (code, signal) => {
