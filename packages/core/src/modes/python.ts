@@ -14,7 +14,9 @@ const RUNNER = join(__dirname, '..', '..', 'python', 'taskcell_python.py');
  *
  * The interpreter is `$TASKCELL_PYTHON`, else the nearest `.venv/bin/python` up from the working
  * directory (the project venv), else `python3`. Ports in the `networkx` and `pil` formats cross as
- * taskcell's graph and image values and become networkx graphs and PIL images on the Python side.
+ * taskcell's graph and image values and become networkx graphs and PIL images on the Python side;
+ * ports in `pickle` and `pickle.base64` are unpickled into the object itself (and pickled on the way
+ * out), and `netcdf`/`dataset` ports open as netCDF4 datasets.
  */
 export const pythonMode: IMode = interpreterMode({
   name: 'python',
