@@ -4,7 +4,7 @@ import { BSON } from 'bson';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freshRunner } from './helpers';
+import { freshRunner, withEnv } from './helpers';
 
 beforeEach(() => freshRunner());
 
@@ -111,19 +111,14 @@ describe('r mode', () => {
     writeFileSync(fake, '#!/bin/sh\necho "Error in loadNamespace(x) : there is no package called \'jsonlite\'" >&2\nexit 1\n', {
       mode: 0o755,
     });
-    const saved = process.env.TASKCELL_RSCRIPT;
-    process.env.TASKCELL_RSCRIPT = fake;
-    try {
-      const err = await run(r('y <- 1', [], [['y', 'number', 'number']]), {}, { cache: false }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(TaskError);
-      expect((err as TaskError).message).toBe(
-        `The R interpreter "${fake}" exited at start (code 1): Error in loadNamespace(x) : there is no package called 'jsonlite'\n` +
-          "(install R (Debian's r-base-core, r-cran-jsonlite, r-cran-ape) or set TASKCELL_RSCRIPT to an Rscript)",
-      );
-    } finally {
-      if (saved === undefined) delete process.env.TASKCELL_RSCRIPT;
-      else process.env.TASKCELL_RSCRIPT = saved;
-    }
+    const err = await withEnv('TASKCELL_RSCRIPT', fake, () =>
+      run(r('y <- 1', [], [['y', 'number', 'number']]), {}, { cache: false }).catch((e: unknown) => e),
+    );
+    expect(err).toBeInstanceOf(TaskError);
+    expect((err as TaskError).message).toBe(
+      `The R interpreter "${fake}" exited at start (code 1): Error in loadNamespace(x) : there is no package called 'jsonlite'\n` +
+        "(install R (Debian's r-base-core, r-cran-jsonlite, r-cran-ape) or set TASKCELL_RSCRIPT to an Rscript)",
+    );
   });
 
   test('r and javascript steps mix in one workflow, an R object passing between R steps', async () => {
