@@ -42,6 +42,26 @@ local({
     path
   }
 
+  # A data.frame from csv text (read.csv): the header's names exactly as written, an empty cell NA.
+  read_csv <- function(text) {
+    frame <- utils::read.csv(text = text, check.names = FALSE, stringsAsFactors = FALSE, na.strings = "")
+    header <- utils::read.csv(text = text, header = FALSE, nrows = 1L, colClasses = "character", strip.white = FALSE, na.strings = character(0))
+    names(frame) <- unlist(header[1L, ], use.names = FALSE)
+    frame
+  }
+
+  # csv text of a data.frame (write.csv): NA as an empty cell, NaN as the text NaN.
+  write_csv <- function(frame) {
+    for (i in seq_along(frame)) {
+      column <- frame[[i]]
+      if (is.double(column) && any(is.nan(column))) frame[[i]] <- ifelse(is.nan(column), "NaN", ifelse(is.na(column), NA, as.character(column)))
+    }
+    con <- textConnection("csv", "w", local = TRUE)
+    utils::write.csv(frame, con, row.names = FALSE, na = "")
+    close(con)
+    paste0(paste(csv, collapse = "\n"), "\n")
+  }
+
   # One value of a (type, format) as an R object: R formats come as bytes, every other value as JSON text.
   read_value <- function(type, format, value) {
     key <- paste(type, format, sep = "/")
@@ -49,7 +69,7 @@ local({
     value <- json$fromJSON(value, simplifyVector = TRUE)
     switch(key,
       "r/serialized" = unserialize(charToRaw(value)),
-      "table/csv" = utils::read.csv(text = value, check.names = FALSE, stringsAsFactors = FALSE),
+      "table/csv" = read_csv(value),
       "tree/newick" = {
         tree <- ape::read.tree(text = value)
         if (is.null(tree)) stop("not a Newick tree: ", substr(value, 1, 80))
@@ -80,12 +100,7 @@ local({
     text <- switch(key,
       # Version 2, the ascii serialization Girder Worker's R wrote (and every R reads).
       "r/serialized" = rawToChar(serialize(obj, NULL, ascii = TRUE, version = 2)),
-      "table/csv" = {
-        con <- textConnection("csv", "w", local = TRUE)
-        utils::write.csv(obj, con, row.names = FALSE)
-        close(con)
-        paste0(paste(csv, collapse = "\n"), "\n")
-      },
+      "table/csv" = write_csv(obj),
       "tree/newick" = ape::write.tree(obj),
       "tree/nexus" = {
         path <- tempfile(fileext = ".nex")
