@@ -74,6 +74,21 @@ describe('r mode', () => {
     expect(err.context.traceback).toMatch(/check\(x\)/);
   });
 
+  test('the script gets its job temp directory as `tempdir`, as in Girder Worker, and R tempdir() still works', async () => {
+    const t = r(
+      'writeLines("kept", file.path(tempdir, "note.txt"))\ndir <- tempdir\nseen <- readLines(file.path(dir, "note.txt"))\nown <- nzchar(tempdir())',
+      [],
+      [
+        ['dir', 'string', 'text'],
+        ['seen', 'string', 'text'],
+        ['own', 'boolean', 'boolean'],
+      ],
+    );
+    const res = await run(t, {}, { cache: false });
+    expect(res.data.dir).toMatch(/taskcell-/);
+    expect(res.data).toMatchObject({ seen: 'kept', own: true });
+  });
+
   test('an output the script did not set is named', async () => {
     await expect(run(r('y <- 1', [], [['z', 'number', 'number']]), {}, { cache: false })).rejects.toThrow(/did not set its output "z"/);
   });
