@@ -152,7 +152,9 @@ local({
       else obj <- read_value(port$type, port$format, value)
       assign(port$id, obj, envir = g)
     }
-    eval(parse(text = req$script, keep.source = FALSE), envir = g)
+    # Parse errors name the task (`copy_table:2:0: unexpected end of input`).
+    code <- parse(text = req$script, keep.source = FALSE, srcfile = if (is.null(req$name)) "<task>" else req$name)
+    eval(code, envir = g)
     outputs <- character(0)
     for (port in req$outputs) {
       if (!exists(port$id, envir = g, inherits = FALSE)) stop(sprintf("the script did not set its output \"%s\"", port$id))
@@ -183,11 +185,14 @@ local({
       ),
       error = function(e) {
         frames <- vapply(calls, function(cl) paste(deparse(cl, nlines = 1L), collapse = " "), "")
-        # Keep the frames of the script: those after the driver's eval.
-        at <- max(c(0L, which(startsWith(frames, "eval(parse(text = req$script"))))
-        frames <- frames[seq_along(frames) > at]
-        frames <- frames[!grepl("^(stop|\\.handleSimpleError|h)\\(", frames)]
+        # Keep the frames of the script: those after the driver's eval, without the error's own handling.
+        # (None when the script did not start: its parsing or an input failed.)
+        at <- which(frames == "eval(code, envir = g)")
+        frames <- if (length(at)) frames[seq_along(frames) > max(at)] else character(0)
+        frames <- frames[!grepl("^(stop|\\.handleSimpleError|h|parse)\\(", frames)]
         where <- conditionCall(e)
+        # A call of the driver (the script's top level, its parsing) says nothing of the script.
+        if (!is.null(where) && grepl("^(eval\\(code|parse\\(text = req\\$script)", paste(deparse(where, nlines = 1L), collapse = " "))) where <- NULL
         err <- list(
           type = class(e)[1],
           message = paste0(if (!is.null(where)) paste0("in ", paste(deparse(where, nlines = 1L), collapse = " "), ": ") else "", conditionMessage(e)),

@@ -89,6 +89,15 @@ describe('r mode', () => {
     expect(res.data).toMatchObject({ seen: 'kept', own: true });
   });
 
+  test('an error at the top of the script or in its syntax names no driver call; a syntax error names the task and line', async () => {
+    const top = await run(r('stop("no data")', [], [['y', 'number', 'number']]), {}, { cache: false }).catch((e: unknown) => e);
+    expect((top as TaskError).message).toBe('R simpleError: no data');
+    const syntax = { ...r('y <- 1\ny <- (1 +', [], [['y', 'number', 'number']]), name: 'broken' };
+    const err = await run(syntax, {}, { cache: false }).catch((e: unknown) => e);
+    expect((err as TaskError).message).toMatch(/^R simpleError: broken:3:0: unexpected end of input/);
+    expect((err as TaskError).context).toMatchObject({ task: 'broken', traceback: '' });
+  });
+
   test('an output the script did not set is named', async () => {
     await expect(run(r('y <- 1', [], [['z', 'number', 'number']]), {}, { cache: false })).rejects.toThrow(/did not set its output "z"/);
   });
