@@ -1,12 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Job as BullJob, Queue, QueueEvents } from 'bullmq';
-import { OptionError, TaskcellError, globalEvents, toCanceledError } from '@taskcell/core';
+import { OptionError, TaskcellError, globalEvents, retryPolicy, toCanceledError } from '@taskcell/core';
 import type {
   IBinding,
   IJobEvent,
   IJobPlace,
   IResolvedRunOptions,
   IResult,
+  IRetryPolicy,
   ISerializedError,
   ITaskSpec,
   IWorkerPool,
@@ -15,7 +16,16 @@ import { DirectoryArtifactStore } from './artifact-store';
 import { publishBundle } from './shared-bundles';
 import type { IArtifactStore, IStoredRef } from './artifact-store';
 import { PayloadError, PoolError } from './errors';
-import { REMOTE_PAYLOAD_VERSION, connectionOptions, keys, packBlob, parseRedisUrl, rawClient, unpackBlob } from './remote-protocol';
+import {
+  REMOTE_PAYLOAD_VERSION,
+  connectionOptions,
+  keys,
+  packBlob,
+  parseRedisUrl,
+  rawClient,
+  unpackBlob,
+  RETRY_BACKOFF,
+} from './remote-protocol';
 import type { Blob, IRawRedis, IRedisTarget, IRemotePayload, IReplyMessage, RemoteOutcome } from './remote-protocol';
 import { readWorkers } from './worker-registry';
 import type { IRegistryClient, IWorkerInfo } from './worker-registry';
@@ -74,6 +84,14 @@ export class RemotePool implements IWorkerPool {
     let hash = Private.hashes.get(wired);
     if (hash === undefined) Private.hashes.set(wired, (hash = createHash('sha256').update(text).digest('hex').slice(0, 32)));
     const taskKey = keys.task(this.queueName, hash);
+    // Retries go through BullMQ's own attempts and backoff; the worker runs one attempt at a time.
+    let policy: IRetryPolicy | undefined;
+    try {
+      policy = retryPolicy(task, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const retry = Private.bullRetry(policy);
     const jobId = options.jobId ?? `tc-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
     if (this.pending.has(jobId))
       return Promise.reject(new OptionError(`Job id "${jobId}" is already running on this pool; expected a new id`, { job: jobId }));
@@ -87,6 +105,7 @@ export class RemotePool implements IWorkerPool {
         since: Date.now(),
         payload: undefined,
         done: undefined,
+        retry,
       };
       this.pending.set(jobId, p);
       if (this.idle) clearTimeout(this.idle);
@@ -107,6 +126,8 @@ export class RemotePool implements IWorkerPool {
           inlineLimit: this.inlineLimit,
         };
         if (this.store) payload.store = this.store.descriptor;
+        // The worker reads the policy from here, for its custom backoff (a maxDelay) and which errors to retry.
+        if (retry) payload.options.retries = policy;
         // With nobody listening to its events, the outcome comes back on this client's reply channel;
         // a job whose events someone follows gets them and its outcome, in order, from BullMQ's event
         // stream. So does a job sent while many are out (a map's items): BullMQ writes every outcome to
@@ -120,7 +141,7 @@ export class RemotePool implements IWorkerPool {
         p.taskText = text;
         await publishBundle(task, this.store);
         await this.storeTask(c, taskKey, text, false);
-        await this.add(c, jobId, payload, task.name);
+        await this.add(c, jobId, payload, task.name, retry);
       })().catch((err: unknown) =>
         this.settle(jobId, err instanceof TaskcellError ? err : new PoolError(`Could not queue the job: ${String(err)}`, { job: jobId })),
       );
@@ -162,9 +183,16 @@ export class RemotePool implements IWorkerPool {
    * Queue a job. The jobs added in one turn of the event loop go to Redis together, in one `addBulk`
    * (one round trip for a map's many items instead of one each).
    */
-  private add(c: Private.IConnection, jobId: string, payload: IRemotePayload, name: string | undefined): Promise<unknown> {
+  private add(
+    c: Private.IConnection,
+    jobId: string,
+    payload: IRemotePayload,
+    name: string | undefined,
+    retry: Private.IBullRetry | undefined,
+  ): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const opts = { jobId, removeOnComplete: { age: this.keepFor }, removeOnFail: { age: this.keepFor } };
+      const opts: Record<string, unknown> = { jobId, removeOnComplete: { age: this.keepFor }, removeOnFail: { age: this.keepFor } };
+      if (retry) Object.assign(opts, retry);
       c.adds.push({ job: { name: name ?? 'task', data: payload, opts }, resolve, reject });
       if (c.adds.length === 1) {
         setImmediate(() => {
@@ -325,7 +353,7 @@ export class RemotePool implements IWorkerPool {
       if (!job) {
         const c = await this.connect();
         if (p.payload.taskKey && p.taskText) await this.storeTask(c, p.payload.taskKey, p.taskText, true);
-        await this.add(c, jobId, p.payload, undefined);
+        await this.add(c, jobId, p.payload, undefined, p.retry);
       } else if (job.finishedOn && job.returnvalue !== null && job.returnvalue !== undefined) await this.completed(jobId, job.returnvalue);
       else if (job.finishedOn && job.failedReason) this.failed(jobId, job.failedReason);
     }
@@ -393,6 +421,24 @@ namespace Private {
     done: (() => void) | undefined;
     /** An outcome arrived and is being read; later copies are ignored. */
     taken?: boolean;
+    /** BullMQ's attempts and backoff for the job, when it has a retry policy. */
+    retry: IBullRetry | undefined;
+  }
+
+  /** BullMQ's job options for a retry policy. */
+  export interface IBullRetry {
+    attempts: number;
+    backoff: { type: string; delay: number };
+  }
+
+  /**
+   * A retry policy as BullMQ's `attempts` and `backoff`: its own fixed and exponential backoffs
+   * (the same delays as the runner's), or the worker's `taskcell` strategy when a maxDelay caps them.
+   */
+  export function bullRetry(policy: IRetryPolicy | undefined): IBullRetry | undefined {
+    if (policy === undefined || policy.max === 0) return undefined;
+    const type = policy.maxDelay === undefined ? policy.backoff : RETRY_BACKOFF;
+    return { attempts: policy.max + 1, backoff: { type, delay: policy.delay } };
   }
 
   /** Close a connection; a graceful close waits for Redis, so when Redis is gone it gets a few seconds before the sockets are dropped. */

@@ -1,13 +1,33 @@
 import { hostname } from 'node:os';
 import { UnrecoverableError, WaitingError, Worker } from 'bullmq';
-import type { Job as BullJob } from 'bullmq';
-import { CanceledError, OptionError, TaskcellError, WATCHDOG_GRACE, createRunner, taskFromWire } from '@taskcell/core';
+import type { Job as BullJob, MinimalJob } from 'bullmq';
+import {
+  CanceledError,
+  OptionError,
+  SpecError,
+  TaskcellError,
+  WATCHDOG_GRACE,
+  createRunner,
+  parseRetries,
+  retryDelay,
+  taskFromWire,
+} from '@taskcell/core';
 import type { IDisposable, IJobEvent, IJobPlace, ITaskSpec, Runner } from '@taskcell/core';
 import { openArtifactStore } from './artifact-store';
 import { shareResults } from './result-store';
 import { useStoreBundles } from './shared-bundles';
 import { PayloadError, PoolError, outcomeError } from './errors';
-import { REPLY_LIMIT, checkPayload, connectionOptions, keys, packBlob, parseRedisUrl, rawClient, unpackBlob } from './remote-protocol';
+import {
+  REPLY_LIMIT,
+  RETRY_BACKOFF,
+  checkPayload,
+  connectionOptions,
+  keys,
+  packBlob,
+  parseRedisUrl,
+  rawClient,
+  unpackBlob,
+} from './remote-protocol';
 import type { Blob, IRawRedis, IRedisTarget, IReplyMessage, RemoteOutcome } from './remote-protocol';
 import { beat, unregister } from './worker-registry';
 import type { IRegistryClient, IWorkerInfo } from './worker-registry';
@@ -84,6 +104,7 @@ export class RemoteWorker {
         maxStalledCount: o.maxStalledCount ?? 5,
         skipStalledCheck: slot > 0,
         autorun: false,
+        settings: { backoffStrategy: Private.backoff },
       });
       // A lost connection is retried by ioredis; the error is reported, never thrown, so the worker lives on.
       worker.on('error', (err) => o.onError?.(err));
@@ -239,11 +260,20 @@ export class RemoteWorker {
         }
       : undefined;
     let outcome: RemoteOutcome;
+    // A job with a retry policy runs one attempt here; BullMQ runs the next, after its backoff.
+    const attempt = (job.opts.attempts ?? 1) > 1 ? { n: job.attemptsMade + 1 } : undefined;
     try {
       // No AbortSignal per job: a cancel reaches it through runner.cancel(jobId), which costs nothing until used.
-      const result = await executeWired(this.runner, spec, inputs, payload.options, { place: this.place, onEvent });
+      const result = await executeWired(this.runner, spec, inputs, payload.options, { place: this.place, onEvent, attempt });
       outcome = { ok: true, result };
     } catch (err) {
+      if ((attempt as { retry?: boolean } | undefined)?.retry) {
+        // Thrown to BullMQ, which queues the job again after its backoff; the client waits on.
+        this.running.delete(jobId);
+        await events;
+        const e = err as TaskcellError;
+        throw new Error(`[${e.code}] ${e.message}`);
+      }
       if (this.handingBack && err instanceof TaskcellError && err.code === 'taskcell:canceled') {
         // Still counted as running until Redis has it back, so a close that runs out of time names it.
         await job.moveToWait(token);
@@ -350,5 +380,17 @@ export namespace RemoteWorker {
     grace?: number;
     /** Connection and other errors the worker lives through. */
     onError?: (err: Error) => void;
+  }
+}
+
+namespace Private {
+  /**
+   * BullMQ's backoff for the `taskcell` type (a retry policy with a maxDelay): the runner's delay
+   * for the next attempt, from the policy the client put in the job's options.
+   */
+  export function backoff(attemptsMade: number, type?: string, _err?: Error, job?: MinimalJob): number {
+    if (type !== RETRY_BACKOFF) return -1;
+    const data = job?.data as { options?: { retries?: unknown } } | undefined;
+    return retryDelay(parseRetries(data?.options?.retries, 'retries', SpecError), attemptsMade + 1);
   }
 }
