@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Job as BullJob, Queue } from 'bullmq';
 import { TimeoutError, createRunner, run, setRunner } from '@taskcell/core';
-import type { IJobEvent, Runner, TaskcellError } from '@taskcell/core';
+import type { Runner, TaskcellError } from '@taskcell/core';
 import { registerPools } from '@taskcell/pool';
-import { SPIN, attemptGaps, attempts, expectedDelays, flakyCounter, flakySpec } from '../../packages/core/test/run-control';
+import { SPIN, attemptGaps, flakyCounter, flakySpec, runFlaky } from '../../packages/core/test/run-control';
 import { startRedis } from './redis';
 import type { IRedisServer } from './redis';
 import { spawnWorker } from './workers';
@@ -41,22 +41,7 @@ describe.each(['fixed', 'exponential'] as const)('a flaky JSON-spec task with "r
     'succeeds on attempt 3 with its delays measured, on %s',
     async (where) => {
       const [on, slack] = place(where);
-      const counter = flakyCounter();
-      const events: IJobEvent[] = [];
-      const r = await run(flakySpec(backoff), { counter }, { on, cache: false, onEvent: (e) => events.push(e) });
-      expect(r.data.attempts).toBe(3);
-      const delays = expectedDelays(backoff);
-      const gaps = attemptGaps(counter);
-      expect(gaps).toHaveLength(2);
-      gaps.forEach((g, k) => {
-        expect(g).toBeGreaterThanOrEqual(delays[k]);
-        expect(g).toBeLessThan(delays[k] + slack);
-      });
-      expect(attempts(events)).toEqual([
-        { n: 1, of: 4 },
-        { n: 2, of: 4, delay: delays[0] },
-        { n: 3, of: 4, delay: delays[1] },
-      ]);
+      const events = await runFlaky(backoff, on, slack);
       expect(events.filter((e) => e.kind === 'state').pop()!.state).toBe('SUCCESS');
     },
     60_000,

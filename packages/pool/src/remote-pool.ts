@@ -18,13 +18,13 @@ import type { IArtifactStore, IStoredRef } from './artifact-store';
 import { PayloadError, PoolError } from './errors';
 import {
   REMOTE_PAYLOAD_VERSION,
+  RETRY_BACKOFF,
   connectionOptions,
   keys,
   packBlob,
   parseRedisUrl,
   rawClient,
   unpackBlob,
-  RETRY_BACKOFF,
 } from './remote-protocol';
 import type { Blob, IRawRedis, IRedisTarget, IRemotePayload, IReplyMessage, RemoteOutcome } from './remote-protocol';
 import { readWorkers } from './worker-registry';

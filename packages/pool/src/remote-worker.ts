@@ -11,6 +11,7 @@ import {
   parseRetries,
   retryDelay,
   taskFromWire,
+  timeLimit,
 } from '@taskcell/core';
 import type { IDisposable, IJobEvent, IJobPlace, ITaskSpec, Runner } from '@taskcell/core';
 import { openArtifactStore } from './artifact-store';
@@ -247,7 +248,7 @@ export class RemoteWorker {
     }
     // A task whose JavaScript holds this thread until its timeout stops it cannot renew the lock
     // meanwhile: the lock is made to outlast the timeout, or another worker would take the job again.
-    const timeout = payload.options.timeout;
+    const timeout = timeLimit(spec, payload.options)?.ms;
     const lock = this.opts.lockDuration ?? 30_000;
     if (timeout !== undefined && token !== undefined && timeout + WATCHDOG_GRACE + 1000 > lock / 2) {
       await job.extendLock(token, timeout + WATCHDOG_GRACE + lock);
