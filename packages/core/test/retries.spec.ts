@@ -59,8 +59,12 @@ describe('retries', () => {
     await expect(run(slow, {}, { cache: false })).rejects.toThrow(TimeoutError);
     expect(calls).toBe(1);
     calls = 0;
-    await expect(run(slow, {}, { cache: false, retries: { max: 2, on: ['timeout'] } })).rejects.toThrow(TimeoutError);
+    const events: IJobEvent[] = [];
+    const timedOut = run(slow, {}, { cache: false, retries: { max: 2, on: ['timeout'] }, onEvent: (e) => events.push(e) });
+    await expect(timedOut).rejects.toThrow(TimeoutError);
     expect(calls).toBe(3);
+    // Each attempt left at its timeout finishes before the next starts: the states stay in order.
+    expect(states(events)).toEqual(['QUEUED', 'RUNNING', 'QUEUED', 'RUNNING', 'QUEUED', 'RUNNING', 'ERROR']);
     calls = 0;
     const failing = task({ name: 'failing', outputs: { y: 'number' } }, () => {
       calls++;

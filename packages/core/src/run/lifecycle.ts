@@ -108,11 +108,23 @@ export class JobLifecycle {
           return settle(err, undefined, true);
         }
         const delay = retryDelay(policy, n + 1);
-        pause = setTimeout(() => {
-          pause = undefined;
-          n++;
-          start({ delay, error: serializeError(err) });
-        }, delay);
+        let fallback: NodeJS.Timeout | undefined;
+        let scheduled = false;
+        const next = () => {
+          if (fallback) clearTimeout(fallback);
+          if (settled || scheduled) return;
+          scheduled = true;
+          pause = setTimeout(() => {
+            pause = undefined;
+            n++;
+            start({ delay, error: serializeError(err) });
+          }, delay);
+        };
+        // A javascript body left at its timeout may still be finishing: the next attempt waits for it
+        // (CANCEL_GRACE at most), so the two never move the job's state at once.
+        if (!a.flowing) return next();
+        a.ended = next;
+        fallback = setTimeout(next, Private.CANCEL_GRACE);
       };
       const start = (after?: { delay: number; error?: ISerializedError }) => {
         const a: Private.IAttempt = { flowing: false, done: false };
@@ -134,6 +146,7 @@ export class JobLifecycle {
           const flowEnded = () => {
             a.flowing = false;
             if (a.stray) clearTimeout(a.stray);
+            a.ended?.();
           };
           this.pipeline.flow(task, mode, job, rawInputs, options).then(
             (r) => {
@@ -203,6 +216,8 @@ namespace Private {
     done: boolean;
     stopping?: { reason: unknown };
     stray?: NodeJS.Timeout;
+    /** Called when the pipeline of an attempt that was already left ends (the next attempt waits for it). */
+    ended?: () => void;
   }
 
   /** Milliseconds a cancelled task body in this process has to stop before it is reported as ignoring its cancel. */
