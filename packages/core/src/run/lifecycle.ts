@@ -108,12 +108,11 @@ export class JobLifecycle {
           return settle(err, undefined, true);
         }
         const delay = retryDelay(policy, n + 1);
-        let fallback: NodeJS.Timeout | undefined;
-        let scheduled = false;
+        const wait: { fallback?: NodeJS.Timeout; scheduled?: boolean } = {};
         const next = () => {
-          if (fallback) clearTimeout(fallback);
-          if (settled || scheduled) return;
-          scheduled = true;
+          if (wait.fallback) clearTimeout(wait.fallback);
+          if (settled || wait.scheduled) return;
+          wait.scheduled = true;
           pause = setTimeout(() => {
             pause = undefined;
             n++;
@@ -124,7 +123,7 @@ export class JobLifecycle {
         // (CANCEL_GRACE at most), so the two never move the job's state at once.
         if (!a.flowing) return next();
         a.ended = next;
-        fallback = setTimeout(next, Private.CANCEL_GRACE);
+        wait.fallback = setTimeout(next, Private.CANCEL_GRACE);
       };
       const start = (after?: { delay: number; error?: ISerializedError }) => {
         const a: Private.IAttempt = { flowing: false, done: false };
