@@ -88,3 +88,24 @@ test.each(['threads', 'remote'])(
   },
   60_000,
 );
+
+test('a remote job cancelled while BullMQ waits out its backoff ends CANCELED and runs no further attempt', async () => {
+  const [on] = place('remote');
+  const counter = flakyCounter();
+  const jobId = `cancel-in-backoff-${Date.now()}`;
+  const ac = new AbortController();
+  const p = run(flakySpec('fixed'), { counter }, { on, cache: false, jobId, signal: ac.signal, retries: { max: 3, delay: 5000 } });
+  // The first attempt fails at once; the job then waits 5 s in BullMQ's delayed set.
+  const q = new Queue(QUEUE, { connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null } });
+  try {
+    for (let i = 0; i < 100 && (await q.getJobState(jobId)) !== 'delayed'; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await q.getJobState(jobId)).toBe('delayed');
+    ac.abort();
+    await expect(p).rejects.toMatchObject({ code: 'taskcell:canceled' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await q.getJobState(jobId)).toBe('unknown');
+  } finally {
+    await q.close();
+  }
+  expect(attemptGaps(counter)).toEqual([]);
+}, 60_000);
