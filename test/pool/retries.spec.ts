@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Job as BullJob, Queue } from 'bullmq';
-import { TimeoutError, createRunner, run, setRunner } from '@taskcell/core';
+import { TimeoutError, WorkflowError, createRunner, run, setRunner, task, workflow } from '@taskcell/core';
 import type { Runner, TaskcellError } from '@taskcell/core';
 import { registerPools } from '@taskcell/pool';
 import { SPIN, attemptGaps, flakyCounter, flakySpec, runFlaky } from '../../packages/core/test/run-control';
@@ -109,3 +109,25 @@ test('a remote job cancelled while BullMQ waits out its backoff ends CANCELED an
   }
   expect(attemptGaps(counter)).toEqual([]);
 }, 60_000);
+
+test.each(['threads', 'remote'])(
+  'a workflow step sent to %s keeps its own timeout, and the error names the step limit',
+  async (where) => {
+    const [on] = place(where);
+    const nap = task(
+      { name: 'nap', inputs: { ms: 'number' }, outputs: { ms: 'number' } },
+      ({ ms }) => new Promise<number>((r) => setTimeout(() => r(ms), ms)),
+    );
+    const wf = workflow('wf').step('slow', nap, { timeout: 150 });
+    const err = await run(wf, { ms: 5000 }, { on, cache: false }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(WorkflowError);
+    const step = (err as WorkflowError).failed[0].error;
+    expect(step).toBeInstanceOf(TimeoutError);
+    expect(step.message).toBe('Task "nap" (step "slow") ran longer than its step timeout of 150 ms');
+    expect(step.context).toMatchObject({ step: 'slow', timeout: 150, limit: 'step' });
+  },
+  60_000,
+);
