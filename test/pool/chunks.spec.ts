@@ -181,3 +181,17 @@ test('the jobs of a chunk that Redis lost go again, and every job ends', async (
   expect((await queueJobIds(q)).filter((id) => removed.has(id))).toEqual([]);
   await pool.close();
 }, 60_000);
+
+test("jobs with a retry policy go alone, each with BullMQ's attempts, never in a chunk", async () => {
+  const q = queue('chunks');
+  await q.obliterate({ force: true });
+  const results = await Promise.all(
+    Array.from({ length: 40 }, (_, i) =>
+      run(inc, { x: i }, { on: url('chunks'), cache: false, jobId: `retried-${i}`, retries: { max: 2, backoff: 'fixed', delay: 10 } }),
+    ),
+  );
+  expect(results.map((r) => r.data.y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  const jobs = await q.getJobs(['completed']);
+  expect(jobs.map((j) => j.id).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `retried-${i}`).sort());
+  for (const j of jobs) expect(j.opts.attempts).toBe(3);
+});
