@@ -63,6 +63,9 @@ const OPTION_KEYS = new Set([
   'cleanup',
   'concurrency',
   'jobId',
+  'from',
+  'only',
+  'keep',
 ]);
 
 type Inputs<T> =

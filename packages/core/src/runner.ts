@@ -30,9 +30,13 @@ import { hashValue, isPlainData } from './cache/hash';
 import { specKey } from './cache/task-key';
 import type { IBinding, IPortSpec, ITaskSpec } from './spec';
 import { armDeadline } from './watchdog';
+import { notServed } from './modes/workflow-select';
+import type { IStepSelection } from './modes/workflow-select';
+import { keptWorkdir } from './keep';
+import type { IKeepOptions } from './keep';
 
-/** How to run. Every field is optional. */
-export interface IRunOptions {
+/** How to run. Every field is optional. `from`/`only` re-run part of a workflow; `keep` keeps a failed job's working directory. */
+export interface IRunOptions extends IStepSelection, IKeepOptions {
   /** Abort to cancel the job (or workflow); it ends CANCELED. */
   signal?: AbortSignal;
   /** Milliseconds the job may take; past that it ends ERROR with a TimeoutError. */
@@ -64,6 +68,8 @@ export interface IResolvedRunOptions extends IRunOptions {
   parentJob?: Job;
   step?: string;
   place?: IJobPlace;
+  /** Serve the job from the result cache or fail with a NotServedError: a step a re-run does not run. */
+  cacheOnly?: boolean;
 }
 
 /** What a finished job gives back. */
@@ -362,11 +368,12 @@ export class Runner {
         disarm?.();
         if (signal) signal.removeEventListener('abort', onSignal!);
         unadopt?.();
-        if (options.cleanup !== false) job.cleanup();
+        const kept = result ? undefined : keptWorkdir(job, err, options);
+        if (options.cleanup !== false && !kept) job.cleanup();
         if (result) {
           job.to('SUCCESS');
           resolve(result);
-        } else reject(this.fail(job, err, Private.where(task, options)));
+        } else reject(this.fail(job, err, kept ? { ...Private.where(task, options), ...kept } : Private.where(task, options)));
       };
       let settled = false;
       let flowing = false;
@@ -545,6 +552,7 @@ export class Runner {
         }
       } else if (job.observed) job.cacheEvent({ hit: false, skipped: k.skip });
     }
+    if (options.cacheOnly) throw notServed(task, options);
 
     // 6. Execute.
     const produced = await mode.execute(task, values, { job, runner: this, options, outputs: outBindings });

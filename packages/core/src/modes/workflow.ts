@@ -4,6 +4,8 @@ import { findPort } from '../spec';
 import type { IBinding, IDataBinding, IPortSpec, ITaskSpec } from '../spec';
 import type { Runner } from '../runner';
 import type { IMode, IModeContext } from './registry';
+import { NotServedError } from '../runs/not-served-error';
+import { keepStepRecord, selectSteps, serveStep } from './workflow-select';
 
 /** Where a step input gets its data. */
 type Source =
@@ -204,6 +206,13 @@ async function execute(task: ITaskSpec, inputs: Record<string, unknown>, ctx: IM
     throw new SpecError(`Expected \`concurrency\` to be an integer >= 1, got \`${limit}\``, { option: 'concurrency' });
   }
   job.announceDag({ steps: [...p.steps.keys()], edges: p.edges });
+  // A re-run (`from`, `only`) runs some steps and serves the ones they need from records or the cache.
+  const selection = selectSteps(
+    p.steps,
+    p.outputs.map((o) => o.step),
+    options,
+    task.name ? `Workflow "${task.name}"` : 'Workflow',
+  );
 
   const results = new Map<string, Record<string, unknown>>();
   const failed: Array<{ step: string; error: TaskcellError }> = [];
@@ -216,9 +225,13 @@ async function execute(task: ITaskSpec, inputs: Record<string, unknown>, ctx: IM
     jobId: undefined,
     timeout: undefined,
     signal: undefined,
+    from: undefined,
+    only: undefined,
     parentId: job.jobId,
     parentJob: job,
   };
+  // The steps a re-run names run again, whatever the result cache holds for them.
+  const runOptions = selection ? { ...stepOptions, cache: false } : stepOptions;
 
   await new Promise<void>((resolve) => {
     let running = 0;
@@ -249,9 +262,18 @@ async function execute(task: ITaskSpec, inputs: Record<string, unknown>, ctx: IM
           if (src.kind === 'input') bindings[portId] = { format: src.port.format, data: inputs[src.name] };
           else if (src.kind === 'step') bindings[portId] = { format: src.port.format, data: results.get(src.step)![src.port.id] };
         }
-        runner.execute(step.task, bindings, { ...stepOptions, step: name }).then(
-          (r) => {
-            results.set(name, r.data);
+        const how = !selection || selection.run.has(name) ? 'run' : selection.served.has(name) ? 'serve' : 'leave';
+        const started =
+          how === 'run'
+            ? runner
+                .execute(step.task, bindings, { ...runOptions, step: name })
+                .then((r) => (keepStepRecord(runner, step.task, bindings, r), r.data))
+            : how === 'serve'
+              ? serveStep(runner, step.task, bindings, { ...stepOptions, step: name })
+              : Promise.resolve(undefined);
+        started.then(
+          (data) => {
+            if (data) results.set(name, data);
             done(name);
           },
           (err) => {
@@ -294,6 +316,9 @@ async function execute(task: ITaskSpec, inputs: Record<string, unknown>, ctx: IM
     throw job.abortReason instanceof Error ? job.abortReason : new CanceledError('Workflow was cancelled', { task: task.name });
   }
   if (failed.length) {
+    // A step a re-run needed but could not serve says so itself.
+    const unserved = failed.find((f) => f.error instanceof NotServedError);
+    if (unserved) throw unserved.error;
     const notRun = [...p.steps.keys()].filter(
       (n) => !results.has(n) && !failed.some((f) => f.step === n) && !p.steps.get(n)!.visualization,
     );
