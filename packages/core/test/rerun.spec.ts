@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NotServedError, OptionError, recordRuns, run, task, workflow } from '@taskcell/core';
+import { NotServedError, OptionError, SqliteRunStore, recordRuns, run, task, workflow } from '@taskcell/core';
 import type { IJobEvent, RunRecorder, TaskJSON } from '@taskcell/core';
 import { freshRunner } from './helpers';
 
@@ -118,4 +118,21 @@ test('from and only name steps the workflow has', async () => {
   );
   await expect(run(wf, { 'a.x': 1, 'd.x': 1 }, { from: 'a', only: ['b'] })).rejects.toBeInstanceOf(OptionError);
   await expect(run(wf, { 'a.x': 1, 'd.x': 1 }, { only: [] })).rejects.toThrow(/expected `only` to be a list of step names/);
+});
+
+test('a run database made before records kept their spec gets the column, and keeps specs from then on', () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'tc-rerun-')), 'old.db');
+  const { Database } = require('node-sqlite3-wasm') as { Database: new (p: string) => { exec(sql: string): void; close(): void } };
+  const old = new Database(path);
+  old.exec(
+    'CREATE TABLE runs (id TEXT PRIMARY KEY, kind TEXT, task TEXT, parent_id TEXT, step TEXT, state TEXT, spec_hash TEXT, code_hash TEXT, ' +
+      'input_hashes TEXT, inputs TEXT, outputs TEXT, cached INTEGER, started INTEGER, ended INTEGER, elapsed INTEGER, place TEXT, error TEXT, notebook TEXT, cell TEXT);' +
+      "INSERT INTO runs (id, kind, state, started) VALUES ('before', 'task', 'SUCCESS', 1);",
+  );
+  old.close();
+  const store = new SqliteRunStore({ path });
+  store.put({ id: 'after', kind: 'task', state: 'SUCCESS', started: 2, spec: { name: 't', mode: 'javascript' } });
+  expect(store.get('before')).toEqual({ id: 'before', kind: 'task', state: 'SUCCESS', started: 1 });
+  expect(store.get('after')?.spec).toEqual({ name: 't', mode: 'javascript' });
+  store.close();
 });

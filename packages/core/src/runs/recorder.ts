@@ -118,10 +118,12 @@ export class RunRecorder implements IDisposable {
       started: Date.now(),
       ...this.hashes(runner, spec, inputs),
     };
-    const json = this.specHashes.get(spec)?.spec ?? Private.specJson(spec);
-    if (json !== undefined) r.spec = json;
     if (spec.name !== undefined) r.task = spec.name;
-    if (options.parentId !== undefined) r.parentId = options.parentId;
+    if (options.parentId !== undefined) {
+      r.parentId = options.parentId;
+      // An item's or a step's spec is its parent's to keep (a map's items would each repeat it).
+      delete r.spec;
+    }
     if (options.step !== undefined) r.step = options.step;
     else Object.assign(r, this.contextFields());
     this.store.put(r);
@@ -149,6 +151,7 @@ export class RunRecorder implements IDisposable {
    */
   keepStep(runner: Runner, task: ITaskSpec, inputs: Record<string, unknown>, jobId: string, outputs: IResult['outputs']): void {
     for (const o of Object.values(outputs)) if (!Private.jsonSafe(o.data)) return;
+    // A step's spec is its workflow's to keep.
     const { spec: _spec, ...hashes } = this.hashes(runner, task, inputs);
     this.full.add(jobId);
     this.store.put({ id: jobId, ...hashes, outputs: this.outputs(jobId, outputs) });
@@ -195,13 +198,13 @@ export class RunRecorder implements IDisposable {
     return c;
   }
 
+  /** The spec (as JSON) with its hash and its code's, and the inputs' hashes and small inputs. */
   private hashes(runner: Runner, spec: ITaskSpec, inputs: Record<string, unknown>): Partial<IRunRecord> {
     const out: Partial<IRunRecord> = {};
     let known = this.specHashes.get(spec);
     if (!known) {
-      const json = Private.specJson(spec);
-      known = { specHash: createHash('sha256').update(JSON.stringify(json)).digest('hex') };
-      if (json !== undefined) known.spec = json;
+      const text = JSON.stringify(taskToJSON(spec));
+      known = { specHash: createHash('sha256').update(text).digest('hex'), spec: JSON.parse(text) as TaskJSON };
       let volatile = false;
       if (runner.modes.has(spec.mode)) {
         const id = runner.modes.get(spec.mode).cacheIdentity?.(spec);
@@ -212,7 +215,6 @@ export class RunRecorder implements IDisposable {
       if (!volatile) this.specHashes.set(spec, known);
     }
     Object.assign(out, known);
-    delete out.spec;
     const hashes: Record<string, string> = {};
     const small: Record<string, unknown> = {};
     for (const [port, v] of Object.entries(inputs)) {
@@ -332,15 +334,6 @@ namespace Private {
       return f(store);
     } finally {
       store.close();
-    }
-  }
-
-  /** The spec as JSON, or undefined when it does not go to JSON (a value that cannot, in a port default). */
-  export function specJson(spec: ITaskSpec): TaskJSON | undefined {
-    try {
-      return JSON.parse(JSON.stringify(taskToJSON(spec))) as TaskJSON;
-    } catch {
-      return undefined;
     }
   }
 
