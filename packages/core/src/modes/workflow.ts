@@ -263,26 +263,23 @@ async function execute(task: ITaskSpec, inputs: Record<string, unknown>, ctx: IM
           else if (src.kind === 'step') bindings[portId] = { format: src.port.format, data: results.get(src.step)![src.port.id] };
         }
         const how = !selection || selection.run.has(name) ? 'run' : selection.served.has(name) ? 'serve' : 'leave';
-        const started =
-          how === 'run'
-            ? runner
-                .execute(step.task, bindings, { ...runOptions, step: name })
-                .then((r) => (keepStepRecord(runner, step.task, bindings, r), r.data))
-            : how === 'serve'
-              ? serveStep(runner, step.task, bindings, { ...stepOptions, step: name })
-              : Promise.resolve(undefined);
-        started.then(
-          (data) => {
-            if (data) results.set(name, data);
-            done(name);
-          },
-          (err) => {
-            failed.push({ step: name, error: toTaskcellError(err, { step: name }) });
-            block(name);
-            running--;
-            pump();
-          },
-        );
+        const ended = (data: Record<string, unknown> | undefined) => {
+          if (data) results.set(name, data);
+          done(name);
+        };
+        const stepFailed = (err: unknown) => {
+          failed.push({ step: name, error: toTaskcellError(err, { step: name }) });
+          block(name);
+          running--;
+          pump();
+        };
+        if (how === 'run') {
+          runner.execute(step.task, bindings, { ...runOptions, step: name }).then((r) => {
+            keepStepRecord(runner, step.task, bindings, r);
+            ended(r.data);
+          }, stepFailed);
+        } else if (how === 'serve') serveStep(runner, step.task, bindings, { ...stepOptions, step: name }).then(ended, stepFailed);
+        else void Promise.resolve().then(() => ended(undefined));
       }
       if (running === 0) resolve();
     };
