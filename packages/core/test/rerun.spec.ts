@@ -118,6 +118,9 @@ test('from and only name steps the workflow has', async () => {
   );
   await expect(run(wf, { 'a.x': 1, 'd.x': 1 }, { from: 'a', only: ['b'] })).rejects.toBeInstanceOf(OptionError);
   await expect(run(wf, { 'a.x': 1, 'd.x': 1 }, { only: [] })).rejects.toThrow(/expected `only` to be a list of step names/);
+  await expect(run(counted('single', 1), { x: 1 }, { from: 'a' })).rejects.toThrow(
+    /`from` and `only` name steps of a workflow, but task "single" is a javascript task/,
+  );
 });
 
 test('a run database made before records kept their spec gets the column, and keeps specs from then on', () => {
