@@ -1,6 +1,6 @@
 import type { Kernel } from '@jupyterlab/services';
-import type { JSONObject } from '@lumino/coreutils';
 import type { RerunHow } from './dag-view';
+import { askKernel } from './kernel-request';
 
 /** The kernel's comm target that re-runs a workflow from a step (one request per comm). */
 export const RERUN_TARGET = 'taskcell.rerun';
@@ -15,17 +15,5 @@ export type RerunReply = { ok: true; jobId: string } | { ok: false; error: { cod
  * Tasks panel); rejects when the kernel closes the request unanswered (not a taskcell kernel).
  */
 export function requestRerun(kernel: Kernel.IKernelConnection, jobId: string, step: string, how: RerunHow): Promise<RerunReply> {
-  const request: JSONObject = { jobId, step, how };
-  return new Promise((resolve, reject) => {
-    const comm = kernel.createComm(RERUN_TARGET);
-    let answered = false;
-    comm.onMsg = (msg) => {
-      answered = true;
-      resolve(msg.content.data as unknown as RerunReply);
-    };
-    comm.onClose = () => {
-      if (!answered) reject(new Error('The kernel closed the re-run request without an answer (is it the taskcell kernel?)'));
-    };
-    comm.open(request);
-  });
+  return askKernel<RerunReply>(kernel, RERUN_TARGET, { jobId, step, how }, 're-run');
 }
