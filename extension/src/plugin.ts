@@ -15,7 +15,7 @@ import type { IJobRecord } from './model';
 import { TasksPanel } from './panel';
 import { requestRerun } from './rerun';
 import promotePlugin from './promote';
-import taskFormPlugin from './task-form-plugin';
+import taskFormPlugin, { newForm } from './task-form-plugin';
 
 /** The command ids. */
 export namespace CommandIDs {
@@ -85,6 +85,7 @@ const tasksPlugin: JupyterFrontEndPlugin<void> = {
           (err: Error) => void showErrorMessage('Re-run', err.message),
         );
       },
+      onNewForm: () => void newForm(app, tracker),
       onOpenArtifact: (a, r) => void Private.openArtifact(app, a, connectionFor(r)?.source ?? r.source),
     });
     panel.title.icon = tasksIcon;

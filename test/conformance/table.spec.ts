@@ -8,6 +8,7 @@ import { SHARED, assertOp, conformance } from './harness';
 import type { ICase } from './harness';
 import { runCase } from './gw-run';
 import type { ScriptLanguage } from './gw-run';
+import { mongoCase } from './mongo-cases';
 
 type Json = Record<string, unknown>;
 let runner: Runner;
@@ -71,6 +72,7 @@ function read(target: string, value: unknown, outputs: Record<string, Json> = {}
 }
 
 const check = (language: ScriptLanguage) => async (c: ICase) => {
+  if (c.requires?.includes('mongodb')) return mongoCase(c, language, (t, o) => read(t, undefined, o));
   if (c.kind === 'convert') {
     const value = await convertCase(c);
     if (c.expected !== null) expect(value).toEqual(c.expected);
@@ -129,9 +131,6 @@ const check = (language: ScriptLanguage) => async (c: ICase) => {
 };
 
 const excluded = {
-  'table.TestTable.test_bson':
-    'reads and writes MongoDB collections (mode "mongodb"), and no MongoDB runs here; objectlist.bson itself is tested by the unit tests',
-  'table.TestTable.test_mongo_to_python': 'reads MongoDB collections (mode "mongodb"), and no MongoDB runs here',
   'table.TestTable.test_r_dataframe': 'an R task (r.dataframe), and taskcell has no R mode',
 };
 conformance('table.json', check('javascript'), excluded);

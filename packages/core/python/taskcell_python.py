@@ -7,7 +7,8 @@ file descriptor 3 (so the script's own print() output stays on stdout, where it 
 Data arrives as JSON. Ports whose format names a Python object become that object here:
 `networkx` (from taskcell's node-link graph) and `pil` (from an RGBA pixel buffer, plus the exact
 mode and bytes when a Python step made an image RGBA cannot hold), and go back the same way. Bytes
-travel as {"__bytes__": base64}.
+travel as {"__bytes__": base64}, BSON ObjectIds (documents read from MongoDB) as {"__objectid__": hex}
+and become bson.ObjectId here (or a str of the hex digits that shows as one, without pymongo).
 """
 import base64
 import hashlib
@@ -19,11 +20,23 @@ import traceback
 OUT = os.fdopen(3, "w", buffering=1)
 END = "\0taskcell-end"
 
+try:
+    from bson import ObjectId
+except ImportError:
+
+    class ObjectId(str):
+        """A BSON ObjectId for a Python without pymongo: its 24 hex digits, shown as bson shows one."""
+
+        def __repr__(self):
+            return "ObjectId('%s')" % str.__str__(self)
+
 
 def to_py(value):
     if isinstance(value, dict):
         if set(value) == {"__bytes__"}:
             return base64.b64decode(value["__bytes__"])
+        if set(value) == {"__objectid__"}:
+            return ObjectId(value["__objectid__"])
         return {k: to_py(v) for k, v in value.items()}
     if isinstance(value, list):
         return [to_py(v) for v in value]
@@ -31,6 +44,8 @@ def to_py(value):
 
 
 def from_py(value):
+    if isinstance(value, ObjectId):
+        return {"__objectid__": str(value)}
     if isinstance(value, (bytes, bytearray)):
         return {"__bytes__": base64.b64encode(bytes(value)).decode("ascii")}
     if isinstance(value, dict):

@@ -8,6 +8,8 @@ import { pythonMode } from './modes/python';
 import { inlineMode } from './io/inline';
 import { localMode } from './io/local';
 import { httpMode } from './io/http';
+import { mongodbMode } from './io/mongodb';
+import { girderMode } from './io/girder';
 import { isBinding } from './io/bindings';
 import { toSpec } from './builders';
 import { runRecorder } from './runs/recorder';
@@ -33,6 +35,8 @@ export function createRunner(options: Runner.IOptions = {}): Runner {
   runner.io.register(inlineMode);
   runner.io.register(localMode);
   runner.io.register(httpMode);
+  runner.io.register(mongodbMode);
+  runner.io.register(girderMode);
   for (const install of installers) install(runner);
   return runner;
 }

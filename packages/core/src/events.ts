@@ -37,7 +37,7 @@ export interface IArtifactRef {
 export interface IJobEvent {
   v: typeof JOB_EVENT_VERSION;
   /** What kind of event. */
-  kind: 'state' | 'progress' | 'log' | 'artifact' | 'cache' | 'output' | 'cancel-ignored';
+  kind: 'state' | 'progress' | 'log' | 'artifact' | 'cache' | 'output' | 'cancel-ignored' | 'attempt';
   jobId: string;
   /** The workflow job this job is a step of. */
   parentId?: string;
@@ -65,6 +65,11 @@ export interface IJobEvent {
   place?: IJobPlace;
   /** Kind `state` when a workflow starts: its steps and the edges between them, for drawing the DAG. */
   dag?: { steps: string[]; edges: Array<[string, string]> };
+  /**
+   * Kind `attempt`, when a job may be tried more than once (its retry policy): attempt `n` of at
+   * most `of` starts, after waiting `delay` ms since attempt n-1 failed with `error`.
+   */
+  attempt?: { n: number; of: number; delay?: number; error?: ISerializedError };
   /**
    * Kind `cancel-ignored`, the one event after a job's final state: its body still runs in this
    * process a while after its cancel, because it does not heed its signal. Says so in words.

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { ObjectId } from 'bson';
 import type { Readable, Writable } from 'node:stream';
 import { CanceledError, SpecError, TaskError } from '../errors';
 import type { Job } from '../job';
@@ -77,9 +78,11 @@ namespace Private {
     }
   }
 
-  /** JSON for the wire: bytes as base64. */
+  /** JSON for the wire: bytes as base64, BSON ObjectIds as their hex digits. */
   export function encode(v: unknown): unknown {
     if (v instanceof Uint8Array) return { __bytes__: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') };
+    // By tag rather than instanceof: an ObjectId may come from another copy of the bson package.
+    if ((v as { _bsontype?: unknown } | null)?._bsontype === 'ObjectId') return { __objectid__: (v as ObjectId).toHexString() };
     if (Array.isArray(v)) return v.map(encode);
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, encode(x)]));
     return v;
@@ -91,6 +94,7 @@ namespace Private {
       const o = v as Record<string, unknown>;
       const keys = Object.keys(o);
       if (keys.length === 1 && keys[0] === '__bytes__') return Buffer.from(o.__bytes__ as string, 'base64');
+      if (keys.length === 1 && keys[0] === '__objectid__') return new ObjectId(o.__objectid__ as string);
       return Object.fromEntries(keys.map((k) => [k, decode(o[k])]));
     }
     return v;

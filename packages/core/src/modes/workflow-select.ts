@@ -98,7 +98,8 @@ export async function serveStep(
 ): Promise<Record<string, unknown>> {
   const found = runRecorder()?.recorded(runner, task, inputs);
   if (!found) {
-    const r = await runner.execute(task, inputs, { ...options, on: undefined, cacheOnly: true });
+    // Served from the cache or not at all: nothing to retry.
+    const r = await runner.execute(task, inputs, { ...options, on: undefined, retries: undefined, cacheOnly: true });
     return r.data;
   }
   const job = new Job({ task: task.name, parentId: options.parentId, step: options.step, onEvent: options.onEvent });

@@ -4,6 +4,7 @@ import { findPort } from '../spec';
 import type { IBinding, IDataBinding, IPortSpec, ITaskSpec } from '../spec';
 import type { Runner } from '../runner';
 import type { IMode, IModeContext } from './registry';
+import type { IRetryPolicy } from '../run/retry';
 import { NotServedError } from '../runs/not-served-error';
 import { keepStepRecord, selectSteps, serveStep } from './workflow-select';
 
@@ -18,6 +19,9 @@ interface IPlanStep {
   rawName: unknown;
   task: ITaskSpec;
   visualization: boolean;
+  /** The step's own limit and retry policy (the spec's step fields). */
+  timeout?: number;
+  retries?: IRetryPolicy;
   sources: Map<string, Source>;
   /** Steps this one waits for. */
   deps: Set<string>;
@@ -67,6 +71,8 @@ function plan(task: ITaskSpec, runner: Runner): IPlan {
       rawName: s.source.name ?? s.name,
       task: s.task,
       visualization: s.visualization === true,
+      timeout: s.timeout,
+      retries: s.retries,
       sources: new Map(),
       deps: new Set(),
       dependants: [],
@@ -223,7 +229,9 @@ async function execute(task: ITaskSpec, inputs: Record<string, unknown>, ctx: IM
     ...options,
     outputs: undefined,
     jobId: undefined,
+    // The run's limit is the workflow job's own; each step has its own limit (and its task's).
     timeout: undefined,
+    timeoutOf: 'step' as const,
     signal: undefined,
     from: undefined,
     only: undefined,
@@ -274,7 +282,8 @@ async function execute(task: ITaskSpec, inputs: Record<string, unknown>, ctx: IM
           pump();
         };
         if (how === 'run') {
-          runner.execute(step.task, bindings, { ...runOptions, step: name }).then((r) => {
+          const run = { ...runOptions, step: name, timeout: step.timeout, retries: options.retries ?? step.retries };
+          runner.execute(step.task, bindings, run).then((r) => {
             keepStepRecord(runner, step.task, bindings, r);
             ended(r.data);
           }, stepFailed);
