@@ -1,4 +1,7 @@
-/** Girder Worker's table tests: append_tables runs across formats, CSV sniffing, objectlist, jsonlines, column names, NaN, a big header. */
+/**
+ * Girder Worker's table tests: append_tables runs across formats, CSV sniffing, objectlist, jsonlines, column names, NaN, a big header,
+ * and an R task copying an r.dataframe (rows -> csv -> data.frame in R and back), which runs in the r mode under both labels.
+ */
 import { createRunner, run, setRunner } from '@taskcell/core';
 import type { IRows, Runner } from '@taskcell/core';
 import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -130,9 +133,7 @@ const check = (language: ScriptLanguage) => async (c: ICase) => {
   if (derived !== undefined) expect(outs.c.data).toBe(derived);
 };
 
-const excluded = {
-  'table.TestTable.test_r_dataframe': 'an R task (r.dataframe), and taskcell has no R mode',
-};
+const excluded = {};
 conformance('table.json', check('javascript'), excluded);
 conformance(
   'table.json',

@@ -6,14 +6,19 @@ file descriptor 3 (so the script's own print() output stays on stdout, where it 
 
 Data arrives as JSON. Ports whose format names a Python object become that object here:
 `networkx` (from taskcell's node-link graph) and `pil` (from an RGBA pixel buffer, plus the exact
-mode and bytes when a Python step made an image RGBA cannot hold), and go back the same way. Bytes
+mode and bytes when a Python step made an image RGBA cannot hold), and go back the same way.
+`pickle` and `pickle.base64` ports are unpickled on the way in and pickled on the way out, so any
+Python object (a tuple, bytes, a class instance) crosses between Python steps as it is. Bytes
 travel as {"__bytes__": base64}, BSON ObjectIds (documents read from MongoDB) as {"__objectid__": hex}
 and become bson.ObjectId here (or a str of the hex digits that shows as one, without pymongo).
+
+A request with "kind": "convert" converts one value between formats of a type here (pickles).
 """
 import base64
 import hashlib
 import json
 import os
+import pickle
 import sys
 import traceback
 
@@ -155,11 +160,92 @@ def image_out(img):
     return out
 
 
-IN = {"networkx": graph_in, "pil": image_in}
-OUT_CONV = {"networkx": graph_out, "pil": image_out}
+def pickle_in(data, port):
+    return pickle.loads(to_py(data))
+
+
+def pickle_base64_in(data, port):
+    return pickle.loads(base64.b64decode(data))
+
+
+def pickle_out(value):
+    return from_py(pickle.dumps(value))
+
+
+def pickle_base64_out(value):
+    return base64.b64encode(pickle.dumps(value)).decode("ascii")
+
+
+# Bytes of the netCDF datasets handed to a script, by the dataset, to hand back one it did not change.
+NETCDF_SOURCES = {}
+
+
+def netcdf_in(data, port):
+    nc = need("netCDF4", port, "dataset")
+    raw = to_py(data)
+    ds = nc.Dataset(port + ".nc", memory=raw)
+    NETCDF_SOURCES[id(ds)] = raw
+    return ds
+
+
+def netcdf_out(value):
+    """A netCDF4.Dataset back as the bytes of its file: those it was opened from, those an in-memory
+    dataset the script wrote holds, or its file on disk."""
+    if isinstance(value, (bytes, bytearray)):
+        return from_py(value)
+    raw = NETCDF_SOURCES.get(id(value))
+    if raw is None:
+        try:
+            memory = value.close()
+        except RuntimeError:  # already closed
+            memory = None
+        if memory is not None:
+            raw = bytes(memory)
+        else:
+            with open(value.filepath(), "rb") as f:
+                raw = f.read()
+    return from_py(raw)
+
+
+def netcdf_check(v):
+    """Girder Worker's binary -> dataset: the bytes must open as a netCDF dataset; they stay bytes."""
+    raw = to_py(v)
+    need("netCDF4", "(conversion)", "dataset").Dataset("check.nc", memory=raw).close()
+    return from_py(raw)
+
+
+IN = {"networkx": graph_in, "pil": image_in, "pickle": pickle_in, "pickle.base64": pickle_base64_in, "dataset": netcdf_in}
+OUT_CONV = {
+    "networkx": graph_out,
+    "pil": image_out,
+    "pickle": pickle_out,
+    "pickle.base64": pickle_base64_out,
+    "dataset": netcdf_out,
+}
+
+# python/object <-> python/pickle, Girder Worker's two converters of the python type.
+CONVERT = {
+    ("python", "object", "pickle"): lambda v: from_py(pickle.dumps(to_py(v))),
+    ("python", "pickle", "object"): lambda v: from_py(pickle.loads(to_py(v))),
+    ("netcdf", "binary", "dataset"): netcdf_check,
+}
+
+
+def convert(req):
+    key = (req["type"], req["from"], req["to"])
+    if key not in CONVERT:
+        raise ValueError("no Python converter for %s from %s to %s" % key)
+    return CONVERT[key](req["value"])
 
 
 def run(req):
+    try:
+        return run_script(req)
+    finally:
+        NETCDF_SOURCES.clear()
+
+
+def run_script(req):
     scope = {"__name__": "__taskcell_task__"}
     for port in req["inputs"]:
         value = to_py(req["values"].get(port["id"]))
@@ -187,7 +273,10 @@ def main():
             continue
         req = json.loads(line)
         try:
-            reply = {"id": req["id"], "outputs": run(req)}
+            if req.get("kind") == "convert":
+                reply = {"id": req["id"], "value": convert(req)}
+            else:
+                reply = {"id": req["id"], "outputs": run(req)}
         except BaseException as err:  # the task's failure is reported, never the interpreter's end
             reply = {
                 "id": req["id"],

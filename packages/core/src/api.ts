@@ -5,6 +5,7 @@ import { registerBuiltinFormats } from './formats/builtins';
 import { javascriptMode } from './modes/javascript';
 import { workflowMode } from './modes/workflow';
 import { pythonMode } from './modes/python';
+import { rMode } from './modes/r';
 import { inlineMode } from './io/inline';
 import { localMode } from './io/local';
 import { httpMode } from './io/http';
@@ -32,6 +33,7 @@ export function createRunner(options: Runner.IOptions = {}): Runner {
   runner.modes.register(javascriptMode);
   runner.modes.register(workflowMode);
   runner.modes.register(pythonMode);
+  runner.modes.register(rMode);
   runner.io.register(inlineMode);
   runner.io.register(localMode);
   runner.io.register(httpMode);

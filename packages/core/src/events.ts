@@ -4,9 +4,9 @@ import type { JobState } from './states';
 /** The version of the JobEvent record. Bump it when a field changes meaning. */
 export const JOB_EVENT_VERSION = 1;
 
-/** Where a job ran: in the kernel's process, a thread, a remote worker, a Python interpreter or a container. */
+/** Where a job ran: in the kernel's process, a thread, a remote worker, a Python or R interpreter or a container. */
 export interface IJobPlace {
-  kind: 'in-process' | 'thread' | 'remote' | 'python' | 'container';
+  kind: 'in-process' | 'thread' | 'remote' | 'python' | 'r' | 'container';
   /** Worker name, thread name (`thread-3`), interpreter or container image. */
   name?: string;
   host?: string;

@@ -47,7 +47,7 @@ export function formatPlace(place: IJobPlace | undefined): string {
 /** The whole place, for a tooltip: the words of `formatPlace` with the interpreter's path or the remote host. */
 export function describePlace(place: IJobPlace | undefined): string {
   if (!place) return '';
-  const extra = [place.kind === 'python' ? place.name : undefined, place.host].filter((x): x is string => !!x);
+  const extra = [place.kind === 'python' || place.kind === 'r' ? place.name : undefined, place.host].filter((x): x is string => !!x);
   return extra.length ? `${formatPlace(place)} (${extra.join(', ')})` : formatPlace(place);
 }
 
@@ -329,6 +329,8 @@ namespace Private {
         return name ? `docker ${name}` : 'docker';
       case 'python':
         return 'python';
+      case 'r':
+        return 'R';
       default:
         return name ? `${kind} ${name}` : kind;
     }
