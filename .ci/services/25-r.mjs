@@ -3,6 +3,9 @@
 // (Arbor's analyses). Each task runs in a warm Rscript that the runner starts; nothing runs here.
 import { ensurePackages } from './_apt.mjs';
 
+/** What this step installs. */
+export const title = 'R (Debian r-base-core, r-cran-jsonlite, r-cran-ape, r-cran-nlme), for the r mode and the R formats';
+
 export async function install({ sh }) {
-  ensurePackages(sh, ['r-base-core', 'r-cran-jsonlite', 'r-cran-ape', 'r-cran-nlme']);
+  return ensurePackages(sh, ['r-base-core', 'r-cran-jsonlite', 'r-cran-ape', 'r-cran-nlme']);
 }

@@ -12,10 +12,13 @@ import { join } from 'node:path';
 export const FERRETDB_VERSION = 'v1.24.2';
 const MODULE = 'github.com/FerretDB/FerretDB';
 
+/** What this step installs. */
+export const title = `FerretDB ${FERRETDB_VERSION} (built from the Go module proxy into .tools/bin), the MongoDB server of the mongodb binding's tests`;
+
 export async function install({ sh, root }) {
   const ferretdb = join(root, '.tools', 'bin', 'ferretdb');
   const version = existsSync(ferretdb) ? spawnSync(ferretdb, ['--version'], { encoding: 'utf8' }).stdout : '';
-  if (version.includes(`version: ${FERRETDB_VERSION}`)) return;
+  if (version.includes(`version: ${FERRETDB_VERSION}`)) return `ferretdb ${FERRETDB_VERSION} already built`;
   const go = goCommand();
   // `go install ...@version` builds a binary that refuses to start: FerretDB embeds its version from
   // build/version/version.txt, which its release process writes and the module does not ship. So
@@ -32,6 +35,7 @@ export async function install({ sh, root }) {
   } finally {
     rmSync(src, { recursive: true, force: true });
   }
+  return `built ferretdb ${FERRETDB_VERSION}`;
 }
 
 /** The go command: on PATH or where the official tarball puts it, and new enough for FerretDB. */

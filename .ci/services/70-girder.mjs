@@ -8,12 +8,16 @@ import { join } from 'node:path';
 /** The Girder release line the tests run against. */
 export const GIRDER_REQUIREMENT = 'girder>=5,<6';
 
+/** What this step installs. */
+export const title = `Girder 5 (${GIRDER_REQUIREMENT} in .venv-girder), the server of the girder binding's tests`;
+
 export async function install({ sh, root }) {
   const venv = join(root, '.venv-girder');
   const girder = join(venv, 'bin', 'girder');
-  if (existsSync(girder) && spawnSync(girder, ['serve', '--help'], { stdio: 'ignore' }).status === 0) return;
+  if (existsSync(girder) && spawnSync(girder, ['serve', '--help'], { stdio: 'ignore' }).status === 0) return 'girder already installed';
   // A venv copied or moved from elsewhere keeps the old path in its scripts: make it anew.
   rmSync(venv, { recursive: true, force: true });
   sh('python3', ['-m', 'venv', venv]);
-  sh(join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', GIRDER_REQUIREMENT]);
+  sh(join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', GIRDER_REQUIREMENT]);
+  return `installed ${GIRDER_REQUIREMENT}`;
 }

@@ -60,6 +60,7 @@ export function setRunner(runner: Runner): Runner | undefined {
 const OPTION_KEYS = new Set([
   'signal',
   'timeout',
+  'retries',
   'cache',
   'on',
   'onEvent',

@@ -5,6 +5,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { run } from '@taskcell/core';
 import type { IJobEvent, TaskJSON } from '@taskcell/core';
 
 /** The spec of `fixtures/flaky-retries.json`, with its backoff set to `backoff` (its delay is 100 ms). */
@@ -36,11 +37,29 @@ export function attempts(events: IJobEvent[]): Array<{ n: number; of: number; de
 }
 
 /**
- * What a flaky run on a fixed (100, 100) or exponential (100, 200) backoff must show: attempt 3
- * succeeded, and each wait between attempts lasted at least its delay (and not much more).
+ * Run the flaky task `on` a pool (in this process when undefined) and check what it must show:
+ * attempt 3 succeeded; each wait between attempts lasted at least its delay (100 and 100 ms fixed,
+ * 100 and 200 exponential) and less than `slack` ms more; an attempt event each, `n of 4`, with the
+ * delay before it. Returns the job's events.
  */
-export function expectedDelays(backoff: 'fixed' | 'exponential'): number[] {
-  return backoff === 'fixed' ? [100, 100] : [100, 200];
+export async function runFlaky(backoff: 'fixed' | 'exponential', on: string | undefined, slack: number): Promise<IJobEvent[]> {
+  const counter = flakyCounter();
+  const events: IJobEvent[] = [];
+  const r = await run(flakySpec(backoff), { counter }, { on, cache: false, onEvent: (e) => events.push(e) });
+  expect(r.data.attempts).toBe(3);
+  const delays = backoff === 'fixed' ? [100, 100] : [100, 200];
+  const gaps = attemptGaps(counter);
+  expect(gaps).toHaveLength(2);
+  gaps.forEach((g, i) => {
+    expect(g).toBeGreaterThanOrEqual(delays[i]);
+    expect(g).toBeLessThan(delays[i] + slack);
+  });
+  expect(attempts(events)).toEqual([
+    { n: 1, of: 4 },
+    { n: 2, of: 4, delay: delays[0] },
+    { n: 3, of: 4, delay: delays[1] },
+  ]);
+  return events;
 }
 
 /** A CPU-bound task with its own 200 ms "timeout": its script never yields the thread. */

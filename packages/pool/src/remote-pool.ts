@@ -1,12 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Job as BullJob, Queue, QueueEvents } from 'bullmq';
-import { OptionError, TaskcellError, globalEvents, toCanceledError } from '@taskcell/core';
+import { OptionError, TaskcellError, globalEvents, retryPolicy, toCanceledError } from '@taskcell/core';
 import type {
   IBinding,
   IJobEvent,
   IJobPlace,
   IResolvedRunOptions,
   IResult,
+  IRetryPolicy,
   ISerializedError,
   ITaskSpec,
   IWorkerPool,
@@ -15,7 +16,16 @@ import { DirectoryArtifactStore } from './artifact-store';
 import { publishBundle } from './shared-bundles';
 import type { IArtifactStore, IStoredRef } from './artifact-store';
 import { PayloadError, PoolError } from './errors';
-import { REMOTE_PAYLOAD_VERSION, connectionOptions, keys, packBlob, parseRedisUrl, rawClient, unpackBlob } from './remote-protocol';
+import {
+  REMOTE_PAYLOAD_VERSION,
+  RETRY_BACKOFF,
+  connectionOptions,
+  keys,
+  packBlob,
+  parseRedisUrl,
+  rawClient,
+  unpackBlob,
+} from './remote-protocol';
 import type {
   Blob,
   IChunkOutcome,
@@ -89,6 +99,14 @@ export class RemotePool implements IWorkerPool {
     let hash = Private.hashes.get(wired);
     if (hash === undefined) Private.hashes.set(wired, (hash = createHash('sha256').update(text).digest('hex').slice(0, 32)));
     const taskKey = keys.task(this.queueName, hash);
+    // Retries go through BullMQ's own attempts and backoff; the worker runs one attempt at a time.
+    let policy: IRetryPolicy | undefined;
+    try {
+      policy = retryPolicy(task, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const retry = Private.bullRetry(policy);
     const jobId = options.jobId ?? `tc-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
     if (this.pending.has(jobId))
       return Promise.reject(new OptionError(`Job id "${jobId}" is already running on this pool; expected a new id`, { job: jobId }));
@@ -102,6 +120,7 @@ export class RemotePool implements IWorkerPool {
         since: Date.now(),
         payload: undefined,
         done: undefined,
+        retry,
       };
       this.pending.set(jobId, p);
       if (this.idle) clearTimeout(this.idle);
@@ -122,6 +141,8 @@ export class RemotePool implements IWorkerPool {
           inlineLimit: this.inlineLimit,
         };
         if (this.store) payload.store = this.store.descriptor;
+        // The worker reads the policy from here, for its custom backoff (a maxDelay) and which errors to retry.
+        if (retry) payload.options.retries = policy;
         // With nobody listening to its events, the outcome comes back on this client's reply channel;
         // a job whose events someone follows gets them and its outcome, in order, from BullMQ's event
         // stream. So does a job sent while many are out (a map's items): BullMQ writes every outcome to
@@ -135,7 +156,7 @@ export class RemotePool implements IWorkerPool {
         p.taskText = text;
         await publishBundle(task, this.store);
         await this.storeTask(c, taskKey, text, false);
-        await this.add(c, jobId, payload, task.name);
+        await this.add(c, jobId, payload, task.name, retry);
       })().catch((err: unknown) =>
         this.settle(jobId, err instanceof TaskcellError ? err : new PoolError(`Could not queue the job: ${String(err)}`, { job: jobId })),
       );
@@ -178,18 +199,25 @@ export class RemotePool implements IWorkerPool {
    * (one round trip for a map's many items instead of one each); those of one task whose outcomes
    * come through the event stream travel in chunks (see `chunked`).
    */
-  private add(c: Private.IConnection, jobId: string, payload: IRemotePayload, name: string | undefined): Promise<unknown> {
+  private add(
+    c: Private.IConnection,
+    jobId: string,
+    payload: IRemotePayload,
+    name: string | undefined,
+    retry: Private.IBullRetry | undefined,
+  ): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      c.adds.push({ jobId, name: name ?? 'task', payload, resolve, reject });
+      c.adds.push({ jobId, name: name ?? 'task', payload, retry, resolve, reject });
       if (c.adds.length === 1) setImmediate(() => void this.flush(c));
     });
   }
 
   private async flush(c: Private.IConnection): Promise<void> {
     const batch = c.adds.splice(0);
-    const opts = (jobId: string) => ({ jobId, removeOnComplete: { age: this.keepFor }, removeOnFail: { age: this.keepFor } });
+    const opts = (b: Private.IQueued) =>
+      Object.assign({ jobId: b.jobId, removeOnComplete: { age: this.keepFor }, removeOnFail: { age: this.keepFor } }, b.retry);
     try {
-      const jobs = (await this.chunked(c, batch)).map((b) => ({ name: b.name, data: b.data, opts: opts(b.jobId) }));
+      const jobs = (await this.chunked(c, batch)).map((b) => ({ name: b.name, data: b.data, opts: opts(b) }));
       await c.queue.addBulk(jobs);
       batch.forEach((b) => b.resolve(undefined));
     } catch (err) {
@@ -209,8 +237,9 @@ export class RemotePool implements IWorkerPool {
     const byTask = new Map<string, Private.IConnection['adds']>();
     for (const b of batch) {
       const key = b.payload.taskKey;
-      if (this.chunkMax <= 1 || b.payload.reply !== undefined || key === undefined || !this.pending.has(b.jobId)) {
-        out.push({ jobId: b.jobId, name: b.name, data: b.payload });
+      // A job with a retry policy goes alone: BullMQ's attempts and backoff are those of one job.
+      if (this.chunkMax <= 1 || b.payload.reply !== undefined || key === undefined || b.retry || !this.pending.has(b.jobId)) {
+        out.push({ jobId: b.jobId, name: b.name, data: b.payload, retry: b.retry });
         continue;
       }
       const same = byTask.get(key);
@@ -437,7 +466,7 @@ export class RemotePool implements IWorkerPool {
           const q = this.pending.get(id);
           if (!q?.payload) continue;
           q.chunk = undefined;
-          await this.add(c, id, q.payload, undefined);
+          await this.add(c, id, q.payload, undefined, q.retry);
         }
         if (p.chunk !== undefined) this.chunks.delete(p.chunk);
       } else if (job.finishedOn && job.returnvalue !== null && job.returnvalue !== undefined) await this.completed(queued, job.returnvalue);
@@ -480,6 +509,7 @@ namespace Private {
     jobId: string;
     name: string;
     data: IRemotePayload | IChunkPayload;
+    retry?: IBullRetry;
   }
 
   /** Milliseconds `close()` waits for Redis before it drops the connections. */
@@ -499,6 +529,7 @@ namespace Private {
       jobId: string;
       name: string;
       payload: IRemotePayload;
+      retry: IBullRetry | undefined;
       resolve(v: unknown): void;
       reject(err: unknown): void;
     }>;
@@ -523,6 +554,24 @@ namespace Private {
     taken?: boolean;
     /** The queue job id of the chunk this job travels in. */
     chunk?: string;
+    /** BullMQ's attempts and backoff for the job, when it has a retry policy. */
+    retry: IBullRetry | undefined;
+  }
+
+  /** BullMQ's job options for a retry policy. */
+  export interface IBullRetry {
+    attempts: number;
+    backoff: { type: string; delay: number };
+  }
+
+  /**
+   * A retry policy as BullMQ's `attempts` and `backoff`: its own fixed and exponential backoffs
+   * (the same delays as the runner's), or the worker's `taskcell` strategy when a maxDelay caps them.
+   */
+  export function bullRetry(policy: IRetryPolicy | undefined): IBullRetry | undefined {
+    if (policy === undefined || policy.max === 0) return undefined;
+    const type = policy.maxDelay === undefined ? policy.backoff : RETRY_BACKOFF;
+    return { attempts: policy.max + 1, backoff: { type, delay: policy.delay } };
   }
 
   /** Close a connection; a graceful close waits for Redis, so when Redis is gone it gets a few seconds before the sockets are dropped. */

@@ -153,6 +153,9 @@ export interface IReplyMessage {
 /** Outcomes up to this many bytes of JSON go out on the reply channel whole; bigger ones as a `done` notice. */
 export const REPLY_LIMIT = 64 * 1024;
 
+/** BullMQ backoff type of a retry policy with a maxDelay: the worker computes each delay from the policy in the job's options. */
+export const RETRY_BACKOFF = 'taskcell';
+
 /** Pack a value as a Blob: inline below `limit` bytes (or when there is no store), else in the store; JSON-safe values as they are. */
 export async function packBlob(value: unknown, store: IArtifactStore | undefined, limit: number): Promise<Blob> {
   if (isJsonSafe(value) && (!store || JSON.stringify(value).length <= limit)) return { json: value };

@@ -1,7 +1,18 @@
 import { hostname } from 'node:os';
 import { UnrecoverableError, WaitingError, Worker } from 'bullmq';
-import type { Job as BullJob } from 'bullmq';
-import { CanceledError, OptionError, TaskcellError, WATCHDOG_GRACE, createRunner, taskFromWire } from '@taskcell/core';
+import type { Job as BullJob, MinimalJob } from 'bullmq';
+import {
+  CanceledError,
+  OptionError,
+  SpecError,
+  TaskcellError,
+  WATCHDOG_GRACE,
+  createRunner,
+  parseRetries,
+  retryDelay,
+  taskFromWire,
+  timeLimit,
+} from '@taskcell/core';
 import type { IDisposable, IJobEvent, IJobPlace, ITaskSpec, Runner } from '@taskcell/core';
 import { openArtifactStore } from './artifact-store';
 import { shareResults } from './result-store';
@@ -9,6 +20,7 @@ import { useStoreBundles } from './shared-bundles';
 import { PayloadError, PoolError, outcomeError } from './errors';
 import {
   REPLY_LIMIT,
+  RETRY_BACKOFF,
   checkPayload,
   connectionOptions,
   isChunk,
@@ -94,6 +106,7 @@ export class RemoteWorker {
         maxStalledCount: o.maxStalledCount ?? 5,
         skipStalledCheck: slot > 0,
         autorun: false,
+        settings: { backoffStrategy: Private.backoff },
       });
       // A lost connection is retried by ioredis; the error is reported, never thrown, so the worker lives on.
       worker.on('error', (err) => o.onError?.(err));
@@ -256,7 +269,7 @@ export class RemoteWorker {
     }
     // A task whose JavaScript holds this thread until its timeout stops it cannot renew the lock
     // meanwhile: the lock is made to outlast the timeout, or another worker would take the job again.
-    const timeout = payload.options.timeout;
+    const timeout = timeLimit(spec, payload.options)?.ms;
     const lock = this.opts.lockDuration ?? 30_000;
     if (timeout !== undefined && token !== undefined && timeout + WATCHDOG_GRACE + 1000 > lock / 2) {
       await job.extendLock(token, timeout + WATCHDOG_GRACE + lock);
@@ -269,11 +282,20 @@ export class RemoteWorker {
         }
       : undefined;
     let outcome: RemoteOutcome;
+    // A job with a retry policy runs one attempt here; BullMQ runs the next, after its backoff.
+    const attempt = (job.opts.attempts ?? 1) > 1 ? { n: job.attemptsMade + 1 } : undefined;
     try {
       // No AbortSignal per job: a cancel reaches it through runner.cancel(jobId), which costs nothing until used.
-      const result = await executeWired(this.runner, spec, inputs, payload.options, { place: this.place, onEvent });
+      const result = await executeWired(this.runner, spec, inputs, payload.options, { place: this.place, onEvent, attempt });
       outcome = { ok: true, result };
     } catch (err) {
+      if ((attempt as { retry?: boolean } | undefined)?.retry) {
+        // Thrown to BullMQ, which queues the job again after its backoff; the client waits on.
+        this.running.delete(jobId);
+        await events;
+        const e = err as TaskcellError;
+        throw new Error(`[${e.code}] ${e.message}`);
+      }
       if (this.handingBack && err instanceof TaskcellError && err.code === 'taskcell:canceled') {
         // Still counted as running until Redis has it back, so a close that runs out of time names it.
         await job.moveToWait(token);
@@ -380,5 +402,17 @@ export namespace RemoteWorker {
     grace?: number;
     /** Connection and other errors the worker lives through. */
     onError?: (err: Error) => void;
+  }
+}
+
+namespace Private {
+  /**
+   * BullMQ's backoff for the `taskcell` type (a retry policy with a maxDelay): the runner's delay
+   * for the next attempt, from the policy the client put in the job's options.
+   */
+  export function backoff(attemptsMade: number, type?: string, _err?: Error, job?: MinimalJob): number {
+    if (type !== RETRY_BACKOFF) return -1;
+    const data = job?.data as { options?: { retries?: unknown } } | undefined;
+    return retryDelay(parseRetries(data?.options?.retries, 'retries', SpecError), attemptsMade + 1);
   }
 }

@@ -72,10 +72,11 @@ export function executeWired(
   spec: ITaskSpec,
   inputs: Record<string, unknown>,
   options: IWireOptions,
-  where: { signal?: AbortSignal; place: IJobPlace; onEvent?: (event: IJobEvent) => void },
+  where: { signal?: AbortSignal; place: IJobPlace; onEvent?: (event: IJobEvent) => void; attempt?: IResolvedRunOptions['attempt'] },
 ): Promise<IResult> {
   const run: IResolvedRunOptions = Object.assign({}, options, { place: where.place });
   if (where.signal) run.signal = where.signal;
+  if (where.attempt) run.attempt = where.attempt;
   const send = where.onEvent;
   // Every event says where the job ran, not only the state events that carry it here.
   if (send) run.onEvent = (e) => send(e.place ? e : { ...e, place: where.place });

@@ -66,7 +66,7 @@ export class JobLifecycle {
     const pooled = options.attempt !== undefined;
     return new Promise<IResult>((resolve, reject) => {
       let settled = false;
-      let n = options.attempt ?? 1;
+      let n = options.attempt?.n ?? 1;
       let current: Private.IAttempt | undefined;
       /** The timer of the running attempt's limit, its watchdog, and the timeout it fired (to tell it from a cancel). */
       let timer: NodeJS.Timeout | undefined;
@@ -105,20 +105,38 @@ export class JobLifecycle {
         stopClock();
         job.requeue();
         timedOut = undefined;
-        if (pooled) return settle(err, undefined, true);
+        if (pooled) {
+          options.attempt!.retry = true;
+          return settle(err, undefined, true);
+        }
         const delay = retryDelay(policy, n + 1);
-        pause = setTimeout(() => {
-          pause = undefined;
-          n++;
-          start({ delay, error: serializeError(err) });
-        }, delay);
+        const wait: { fallback?: NodeJS.Timeout; scheduled?: boolean } = {};
+        const next = () => {
+          if (wait.fallback) clearTimeout(wait.fallback);
+          if (settled || wait.scheduled) return;
+          wait.scheduled = true;
+          pause = setTimeout(() => {
+            pause = undefined;
+            n++;
+            start({ delay, error: serializeError(err) });
+          }, delay);
+        };
+        // A javascript body left at its timeout may still be finishing: the next attempt waits for it
+        // (CANCEL_GRACE at most), so the two never move the job's state at once.
+        if (!a.flowing) return next();
+        a.ended = next;
+        wait.fallback = setTimeout(next, Private.CANCEL_GRACE);
       };
-      const start = (after?: { delay: number; error: ISerializedError }) => {
+      const start = (after?: { delay: number; error?: ISerializedError }) => {
         const a: Private.IAttempt = { flowing: false, done: false };
         current = a;
         try {
           if (!after) job.to('QUEUED');
-          if (attempts > 1 && job.observed) job.attemptEvent(after ? { n, of: attempts, ...after } : { n, of: attempts });
+          if (attempts > 1 && job.observed) {
+            // An attempt the pool retried knows its delay, not the error before it (which the pool has).
+            if (!after && pooled && n > 1) after = { delay: retryDelay(policy!, n) };
+            job.attemptEvent(after ? { n, of: attempts, ...after } : { n, of: attempts });
+          }
           if (limit !== undefined) {
             timer = setTimeout(() => job.abort((timedOut = timeoutError(task, options, limit))), limit.ms);
             // The timer above cannot fire while a task's JavaScript holds the thread; the watchdog then stops it.
@@ -129,6 +147,7 @@ export class JobLifecycle {
           const flowEnded = () => {
             a.flowing = false;
             if (a.stray) clearTimeout(a.stray);
+            a.ended?.();
           };
           this.pipeline.flow(task, mode, job, rawInputs, options).then(
             (r) => {
@@ -198,6 +217,8 @@ namespace Private {
     done: boolean;
     stopping?: { reason: unknown };
     stray?: NodeJS.Timeout;
+    /** Called when the pipeline of an attempt that was already left ends (the next attempt waits for it). */
+    ended?: () => void;
   }
 
   /** Milliseconds a cancelled task body in this process has to stop before it is reported as ignoring its cancel. */

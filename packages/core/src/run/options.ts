@@ -51,10 +51,11 @@ export interface IResolvedRunOptions extends IRunOptions {
   /** Which limit `timeout` is: the run's (default) or the workflow step's. */
   timeoutOf?: TimeLimitKind;
   /**
-   * Set by a pool that retries jobs itself (the remote pool, through BullMQ): this run is that
-   * attempt, and a failure the policy retries leaves the job QUEUED for the pool to run again.
+   * Set by a pool that retries jobs itself (the remote pool, through BullMQ): this run is attempt
+   * `n`, and a failure the policy retries leaves the job QUEUED and sets `retry` for the pool to
+   * run it again.
    */
-  attempt?: number;
+  attempt?: { n: number; retry?: boolean };
   /** Serve the job from the result cache or fail with a NotServedError: a step a re-run does not run. */
   cacheOnly?: boolean;
 }
