@@ -6,8 +6,16 @@ export const DAG_CLASS = {
   svg: 'tc-Panel-dagGraph',
   node: 'tc-Panel-dagNode',
   edge: 'tc-Panel-dagEdge',
+  actions: 'tc-Panel-dagActions',
+  actionsLabel: 'tc-Panel-dagActionsLabel',
+  rerunStep: 'tc-Panel-dagRerunStep',
+  rerunFrom: 'tc-Panel-dagRerunFrom',
   panning: 'tc-mod-panning',
+  selected: 'tc-mod-selected',
 } as const;
+
+/** How a step is re-run: just it (`only`), or it and every step downstream (`from`). */
+export type RerunHow = 'only' | 'from';
 
 /** A workflow's DAG: step names and the edges between them. */
 export interface IDag {
@@ -20,6 +28,9 @@ export interface IDag {
  * computed once per DAG (layers by longest path from a source); updates only swap attributes, so
  * a live workflow costs no re-layout. The drawing scales down to fit its box's width (no further
  * than half size: a wider DAG then scrolls, and pans by dragging).
+ *
+ * With `onRerun`, each node is a button (reached by Tab, picked by click, Enter, Space or the
+ * context menu) that shows, under the drawing, "Re-run this step" and "Re-run from here" for it.
  */
 export class DagView {
   /** The element to put in the page: a box holding the SVG drawing. */
@@ -28,12 +39,13 @@ export class DagView {
   /** The SVG drawing. */
   readonly svg: SVGSVGElement;
 
-  constructor(dag: IDag) {
+  constructor(dag: IDag, options: DagView.IOptions = {}) {
     this.node = document.createElement('div');
     this.node.className = DAG_CLASS.wrap;
     this.svg = document.createElementNS(SVG_NS, 'svg');
     this.svg.setAttribute('class', DAG_CLASS.svg);
     this.node.appendChild(this.svg);
+    this.onRerun = options.onRerun;
     const layout = DagView.layout(dag);
     const { nodeWidth: w, nodeHeight: h, gapX, gapY } = Private.SIZE;
     const width = layout.columns * (w + gapX) - gapX + 8;
@@ -85,7 +97,57 @@ export class DagView {
       g.append(rect, text, title);
       this.svg.appendChild(g);
       this.nodes.set(s, g);
+      if (this.onRerun) this.makeButton(s, g);
     }
+    if (this.onRerun) {
+      this.svg.setAttribute('role', 'group');
+      this.actions = Private.actionBar();
+      this.node.appendChild(this.actions.bar);
+      const act = (how: RerunHow) => () => {
+        if (this.selected !== undefined) this.onRerun?.(this.selected, how);
+      };
+      this.actions.step.addEventListener('click', act('only'));
+      this.actions.from.addEventListener('click', act('from'));
+    }
+  }
+
+  /** The step whose re-run actions show, if any. */
+  get selected(): string | undefined {
+    return this._selected;
+  }
+
+  /** Show the re-run actions of `step` (undefined hides them). */
+  select(step: string | undefined): void {
+    if (!this.actions) return;
+    if (this._selected !== undefined) this.nodes.get(this._selected)?.classList.remove(DAG_CLASS.selected);
+    this._selected = step !== undefined && this.nodes.has(step) ? step : undefined;
+    const bar = this.actions;
+    bar.bar.hidden = this._selected === undefined;
+    if (this._selected === undefined) return;
+    this.nodes.get(this._selected)!.classList.add(DAG_CLASS.selected);
+    bar.label.textContent = `Step ${this._selected}:`;
+    bar.step.setAttribute('aria-label', `Re-run step ${this._selected}`);
+    bar.from.setAttribute('aria-label', `Re-run from step ${this._selected}`);
+  }
+
+  /** A node that picks its step: by click, Enter or Space, or the context menu (which also gives the first action the focus). */
+  private makeButton(step: string, g: SVGGElement): void {
+    g.setAttribute('tabindex', '0');
+    g.setAttribute('role', 'button');
+    g.setAttribute('aria-label', `Step ${step}: show its re-run actions`);
+    g.addEventListener('click', () => this.select(step));
+    g.addEventListener('keydown', (e) => {
+      if (e.key !== 'Enter' && e.key !== ' ') return;
+      e.preventDefault();
+      this.select(step);
+      this.actions?.step.focus();
+    });
+    g.addEventListener('contextmenu', (e) => {
+      e.preventDefault();
+      e.stopPropagation();
+      this.select(step);
+      this.actions?.step.focus();
+    });
   }
 
   /** Mark each step with its state. */
@@ -99,10 +161,19 @@ export class DagView {
   }
 
   private readonly nodes = new Map<string, SVGGElement>();
+  private readonly onRerun: ((step: string, how: RerunHow) => void) | undefined;
+  private actions: ReturnType<typeof Private.actionBar> | undefined;
+  private _selected: string | undefined;
 }
 
-/** The DagView's layout. */
+/** The DagView's options and layout. */
 export namespace DagView {
+  /** What a DAG view does besides drawing. */
+  export interface IOptions {
+    /** Offer "Re-run this step" (`only`) and "Re-run from here" (`from`) on each node. */
+    onRerun?: (step: string, how: RerunHow) => void;
+  }
+
   /** Where each step goes: its layer (column) and its index in the layer (row). */
   export interface ILayout {
     positions: Map<string, { layer: number; index: number }>;
@@ -141,6 +212,30 @@ export namespace DagView {
 }
 
 namespace Private {
+  /** The bar under the drawing with the picked step's re-run buttons (hidden until a step is picked). */
+  export function actionBar(): { bar: HTMLElement; label: HTMLElement; step: HTMLButtonElement; from: HTMLButtonElement } {
+    const bar = document.createElement('div');
+    bar.className = DAG_CLASS.actions;
+    bar.hidden = true;
+    const label = document.createElement('span');
+    label.className = DAG_CLASS.actionsLabel;
+    const button = (cls: string, text: string, title: string): HTMLButtonElement => {
+      const b = document.createElement('button');
+      b.className = `${cls} jp-mod-styled`;
+      b.textContent = text;
+      b.title = title;
+      return b;
+    };
+    const step = button(DAG_CLASS.rerunStep, 'Re-run this step', 'Run this step again; the steps it needs come from the last run');
+    const from = button(
+      DAG_CLASS.rerunFrom,
+      'Re-run from here',
+      'Run this step and every step after it again; the others come from the last run',
+    );
+    bar.append(label, step, from);
+    return { bar, label, step, from };
+  }
+
   export const SIZE = { nodeWidth: 96, nodeHeight: 26, gapX: 28, gapY: 10 };
 
   /** The smallest scale the drawing shrinks to before it scrolls instead. */

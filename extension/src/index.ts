@@ -8,6 +8,7 @@ export * from './dag-view';
 export * from './job-row';
 export * from './panel';
 export * from './connection';
+export * from './rerun';
 export * from './renderers/table';
 export * from './renderers/tree';
 export * from './renderers/image';

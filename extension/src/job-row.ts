@@ -1,6 +1,7 @@
 import type { IArtifactRef } from '@taskcell/core';
 import { describePlace, formatElapsed as sharedFormatElapsed, formatPlace, formatProgress, progressPercent } from '@taskcell/display';
 import { DagView } from './dag-view';
+import type { RerunHow } from './dag-view';
 import { FINAL_STATES } from './model';
 import type { IJobRecord, TasksModel } from './model';
 
@@ -66,7 +67,7 @@ export class JobRow {
     n.innerHTML =
       `<div class="${C.summary}" role="button" tabindex="0" aria-expanded="false">` +
       `<span class="${C.caret}"></span><span class="${C.state}"></span><span class="${C.name}"></span>` +
-      `<span class="${C.cached}" title="Served from the result cache: no task ran" hidden>cached</span>` +
+      `<span class="${C.cached}" title="Served from the run records or the result cache: no task ran" hidden>cached</span>` +
       `<button class="${C.cancel} jp-mod-styled" title="Cancel">Cancel</button></div>` +
       `<div class="${C.meta}"><span class="${C.place}"></span><span class="${C.attempt}" hidden></span><span class="${C.start}"></span>` +
       `<span class="${C.elapsed}"></span><span class="${C.notebook}"></span>` +
@@ -247,7 +248,9 @@ export class JobRow {
       d.textContent = '';
       this.partsEl = document.createElement('div');
       this.partsEl.className = ROW_CLASS.parts;
-      this.dag = new DagView(r.dag);
+      const onRerun = this.options.onRerun;
+      // A workflow started from a notebook can be re-run from its steps (a step's own DAG cannot).
+      this.dag = new DagView(r.dag, onRerun && r.parentId === undefined ? { onRerun: (step, how) => onRerun(r, step, how) } : {});
       this.stepsEl = document.createElement('div');
       this.stepsEl.className = ROW_CLASS.steps;
       d.append(this.partsEl, this.dag.node, this.stepsEl);
@@ -363,6 +366,8 @@ export namespace JobRow {
     onJumpToCell?: (record: IJobRecord) => void;
     /** Insert a form of a top-level job's task below the cell that started it (offered when the kernel named the cell). */
     onForm?: (record: IJobRecord) => void;
+    /** Run a top-level workflow again, just `step` (`only`) or from `step` on (`from`): its DAG's node actions. */
+    onRerun?: (record: IJobRecord, step: string, how: RerunHow) => void;
     onOpenArtifact: (artifact: IArtifactRef, record: IJobRecord) => void;
     now: () => number;
   }

@@ -274,6 +274,7 @@ export class TasksPanel extends Widget {
       onInterrupt: this.callbacks.onInterrupt && ((r) => this.callbacks.onInterrupt?.(r)),
       onJumpToCell: this.callbacks.onJumpToCell && ((r) => this.callbacks.onJumpToCell?.(r)),
       onForm: this.callbacks.onForm && ((r) => this.callbacks.onForm?.(r)),
+      onRerun: this.callbacks.onRerun && ((r, step, how) => this.callbacks.onRerun?.(r, step, how)),
       onOpenArtifact: (a, r) => this.callbacks.onOpenArtifact(a, r),
       now: this.now,
     });
@@ -394,6 +395,8 @@ export namespace TasksPanel {
     onJumpToCell?: (record: IJobRecord) => void;
     /** Insert a form of a top-level job's task below the cell that started it. */
     onForm?: (record: IJobRecord) => void;
+    /** Run a top-level workflow again from its DAG: just `step` (`only`), or `step` and what follows (`from`). */
+    onRerun?: JobRow.IOptions['onRerun'];
     /** Show the form of one of the current notebook's tasks (the header's "New form…"). */
     onNewForm?: () => void;
     /** Open an artifact in a viewer. */

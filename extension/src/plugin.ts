@@ -13,6 +13,7 @@ import { TaskcellConnection } from './connection';
 import { TasksModel } from './model';
 import type { IJobRecord } from './model';
 import { TasksPanel } from './panel';
+import { requestRerun } from './rerun';
 import promotePlugin from './promote';
 import taskFormPlugin, { newForm } from './task-form-plugin';
 
@@ -73,6 +74,17 @@ const tasksPlugin: JupyterFrontEndPlugin<void> = {
       onCancelAll: () => void app.commands.execute(CommandIDs.cancelAll),
       onJumpToCell: (r) => void Private.jumpToCell(app, shell, tracker, r),
       onForm: (r) => void Private.insertForm(app, shell, tracker, r),
+      onRerun: (r, step, how) => {
+        const kernel = connectionFor(r)?.kernel;
+        if (!kernel) {
+          void showErrorMessage('Re-run', `The kernel that ran workflow "${r.task ?? r.jobId}" is not connected`);
+          return;
+        }
+        requestRerun(kernel, r.jobId, step, how).then(
+          (reply) => void (reply.ok ? undefined : showErrorMessage('Re-run', `[${reply.error.code}] ${reply.error.message}`)),
+          (err: Error) => void showErrorMessage('Re-run', err.message),
+        );
+      },
       onNewForm: () => void newForm(app, tracker),
       onOpenArtifact: (a, r) => void Private.openArtifact(app, a, connectionFor(r)?.source ?? r.source),
     });

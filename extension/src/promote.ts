@@ -3,6 +3,7 @@ import { ICommandPalette, showErrorMessage } from '@jupyterlab/apputils';
 import type { Kernel } from '@jupyterlab/services';
 import type { JSONObject } from '@lumino/coreutils';
 import type { Widget } from '@lumino/widgets';
+import { askKernel } from './kernel-request';
 
 /** The command id. */
 export const PROMOTE_COMMAND = 'taskcell:promote-cell';
@@ -93,17 +94,6 @@ namespace Private {
 
   /** One request on a comm of its own: the kernel sends one message, then closes it. */
   export function ask(kernel: Kernel.IKernelConnection, request: JSONObject): Promise<PromoteReply> {
-    return new Promise((resolve, reject) => {
-      const comm = kernel.createComm(PROMOTE_TARGET);
-      let answered = false;
-      comm.onMsg = (msg) => {
-        answered = true;
-        resolve(msg.content.data as unknown as PromoteReply);
-      };
-      comm.onClose = () => {
-        if (!answered) reject(new Error('The kernel closed the promote request without an answer (is it the taskcell kernel?)'));
-      };
-      comm.open(request);
-    });
+    return askKernel<PromoteReply>(kernel, PROMOTE_TARGET, request, 'promote');
   }
 }

@@ -18,6 +18,7 @@ export const commands: Record<string, { run: Command; summary: string }> = {
     'run a spec once per file of a folder or row of a table, one JSON line per item (taskcell map SPEC --over DIR)',
   ),
   runs: lazy('runs', 'runsCommand', 'list, show and compare recorded runs (taskcell runs list | show ID | compare ID ID)'),
+  rerun: lazy('rerun', 'rerunCommand', 'run a recorded run again from its record, here by default (taskcell rerun RUN_ID [--local])'),
   convert: lazy(
     'convert',
     'convertCommand',

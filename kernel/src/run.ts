@@ -56,7 +56,11 @@ export function run<T extends Parameters<typeof coreRun>[0]>(
   const sink = displaySink();
   const jobId = runOptions.jobId ?? randomUUID();
   const info: IRunInfo = { jobId, spec, where: placeOf(spec, runOptions.on) };
-  Private.remember(jobId, { spec, on: runOptions.on });
+  // A workflow's inputs are kept too, so the Tasks panel can re-run it from a step.
+  Private.remember(
+    jobId,
+    spec.mode === 'workflow' ? { spec, on: runOptions.on, inputs: inputs as Record<string, unknown> } : { spec, on: runOptions.on },
+  );
   const live =
     sink && cardOption !== false && config.liveCards
       ? new LiveCard(sink.bound?.() ?? sink, info, { showDelay: config.liveCardDelay })
@@ -95,6 +99,8 @@ export function run<T extends Parameters<typeof coreRun>[0]>(
 export interface IRunStart {
   spec: ReturnType<typeof toSpec>;
   on?: IRunOptions['on'];
+  /** A workflow's inputs, as given. */
+  inputs?: Record<string, unknown>;
 }
 
 /** The task and place of job `jobId`, when a `run()` of this kernel started it (the last 1000 kept). */

@@ -10,6 +10,7 @@ import type { IMimeBundle } from '@taskcell/display';
  */
 export function runsView(query: IRunQuery & { path?: string; title?: string } = {}): { [DISPLAY_SYMBOL](): IMimeBundle } {
   const { title, ...q } = query;
-  const records = runs(q);
+  // The specs stay in the database: the view does not show them, and the notebook would keep them all.
+  const records = runs(q).map(({ spec: _spec, ...r }) => r);
   return { [DISPLAY_SYMBOL]: () => runsBundle(records, title) };
 }

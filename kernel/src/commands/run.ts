@@ -13,12 +13,14 @@ import {
   recordRunsIfEnabled,
   run,
   stringifyJson,
+  TaskcellError,
 } from '@taskcell/core';
 import { allowHostAccess, removeDeadRunContainersAtStart } from '@taskcell/docker';
 import type { IBinding, IJobEvent, IPortSpec, IRunOptions, ITaskSpec } from '@taskcell/core';
 
 const HELP = `usage: taskcell run SPEC.json [--input ID=JSON | ID=@FILE]... [--output ID=BINDING_JSON]...
                     [--on WHERE] [--no-cache] [--timeout MS] [--events] [--allow-host-access]
+                    [--from STEP | --only STEP...] [--keep]
 
 Runs a task or workflow spec (Girder Worker JSON; a script_uri is read relative to the spec)
 and prints its outputs as JSON on stdout: {"port": {"format": ..., "data": ...}, ...}.
@@ -33,6 +35,11 @@ and prints its outputs as JSON on stdout: {"port": {"format": ..., "data": ...},
   --no-cache          neither read nor write the result cache
   --timeout MS        fail the job after MS milliseconds
   --events            write every job event as a JSON line on stderr
+  --from STEP         workflows: run STEP and every step downstream of it; the steps they need are
+                      served from the run records (or the result cache) of an earlier run with the
+                      same inputs, or the run fails naming the step that cannot be served
+  --only STEP         workflows: run just this step (repeat for more), serving the others likewise
+  --keep              keep the working directory of a job that fails, and print where it is
   --allow-host-access trusted specs only: let docker tasks mount host paths, the Docker socket, add
                       capabilities, use host namespaces and devices (refused by default; see
                       README, Security; TASKCELL_DOCKER_POLICY=FILE names a policy file instead)
@@ -55,6 +62,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       timeout: { type: 'string' },
       events: { type: 'boolean' },
       'allow-host-access': { type: 'boolean' },
+      from: { type: 'string' },
+      only: { type: 'string', multiple: true },
+      keep: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -77,21 +87,43 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     outputs[id] = b as IBinding;
   }
+  const options: IRunOptions = { outputs };
+  if (values.on) options.on = values.on;
+  if (values['no-cache']) options.cache = false;
+  if (timeout !== undefined) options.timeout = timeout;
+  if (values.from !== undefined) options.from = values.from;
+  if (values.only !== undefined) options.only = values.only;
+  if (values.keep) options.keep = 'on-failure';
+  await cleaned;
+  return runAndPrint(spec, inputs, options, values.events === true);
+}
+
+/**
+ * Run `spec` as `taskcell run` does: recorded, cancelled by Ctrl-C, its outputs printed as JSON;
+ * with `keep`, the working directories a failure kept are named on stderr. Resolves to the exit
+ * code; a failure rejects with the typed error.
+ */
+export async function runAndPrint(
+  spec: ITaskSpec,
+  inputs: Record<string, IBinding>,
+  options: IRunOptions,
+  events: boolean,
+): Promise<number> {
   recordRunsIfEnabled(getRunner());
   const controller = new AbortController();
   // A task's loop on this thread would keep the listener below from ever running.
   breakTasksOnSigint();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
-  const options: IRunOptions = { signal: controller.signal, outputs };
-  if (values.on) options.on = values.on;
-  if (values['no-cache']) options.cache = false;
-  if (timeout !== undefined) options.timeout = timeout;
-  const progress = Private.progressLine(values.events === true);
+  options.signal = controller.signal;
+  const progress = Private.progressLine(events);
   if (progress) options.onEvent = progress;
-  await cleaned;
   try {
-    const result = await run(spec, inputs, options);
+    const result = await run(spec, inputs, options).catch((err: unknown) => {
+      if (options.keep)
+        for (const dir of keptWorkdirs(err)) process.stderr.write(`taskcell: kept the working directory of the failed job: ${dir}\n`);
+      throw err;
+    });
     let text: string | undefined;
     try {
       text = stringifyJson(result.outputs, Private.replacer, 2);
@@ -106,8 +138,22 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 0;
   } finally {
     process.removeListener('SIGINT', onSigint);
-    if (process.stderr.isTTY && !values.events) process.stderr.write('\r\x1b[K');
+    if (process.stderr.isTTY && !events) process.stderr.write('\r\x1b[K');
   }
+}
+
+/** The working directories a failure kept (`context.workdir`), a workflow's failed steps' included. */
+export function keptWorkdirs(err: unknown): string[] {
+  const out: string[] = [];
+  const stack: unknown[] = [err instanceof TaskcellError ? err.toJSON() : err];
+  while (stack.length) {
+    const e = stack.pop() as { context?: { workdir?: unknown; failed?: Array<{ error?: unknown }> }; cause?: unknown } | undefined;
+    if (!e || typeof e !== 'object') continue;
+    if (typeof e.context?.workdir === 'string' && !out.includes(e.context.workdir)) out.push(e.context.workdir);
+    for (const f of e.context?.failed ?? []) stack.push(f.error);
+    stack.push(e.cause);
+  }
+  return out;
 }
 
 namespace Private {

@@ -12,6 +12,7 @@ import { KernelProtocol, errorContent } from './protocol';
 import type { IOutcome } from './protocol';
 import { Executor } from './executor';
 import { registerPromoteTarget } from './promote-target';
+import { registerRerunTarget } from './rerun-target';
 import { OutputRouter } from './output';
 import { CommManager } from './comms';
 import { JobBridge } from './job-bridge';
@@ -38,6 +39,7 @@ export class KernelServer {
   private readonly comms: CommManager;
   private readonly executor: Executor;
   private readonly promote: IDisposable;
+  private readonly rerun: IDisposable;
   private readonly protocol: KernelProtocol;
   private readonly bridge: JobBridge;
   private readonly slot = new InputSlot();
@@ -83,6 +85,7 @@ export class KernelServer {
     this.protocol = new KernelProtocol({ executor: this.executor, output: this.output, comms: this.comms, connection: info });
     this.bridge = new JobBridge(this.comms, this.output);
     this.promote = registerPromoteTarget(this.comms, this.executor);
+    this.rerun = registerRerunTarget(this.comms);
     this.finished = new Promise<void>((resolve) => {
       this.resolveFinished = resolve;
     });
@@ -125,6 +128,7 @@ export class KernelServer {
       () => (this.executor.isWarm ? core().getRunner().cancelAll() : 0),
       () => this.bridge.dispose(),
       () => this.promote.dispose(),
+      () => this.rerun.dispose(),
       () => this.comms.dispose(),
       () => this.output.dispose(),
       () => this.closeIoThread(),

@@ -70,6 +70,9 @@ const OPTION_KEYS = new Set([
   'cleanup',
   'concurrency',
   'jobId',
+  'from',
+  'only',
+  'keep',
 ]);
 
 type Inputs<T> =
@@ -104,6 +107,12 @@ export function run<T extends ITaskLike | ITaskSpec | TaskJSON>(
   }
   try {
     const spec = toSpec(task);
+    if ((opts.from !== undefined || opts.only !== undefined) && spec.mode !== 'workflow') {
+      throw new OptionError(
+        `\`from\` and \`only\` name steps of a workflow, but task${spec.name ? ` "${spec.name}"` : ''} is a ${spec.mode} task`,
+        { option: opts.from !== undefined ? 'from' : 'only', task: spec.name },
+      );
+    }
     const runner = getRunner();
     const values = (inputs ?? {}) as Record<string, unknown>;
     const recorder = runRecorder();

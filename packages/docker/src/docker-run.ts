@@ -128,6 +128,11 @@ export async function dockerRun(options: IDockerRunOptions): Promise<IDockerRunR
   return run.execute();
 }
 
+/** A command line as a POSIX shell reads it back: each argument quoted unless it is plain. */
+export function shellQuote(args: readonly string[]): string {
+  return args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
 /** Pull `image` when the engine does not have it; refuse when `pull` is false. */
 export async function ensureImage(docker: Docker, image: string, pull = true, timeout = 10000): Promise<void> {
   if (await Private.hasImage(docker, image, timeout)) return;
@@ -291,9 +296,12 @@ namespace Private {
       if (failed) {
         const last = result.stderrFile ? await Private.fileTail(result.stderrFile) : result.stderr;
         const tail = last.trimEnd().split('\n').slice(-20).join('\n');
+        // The command line as the container ran it (arguments expanded), to look into the failure or run it by hand.
+        const command = [...(o.entrypoint ?? []), ...(o.args ?? [])];
         throw new ContainerExitError(
-          `Container of image "${o.image}" exited with status ${status.StatusCode}, expected 0${tail ? `; its stderr ends:\n${tail}` : ''}`,
-          { image: o.image, exitCode: status.StatusCode, containerId: container.id, stderr: tail },
+          `Container of image "${o.image}" exited with status ${status.StatusCode}, expected 0${tail ? `; its stderr ends:\n${tail}` : ''}` +
+            (command.length ? `\ncommand: ${shellQuote(command)}` : ''),
+          { image: o.image, exitCode: status.StatusCode, containerId: container.id, stderr: tail, command },
         );
       }
       return result;

@@ -5,6 +5,8 @@ import type { IBinding, IDataBinding, IPortSpec, ITaskSpec } from '../spec';
 import type { Runner } from '../runner';
 import type { IMode, IModeContext } from './registry';
 import type { IRetryPolicy } from '../run/retry';
+import { NotServedError } from '../runs/not-served-error';
+import { keepStepRecord, selectSteps, serveStep } from './workflow-select';
 
 /** Where a step input gets its data. */
 type Source =
@@ -210,6 +212,13 @@ async function execute(task: ITaskSpec, inputs: Record<string, unknown>, ctx: IM
     throw new SpecError(`Expected \`concurrency\` to be an integer >= 1, got \`${limit}\``, { option: 'concurrency' });
   }
   job.announceDag({ steps: [...p.steps.keys()], edges: p.edges });
+  // A re-run (`from`, `only`) runs some steps and serves the ones they need from records or the cache.
+  const selection = selectSteps(
+    p.steps,
+    p.outputs.map((o) => o.step),
+    options,
+    task.name ? `Workflow "${task.name}"` : 'Workflow',
+  );
 
   const results = new Map<string, Record<string, unknown>>();
   const failed: Array<{ step: string; error: TaskcellError }> = [];
@@ -224,9 +233,13 @@ async function execute(task: ITaskSpec, inputs: Record<string, unknown>, ctx: IM
     timeout: undefined,
     timeoutOf: 'step' as const,
     signal: undefined,
+    from: undefined,
+    only: undefined,
     parentId: job.jobId,
     parentJob: job,
   };
+  // The steps a re-run names run again, whatever the result cache holds for them.
+  const runOptions = selection ? { ...stepOptions, cache: false } : stepOptions;
 
   await new Promise<void>((resolve) => {
     let running = 0;
@@ -257,19 +270,25 @@ async function execute(task: ITaskSpec, inputs: Record<string, unknown>, ctx: IM
           if (src.kind === 'input') bindings[portId] = { format: src.port.format, data: inputs[src.name] };
           else if (src.kind === 'step') bindings[portId] = { format: src.port.format, data: results.get(src.step)![src.port.id] };
         }
-        const run = { ...stepOptions, step: name, timeout: step.timeout, retries: options.retries ?? step.retries };
-        runner.execute(step.task, bindings, run).then(
-          (r) => {
-            results.set(name, r.data);
-            done(name);
-          },
-          (err) => {
-            failed.push({ step: name, error: toTaskcellError(err, { step: name }) });
-            block(name);
-            running--;
-            pump();
-          },
-        );
+        const how = !selection || selection.run.has(name) ? 'run' : selection.served.has(name) ? 'serve' : 'leave';
+        const ended = (data: Record<string, unknown> | undefined) => {
+          if (data) results.set(name, data);
+          done(name);
+        };
+        const stepFailed = (err: unknown) => {
+          failed.push({ step: name, error: toTaskcellError(err, { step: name }) });
+          block(name);
+          running--;
+          pump();
+        };
+        if (how === 'run') {
+          const run = { ...runOptions, step: name, timeout: step.timeout, retries: options.retries ?? step.retries };
+          runner.execute(step.task, bindings, run).then((r) => {
+            keepStepRecord(runner, step.task, bindings, r);
+            ended(r.data);
+          }, stepFailed);
+        } else if (how === 'serve') serveStep(runner, step.task, bindings, { ...stepOptions, step: name }).then(ended, stepFailed);
+        else void Promise.resolve().then(() => ended(undefined));
       }
       if (running === 0) resolve();
     };
@@ -303,6 +322,9 @@ async function execute(task: ITaskSpec, inputs: Record<string, unknown>, ctx: IM
     throw job.abortReason instanceof Error ? job.abortReason : new CanceledError('Workflow was cancelled', { task: task.name });
   }
   if (failed.length) {
+    // A step a re-run needed but could not serve says so itself.
+    const unserved = failed.find((f) => f.error instanceof NotServedError);
+    if (unserved) throw unserved.error;
     const notRun = [...p.steps.keys()].filter(
       (n) => !results.has(n) && !failed.some((f) => f.step === n) && !p.steps.get(n)!.visualization,
     );

@@ -11,6 +11,7 @@ import { where } from './options';
 import { retryPolicy, timeLimit, timeoutError } from './limits';
 import { isRetryable, retryDelay } from './retry';
 import type { JobPipeline } from './pipeline';
+import { keptWorkdir } from '../keep';
 
 /**
  * The lifecycle of a job run in this process: made QUEUED, RUNNING through its pipeline, and ended
@@ -86,12 +87,13 @@ export class JobLifecycle {
         if (pause) clearTimeout(pause);
         if (signal) signal.removeEventListener('abort', onSignal!);
         unadopt?.();
-        if (options.cleanup !== false) job.cleanup();
+        const kept = result || requeued ? undefined : keptWorkdir(job, err, options);
+        if (options.cleanup !== false && !kept) job.cleanup();
         if (result) {
           job.to('SUCCESS');
           resolve(result);
         } else if (requeued) reject(toTaskcellError(err, where(task, options)));
-        else reject(this.fail(job, err, where(task, options)));
+        else reject(this.fail(job, err, kept ? { ...where(task, options), ...kept } : where(task, options)));
       };
       // An attempt failed: start another when the policy retries this error and attempts are left,
       // else end the job. A cancel from outside (not this attempt's own timeout) is never retried.

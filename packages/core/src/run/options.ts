@@ -4,9 +4,11 @@ import type { Job } from '../job';
 import type { IBinding, ITaskSpec } from '../spec';
 import type { TimeLimitKind } from './limits';
 import type { IRetryOptions } from './retry';
+import type { IStepSelection } from '../modes/workflow-select';
+import type { IKeepOptions } from '../keep';
 
-/** How to run. Every field is optional. */
-export interface IRunOptions {
+/** How to run. Every field is optional. `from`/`only` re-run part of a workflow; `keep` keeps a failed job's working directory. */
+export interface IRunOptions extends IStepSelection, IKeepOptions {
   /** Abort to cancel the job (or workflow); it ends CANCELED. */
   signal?: AbortSignal;
   /**
@@ -54,6 +56,8 @@ export interface IResolvedRunOptions extends IRunOptions {
    * run it again.
    */
   attempt?: { n: number; retry?: boolean };
+  /** Serve the job from the result cache or fail with a NotServedError: a step a re-run does not run. */
+  cacheOnly?: boolean;
 }
 
 /** What a finished job gives back. */

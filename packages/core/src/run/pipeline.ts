@@ -12,6 +12,7 @@ import type { IBinding, ITaskSpec } from '../spec';
 import type { Runner } from '../runner';
 import type { IResolvedRunOptions, IResult } from './options';
 import { where } from './options';
+import { notServed } from '../modes/workflow-select';
 
 /**
  * The input and output pipeline of one job, inside its lifecycle: bind inputs -> fetch -> validate
@@ -129,6 +130,7 @@ export class JobPipeline {
         }
       } else if (job.observed) job.cacheEvent({ hit: false, skipped: k.skip });
     }
+    if (options.cacheOnly) throw notServed(task, options);
 
     // 6. Execute.
     const produced = await mode.execute(task, values, { job, runner: this.runner, options, outputs: outBindings });

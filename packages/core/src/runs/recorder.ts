@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { serializeError } from '../errors';
 import { globalEvents } from '../events';
@@ -9,7 +9,7 @@ import { isFinal } from '../states';
 import type { JobState } from '../states';
 import type { IResult, IRunOptions, Runner } from '../runner';
 import { taskToJSON } from '../spec';
-import type { ITaskSpec } from '../spec';
+import type { ITaskSpec, TaskJSON } from '../spec';
 import { SqliteRunStore } from './sqlite-run-store';
 import type { IRunQuery, IRunRecord, IRunStore, RecordedOutput } from './run-store';
 
@@ -32,8 +32,10 @@ export class RunRecorder implements IDisposable {
   context: IRunContext = {};
   private readonly inlineLimit: number;
   private readonly seen = new Set<string>();
-  /** Spec and code hashes of the tasks seen, when their code cannot change. */
-  private readonly specHashes = new WeakMap<ITaskSpec, Pick<IRunRecord, 'specHash' | 'codeHash'>>();
+  /** Spec and code hashes (and the spec as JSON) of the tasks seen, when their code cannot change. */
+  private readonly specHashes = new WeakMap<ITaskSpec, Pick<IRunRecord, 'specHash' | 'codeHash' | 'spec'>>();
+  /** Jobs whose full outputs were recorded: their output previews no longer replace them. */
+  private readonly full = new Set<string>();
   /** Output previews of running jobs, by job id, as their output events come. */
   private readonly previews = new Map<string, Record<string, RecordedOutput>>();
   /** The notebook and cell of each open run, which its child jobs (steps, a map's items) inherit. */
@@ -81,7 +83,7 @@ export class RunRecorder implements IDisposable {
         r.cached = e.cache?.hit === true;
         break;
       case 'output':
-        if (e.output) {
+        if (e.output && !this.full.has(e.jobId)) {
           const previews = {
             ...this.previews.get(e.jobId),
             [e.output.port]: { type: e.output.type, format: e.output.format, preview: e.output.preview },
@@ -94,6 +96,7 @@ export class RunRecorder implements IDisposable {
         if (r.started === undefined && r.place === undefined) return;
     }
     if (r.ended !== undefined) this.previews.delete(e.jobId);
+    if (r.ended !== undefined) this.full.delete(e.jobId);
     this.store.put(r);
   }
 
@@ -119,7 +122,11 @@ export class RunRecorder implements IDisposable {
       ...this.hashes(runner, spec, inputs),
     };
     if (spec.name !== undefined) r.task = spec.name;
-    if (options.parentId !== undefined) r.parentId = options.parentId;
+    if (options.parentId !== undefined) {
+      r.parentId = options.parentId;
+      // An item's or a step's spec is its parent's to keep (a map's items would each repeat it).
+      delete r.spec;
+    }
     if (options.step !== undefined) r.step = options.step;
     Object.assign(r, this.origin(id, options.parentId));
     this.store.put(r);
@@ -140,6 +147,40 @@ export class RunRecorder implements IDisposable {
         throw err;
       },
     );
+  }
+
+  /**
+   * Keep the full outputs of a workflow step that ended, with its spec, code and input hashes, so a
+   * later re-run of the workflow can serve the step from this record (`recorded`). Only outputs
+   * that come back from JSON as they went in are kept (a Buffer, a Date or a Map would not).
+   */
+  keepStep(runner: Runner, task: ITaskSpec, inputs: Record<string, unknown>, jobId: string, outputs: IResult['outputs']): void {
+    for (const o of Object.values(outputs)) if (!Private.jsonSafe(o.data)) return;
+    // A step's spec is its workflow's to keep.
+    const { spec: _spec, ...hashes } = this.hashes(runner, task, inputs);
+    this.full.add(jobId);
+    this.store.put({ id: jobId, ...hashes, outputs: this.outputs(jobId, outputs) });
+  }
+
+  /**
+   * The outputs a step of the same task (spec and code) recorded for the same inputs, newest first:
+   * what `keepStep` kept. Undefined when no such step succeeded, or its outputs cannot be read back.
+   */
+  recorded(
+    runner: Runner,
+    task: ITaskSpec,
+    inputs: Record<string, unknown>,
+  ): { id: string; outputs: Record<string, { format?: string; data: unknown }> } | undefined {
+    const want = this.hashes(runner, task, inputs);
+    if (want.specHash === undefined) return undefined;
+    const same = (a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean =>
+      JSON.stringify(Object.entries(a ?? {}).sort()) === JSON.stringify(Object.entries(b ?? {}).sort());
+    for (const r of this.store.list({ specHash: want.specHash, state: 'SUCCESS', limit: 50 })) {
+      if (r.step === undefined || r.codeHash !== want.codeHash || !same(r.inputHashes, want.inputHashes) || !r.outputs) continue;
+      const outputs = Private.readOutputs(r.outputs, task);
+      if (outputs) return { id: r.id, outputs };
+    }
+    return undefined;
   }
 
   /** The runs kept, newest first. */
@@ -171,15 +212,13 @@ export class RunRecorder implements IDisposable {
     return c;
   }
 
+  /** The spec (as JSON) with its hash and its code's, and the inputs' hashes and small inputs. */
   private hashes(runner: Runner, spec: ITaskSpec, inputs: Record<string, unknown>): Partial<IRunRecord> {
     const out: Partial<IRunRecord> = {};
     let known = this.specHashes.get(spec);
     if (!known) {
-      known = {
-        specHash: createHash('sha256')
-          .update(JSON.stringify(taskToJSON(spec)))
-          .digest('hex'),
-      };
+      const text = JSON.stringify(taskToJSON(spec));
+      known = { specHash: createHash('sha256').update(text).digest('hex'), spec: JSON.parse(text) as TaskJSON };
       let volatile = false;
       if (runner.modes.has(spec.mode)) {
         const id = runner.modes.get(spec.mode).cacheIdentity?.(spec);
@@ -310,6 +349,51 @@ namespace Private {
     } finally {
       store.close();
     }
+  }
+
+  /** True when JSON gives the value back as it is: null, booleans, finite numbers, strings, arrays and plain objects of them. */
+  export function jsonSafe(value: unknown): boolean {
+    const stack: unknown[] = [value];
+    while (stack.length) {
+      const v = stack.pop();
+      if (v === null || typeof v === 'string' || typeof v === 'boolean') continue;
+      if (typeof v === 'number') {
+        if (!Number.isFinite(v)) return false;
+        continue;
+      }
+      if (typeof v !== 'object') return false;
+      if (Array.isArray(v)) {
+        for (const x of v) stack.push(x);
+        continue;
+      }
+      if (Object.getPrototypeOf(v) !== Object.prototype) return false;
+      for (const x of Object.values(v as object)) {
+        if (x === undefined) return false;
+        stack.push(x);
+      }
+    }
+    return true;
+  }
+
+  /** A record's outputs with their data, read from the artifact files of big ones; undefined when one lacks its data. */
+  export function readOutputs(
+    recorded: Record<string, RecordedOutput>,
+    task: ITaskSpec,
+  ): Record<string, { format?: string; data: unknown }> | undefined {
+    const out: Record<string, { format?: string; data: unknown }> = {};
+    for (const port of task.outputs) {
+      const o = recorded[port.id];
+      if (o === undefined) return undefined;
+      if ('data' in o) out[port.id] = { format: o.format, data: o.data };
+      else if ('artifact' in o) {
+        try {
+          out[port.id] = { format: o.format, data: JSON.parse(readFileSync(o.artifact, 'utf8')) };
+        } catch {
+          return undefined;
+        }
+      } else return undefined;
+    }
+    return out;
   }
 
   export function json(v: unknown): string | undefined {

@@ -1,6 +1,7 @@
 import type { ISerializedError } from '../errors';
 import type { IJobPlace } from '../events';
 import type { JobState } from '../states';
+import type { TaskJSON } from '../spec';
 
 /** An output as a run record keeps it: the value inline when small, else a reference to a file holding it. */
 export type RecordedOutput =
@@ -20,6 +21,8 @@ export interface IRunRecord {
   state: JobState;
   /** sha256 of the spec as JSON. */
   specHash?: string;
+  /** The spec itself (runs started through `run()` and `map()`), so the run can be made again (`taskcell rerun`). */
+  spec?: TaskJSON;
   /** sha256 of the code the mode runs (a function's source, a script). */
   codeHash?: string;
   /** sha256 of each input as it was given, by port id. */
@@ -50,6 +53,8 @@ export interface IRunQuery {
   state?: JobState;
   /** Only the steps or items of this run. */
   parentId?: string;
+  /** Only runs of the spec with this hash. */
+  specHash?: string;
   /** At most this many, newest first (default 1000). */
   limit?: number;
 }

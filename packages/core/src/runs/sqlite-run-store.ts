@@ -25,6 +25,7 @@ export class SqliteRunStore implements IRunStore {
       this.db = new Database(this.path, { readOnly: options.readOnly === true, fileMustExist: options.readOnly === true });
       if (!options.readOnly) {
         this.db.exec(Private.SCHEMA);
+        Private.addColumns(this.db);
         this.upsert = this.db.prepare(Private.UPSERT);
       }
     } catch (err) {
@@ -85,6 +86,7 @@ export class SqliteRunStore implements IRunStore {
     if (query.task !== undefined) add('task = ?', query.task);
     if (query.state !== undefined) add('state = ?', query.state);
     if (query.parentId !== undefined) add('parent_id = ?', query.parentId);
+    if (query.specHash !== undefined) add('spec_hash = ?', query.specHash);
     if (query.since !== undefined) add('started >= ?', typeof query.since === 'number' ? query.since : query.since.getTime());
     const limit = query.limit ?? 1000;
     const sql = `SELECT * FROM runs${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY started DESC, id LIMIT ${Math.max(0, Math.floor(limit))}`;
@@ -181,18 +183,28 @@ namespace Private {
     ['error', 'error', 'json'],
     ['notebook', 'notebook', 'text'],
     ['cell', 'cell', 'text'],
+    ['spec', 'spec', 'json'],
   ];
+
+  /** Columns added after the first schema, added to a database made before them. */
+  const ADDED = ['spec'];
+
+  export function addColumns(db: IDatabase): void {
+    const have = new Set(db.all('PRAGMA table_info(runs)', []).map((r) => String(r.name)));
+    for (const c of ADDED) if (!have.has(c)) db.exec(`ALTER TABLE runs ADD COLUMN ${c} TEXT`);
+  }
 
   export const SCHEMA = `
     PRAGMA busy_timeout = 5000;
     CREATE TABLE IF NOT EXISTS runs (
       id TEXT PRIMARY KEY, kind TEXT, task TEXT, parent_id TEXT, step TEXT, state TEXT,
       spec_hash TEXT, code_hash TEXT, input_hashes TEXT, inputs TEXT, outputs TEXT, cached INTEGER,
-      started INTEGER, ended INTEGER, elapsed INTEGER, place TEXT, error TEXT, notebook TEXT, cell TEXT
+      started INTEGER, ended INTEGER, elapsed INTEGER, place TEXT, error TEXT, notebook TEXT, cell TEXT, spec TEXT
     );
     CREATE INDEX IF NOT EXISTS runs_task ON runs (task, started);
     CREATE INDEX IF NOT EXISTS runs_started ON runs (started);
-    CREATE INDEX IF NOT EXISTS runs_parent ON runs (parent_id);`;
+    CREATE INDEX IF NOT EXISTS runs_parent ON runs (parent_id);
+    CREATE INDEX IF NOT EXISTS runs_spec ON runs (spec_hash);`;
 
   /**
    * Insert, or keep the stored value of every column the new record leaves empty. The first kind
