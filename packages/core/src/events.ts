@@ -63,8 +63,11 @@ export interface IJobEvent {
   output?: { port: string; type: string; format: string; preview?: string };
   /** Where the job runs. */
   place?: IJobPlace;
-  /** Kind `state` when a workflow starts: its steps and the edges between them, for drawing the DAG. */
-  dag?: { steps: string[]; edges: Array<[string, string]> };
+  /**
+   * Kind `state` when a workflow starts: its steps and the edges between them, for drawing the DAG;
+   * `streams` are the edges that stream (the consumer runs while its producer does).
+   */
+  dag?: { steps: string[]; edges: Array<[string, string]>; streams?: Array<[string, string]> };
   /**
    * Kind `cancel-ignored`, the one event after a job's final state: its body still runs in this
    * process a while after its cancel, because it does not heed its signal. Says so in words.

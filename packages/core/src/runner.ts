@@ -30,6 +30,8 @@ import { hashValue, isPlainData } from './cache/hash';
 import { specKey } from './cache/task-key';
 import type { IBinding, IPortSpec, ITaskSpec } from './spec';
 import { armDeadline } from './watchdog';
+import { isLiveStream, settleStreams } from './streams/ports';
+import type { IStreamSink } from './streams/channel';
 
 /** How to run. Every field is optional. */
 export interface IRunOptions {
@@ -55,6 +57,8 @@ export interface IRunOptions {
   concurrency?: number;
   /** Use this job id instead of a new one. */
   jobId?: string;
+  /** Where `stream: true` outputs go while the task runs (a workflow's streaming edges); see `settleStreams`. */
+  streams?: Record<string, IStreamSink>;
 }
 
 /** Options as the runner passes them down, with the parent workflow's identity for steps. */
@@ -506,6 +510,10 @@ export class Runner {
         (f as { data?: unknown }).data = await readAs(this.formats, port.type, format, f.file);
       }
       let data = (f as { data: unknown }).data;
+      if (isLiveStream(port, data)) {
+        values[port.id] = data;
+        continue;
+      }
       if (validate) this.formats.validate(port.type, format, data, Object.assign({}, ctx, { port: port.id }), `Input "${port.id}"`);
       if (format !== port.format) {
         if (!autoConvert) {
@@ -533,7 +541,7 @@ export class Runner {
     // 5. The result cache.
     const outBindings = options.outputs ?? {};
     let key: string | undefined;
-    if (options.cache !== false && task.cache !== false && mode.cacheIdentity) {
+    if (options.cache !== false && task.cache !== false && mode.cacheIdentity && options.streams === undefined) {
       const k = await this.cacheKey(task, mode, values, outBindings);
       if (typeof k === 'string') {
         key = k;
@@ -548,8 +556,11 @@ export class Runner {
 
     // 6. Execute.
     const produced = await mode.execute(task, values, { job, runner: this, options, outputs: outBindings });
+    const settling = settleStreams(task, produced as Record<string, unknown> | undefined, options.streams);
+    const streamed = settling && (await settling);
     const outputs: Record<string, { format: string; data: unknown }> = {};
     for (const port of task.outputs) {
+      if (streamed?.has(port.id)) continue;
       let v = (produced as Record<string, unknown> | undefined)?.[port.id];
       if (v === undefined) {
         throw new MissingOutputError(
@@ -585,6 +596,7 @@ export class Runner {
     let converting = false;
     for (const port of task.outputs) {
       const p = produced[port.id];
+      if (p === undefined) continue;
       const b = outBindings[port.id];
       let value = p.data;
       if (flags.validate && port.target !== 'filepath') {
