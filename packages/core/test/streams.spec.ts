@@ -86,7 +86,7 @@ describe('streaming edges in-process', () => {
     const before = process.memoryUsage();
     let peakRss = before.rss;
     let peakHeap = before.heapUsed;
-    const gen = task({ name: 'gen', outputs: { bytes: { type: 'string', format: 'text', stream: true } } }, () =>
+    const gen = task({ name: 'gen', outputs: { bytes: { type: 'python', stream: true } } }, () =>
       (async function* () {
         for (let i = 0; i < CHUNKS; i++) {
           // A fresh buffer each time: the data is generated, never stored.
@@ -100,10 +100,10 @@ describe('streaming edges in-process', () => {
       })(),
     );
     const bytes = task(
-      { name: 'bytes', inputs: { bytes: { type: 'string', format: 'text', stream: true } }, outputs: { n: 'number' } },
+      { name: 'bytes', inputs: { bytes: { type: 'python', stream: true } }, outputs: { n: 'number' } },
       async ({ bytes }) => {
         let n = 0;
-        for await (const b of bytes as AsyncIterable<unknown>) n += (b as Buffer).length;
+        for await (const b of bytes) n += (b as Buffer).length;
         return n;
       },
     );
@@ -193,7 +193,11 @@ describe('streaming edges in-process', () => {
   });
 
   test('a streaming edge between two formats is a SpecError (items are not converted)', async () => {
-    const lines = task({ name: 'lines', outputs: { t: { type: 'string', format: 'text', stream: true } } }, () => ['x']);
+    const lines = task({ name: 'lines', outputs: { t: { type: 'string', format: 'text', stream: true } } }, () =>
+      (async function* () {
+        yield 'x';
+      })(),
+    );
     const json = task(
       { name: 'json', inputs: { t: { type: 'string', format: 'json', stream: true } }, outputs: { n: 'number' } },
       async () => 0,
