@@ -9,6 +9,9 @@ import { CanceledError, SpecError, TaskError } from '../errors';
 import type { Job } from '../job';
 import type { IPortSpec, ITaskSpec } from '../spec';
 import type { IMode } from './registry';
+import { CollectingSink } from '../streams/channel';
+import type { IStreamSink } from '../streams/channel';
+import { isLiveStream, isStreamPort } from '../streams/ports';
 
 /** The Python side, shipped with the package (`python/taskcell_python.py`). */
 const RUNNER = join(__dirname, '..', '..', 'python', 'taskcell_python.py');
@@ -24,6 +27,11 @@ const END = '\u0000taskcell-end';
  * The interpreter is `$TASKCELL_PYTHON`, else the nearest `.venv/bin/python` up from the working
  * directory (the project venv), else `python3`. Ports in the `networkx` and `pil` formats cross as
  * taskcell's graph and image values and become networkx graphs and PIL images on the Python side.
+ *
+ * Streaming ports are line streams: a `stream: true` input fed by a running step is an iterator in
+ * the script (`for line in lines:`), its items written into the interpreter's stdin as the script
+ * reads, held back by the pipe when it does not; a `stream: true` output set to an iterable (a
+ * generator) sends each item as it is made, and the interpreter waits while its reader is behind.
  */
 export const pythonMode: IMode = {
   name: 'python',
@@ -37,10 +45,10 @@ export const pythonMode: IMode = {
     }
   },
 
-  async execute(task, inputs, { job }) {
+  async execute(task, inputs, { job, options }) {
     const proc = await Private.pool.acquire();
     try {
-      return await proc.run(task, inputs, job);
+      return await proc.run(task, inputs, job, options.streams);
     } finally {
       Private.pool.release(proc);
     }
@@ -63,6 +71,9 @@ export function closePythonInterpreters(): void {
 namespace Private {
   interface IReply {
     id: number;
+    /** A streaming output's item: the port, and the value in `value`. */
+    item?: string;
+    value?: unknown;
     outputs?: Record<string, unknown>;
     error?: { type: string; message: string; traceback: string };
   }
@@ -97,7 +108,11 @@ namespace Private {
   }
 
   function ports(list: IPortSpec[]) {
-    return list.map((p) => ({ id: p.id, type: p.type, format: p.format, target: p.target }));
+    return list.map((p) =>
+      isStreamPort(p)
+        ? { id: p.id, type: p.type, format: p.format, target: p.target, stream: true }
+        : { id: p.id, type: p.type, format: p.format, target: p.target },
+    );
   }
 
   /** One warm interpreter. */
@@ -105,6 +120,8 @@ namespace Private {
     private child: ChildProcess;
     private ready: Promise<void>;
     private replies = new Map<number, (r: IReply) => void>();
+    /** The sinks of the current job's streaming outputs. */
+    private sinks: Record<string, IStreamSink> = {};
     private nextId = 1;
     private current: Job | undefined;
     private ends: Array<() => void> = [];
@@ -134,7 +151,14 @@ namespace Private {
         } catch {
           return;
         }
-        this.replies.get(msg.id)?.(msg);
+        if (msg.item !== undefined) {
+          const w = this.sinks[msg.item]?.write(decode(msg.value));
+          // The reader is behind: stop reading, so the pipe fills and the script waits in its write.
+          if (w) {
+            protocol.pause();
+            void w.then(() => protocol.resume());
+          }
+        } else this.replies.get(msg.id)?.(msg);
       });
       for (const stream of ['stdout', 'stderr'] as const) {
         createInterface({ input: this.child[stream]! }).on('line', (line) => {
@@ -154,11 +178,26 @@ namespace Private {
       return this.dead === undefined;
     }
 
-    async run(task: ITaskSpec, inputs: Record<string, unknown>, job: Job): Promise<Record<string, unknown>> {
+    async run(
+      task: ITaskSpec,
+      inputs: Record<string, unknown>,
+      job: Job,
+      sinks: Record<string, IStreamSink> | undefined,
+    ): Promise<Record<string, unknown>> {
       await this.ready;
       if (this.dead) throw this.dead;
       this.current = job;
       const id = this.nextId++;
+      // Streaming outputs nothing reads while the task runs are kept whole.
+      const kept: Record<string, CollectingSink> = {};
+      this.sinks = {};
+      for (const p of task.outputs) {
+        if (isStreamPort(p)) this.sinks[p.id] = sinks?.[p.id] ?? (kept[p.id] = new CollectingSink());
+      }
+      const streamed = task.inputs.filter((p) => isLiveStream(p, inputs[p.id]));
+      const values = streamed.length ? { ...inputs } : inputs;
+      for (const p of streamed) delete values[p.id];
+      let ended = false;
       const onAbort = () => this.kill();
       job.signal.addEventListener('abort', onAbort, { once: true });
       const drained = new Promise<void>((resolve) => {
@@ -176,11 +215,14 @@ namespace Private {
             script: task.script,
             inputs: ports(task.inputs),
             outputs: ports(task.outputs),
-            values: encode(inputs),
+            values: encode(values),
             magic,
+            streams: streamed.map((p) => p.id),
           };
           (this.child.stdin as Writable).write(`${JSON.stringify(req)}\n`);
+          for (const p of streamed) void this.feed(id, p.id, inputs[p.id] as AsyncIterable<unknown>, () => ended);
         });
+        ended = true;
         if (job.aborted)
           throw job.abortReason instanceof Error ? job.abortReason : new CanceledError('Python task cancelled', { task: task.name });
         if (!this.dead) await drained;
@@ -191,11 +233,55 @@ namespace Private {
             traceback: reply.error.traceback,
           });
         }
-        return decode(reply.outputs) as Record<string, unknown>;
+        const outputs = decode(reply.outputs) as Record<string, unknown>;
+        for (const [port, sink] of Object.entries(kept)) if (!(port in outputs)) outputs[port] = sink.value();
+        return outputs;
       } finally {
+        ended = true;
+        this.sinks = {};
         this.replies.delete(id);
         job.signal.removeEventListener('abort', onAbort);
         this.current = undefined;
+      }
+    }
+
+    /**
+     * Write a streaming input's items into stdin as frames of job `id`, waiting for the pipe to drain
+     * when it is full (the script is not reading). Stops when the job has ended.
+     */
+    private async feed(id: number, port: string, source: AsyncIterable<unknown>, ended: () => boolean): Promise<void> {
+      const stdin = this.child.stdin as Writable;
+      const send = async (frame: Record<string, unknown>) => {
+        if (!stdin.write(`${JSON.stringify({ job: id, stream: port, ...frame })}\n`)) {
+          await new Promise<void>((resolve) => {
+            const go = () => {
+              stdin.off('drain', go);
+              this.child.off('exit', go);
+              resolve();
+            };
+            stdin.once('drain', go);
+            this.child.once('exit', go);
+          });
+        }
+      };
+      const it = source[Symbol.asyncIterator]();
+      try {
+        for (;;) {
+          if (ended() || this.dead) {
+            await it.return?.();
+            return;
+          }
+          const r = await it.next();
+          if (r.done) break;
+          if (ended() || this.dead) {
+            await it.return?.();
+            return;
+          }
+          await send({ item: encode(r.value) });
+        }
+        if (!ended() && !this.dead) await send({ end: true });
+      } catch (err) {
+        if (!ended() && !this.dead) await send({ error: (err as Error)?.message ?? String(err) });
       }
     }
 
