@@ -204,12 +204,17 @@ def run(req):
             scope[port["id"]] = StreamInput(req["id"], port["id"], pending)
             continue
         value = to_py(req["values"].get(port["id"]))
+        if port.get("stream") and isinstance(value, str):
+            # A whole text given to a line stream: its lines, as a stream would bring them.
+            scope[port["id"]] = iter(value.splitlines(True))
+            continue
         conv = IN.get(port["format"])
         scope[port["id"]] = conv(value, port["id"]) if conv and port.get("target") != "filepath" else value
     scope.update(req.get("magic") or {})
     if "networkx" in req["script"]:
         networkx_1x_degree()
-    code = compile(req["script"], req.get("name") or "<task>", "exec")
+    # write_script: the script was written to a file, which tracebacks and debuggers then name.
+    code = compile(req["script"], req.get("filename") or req.get("name") or "<task>", "exec")
     exec(code, scope)
     outputs = {}
     for port in req["outputs"]:

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -32,6 +32,11 @@ const END = '\u0000taskcell-end';
  * the script (`for line in lines:`), its items written into the interpreter's stdin as the script
  * reads, held back by the pipe when it does not; a `stream: true` output set to an iterable (a
  * generator) sends each item as it is made, and the interpreter waits while its reader is behind.
+ * A whole text given to a streaming input is iterated by lines.
+ *
+ * Girder Worker's `write_script: 1` on a task writes its script to a file in the job's folder before
+ * it runs (the job log names the file), and the script runs under that file name, so tracebacks
+ * and debuggers point at it.
  */
 export const pythonMode: IMode = {
   name: 'python',
@@ -105,6 +110,14 @@ namespace Private {
       return Object.fromEntries(keys.map((k) => [k, decode(o[k])]));
     }
     return v;
+  }
+
+  /** Write a task's script into its job's folder (`write_script`); the file's path. */
+  export function writeScript(task: ITaskSpec, job: Job): string {
+    const file = join(job.tempdir, `${(task.name ?? 'script').replace(/[^\w.-]/g, '_')}.py`);
+    writeFileSync(file, task.script ?? '');
+    job.writeLog('log', `taskcell: the script of task "${task.name ?? '(unnamed)'}" is written to ${file} (write_script)`);
+    return file;
   }
 
   function ports(list: IPortSpec[]) {
@@ -198,6 +211,7 @@ namespace Private {
       const values = streamed.length ? { ...inputs } : inputs;
       for (const p of streamed) delete values[p.id];
       let ended = false;
+      const filename = task.source.write_script ? Private.writeScript(task, job) : undefined;
       const onAbort = () => this.kill();
       job.signal.addEventListener('abort', onAbort, { once: true });
       const drained = new Promise<void>((resolve) => {
@@ -218,6 +232,7 @@ namespace Private {
             values: encode(values),
             magic,
             streams: streamed.map((p) => p.id),
+            filename,
           };
           (this.child.stdin as Writable).write(`${JSON.stringify(req)}\n`);
           for (const p of streamed) void this.feed(id, p.id, inputs[p.id] as AsyncIterable<unknown>, () => ended);
