@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRunner, run, setRunner, task, workflow } from '@taskcell/core';
 import type { IJobEvent, Runner } from '@taskcell/core';
-import { ThreadPool } from '@taskcell/pool';
+import { PoolError, RemotePool, ThreadPool } from '@taskcell/pool';
 
 let runner: Runner;
 beforeEach(() => {
@@ -90,4 +90,15 @@ describe('streaming edges on threads', () => {
     const wf = workflow('fail').step('broken', broken).step('sum', sum).connect('broken', 'sum', { items: 'items' });
     await expect(run(wf, { wait: 0 }, { on: 'two', cache: false })).rejects.toThrow(/thread producer broke/);
   }, 60_000);
+
+  test('a streaming edge sent to a remote pool is refused with a PoolError naming its ports, before any Redis is reached', async () => {
+    const pool = new RemotePool({ url: 'redis://127.0.0.1:9' });
+    runner.registerPool('redis', () => pool);
+    const wf = workflow('remote').step('count', count).step('sum', sum).connect('count', 'sum', { items: 'items' });
+    const err = await run(wf, { n: 3, pause: 0, wait: 0 }, { on: 'redis://127.0.0.1:9', cache: false }).catch((e: unknown) => e);
+    const failed = (err as { failed?: Array<{ step: string; error: Error }> }).failed ?? [];
+    expect(failed.map((f) => f.error)).toEqual(expect.arrayContaining([expect.any(PoolError)]));
+    expect(failed.map((f) => f.error.message).join('\n')).toMatch(/has streaming edges \(items\), which cannot reach a remote worker/);
+    await pool.close();
+  }, 30_000);
 });
