@@ -1,6 +1,6 @@
 import { run, task, workflow } from '@taskcell/core';
 import type { IJobEvent, TaskJSON } from '@taskcell/core';
-import { freshRunner } from './helpers';
+import { expectReadBeforeEnd, freshRunner } from './helpers';
 
 beforeEach(() => freshRunner());
 
@@ -30,19 +30,13 @@ const countLines = py(
   [['count', 'number', 'number']],
 );
 
-const logIndex = (events: IJobEvent[], step: string, line: RegExp) =>
-  events.findIndex((e) => e.step === step && e.kind === 'log' && line.test(e.log?.line ?? ''));
-
 describe('python line streams', () => {
   test('a python consumer reads its first line before the python producer ends', async () => {
     const events: IJobEvent[] = [];
     const wf = workflow('py').step('lines', lines).step('count', countLines).connect('lines', 'count', { out: 'src' });
     const r = await run(wf, { n: 100 }, { cache: false, onEvent: (e) => events.push(e) });
     expect(r.data.count).toBe(100);
-    const first = logIndex(events, 'count', /^first line line 0$/);
-    const producerEnd = events.findIndex((e) => e.step === 'lines' && e.state === 'SUCCESS');
-    expect(first).toBeGreaterThanOrEqual(0);
-    expect(producerEnd).toBeGreaterThan(first);
+    expectReadBeforeEnd(events, 'count', /^first line line 0$/, 'lines');
   }, 60_000);
 
   test('a fast JavaScript producer is held back by a slow python consumer (the pipe fills)', async () => {

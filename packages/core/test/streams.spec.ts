@@ -1,6 +1,6 @@
 import { SpecError, StreamChannel, WorkflowError, run, task, workflow } from '@taskcell/core';
 import type { IJobEvent, Runner } from '@taskcell/core';
-import { freshRunner } from './helpers';
+import { expectReadBeforeEnd, freshRunner } from './helpers';
 
 let runner: Runner;
 beforeEach(() => {
@@ -40,10 +40,7 @@ describe('streaming edges in-process', () => {
     const wf = workflow('stream').step('count', count).step('sum', sum).connect('count', 'sum', { items: 'items' });
     const r = await run(wf, { n: 100 }, { cache: false, onEvent: (e) => events.push(e) });
     expect(r.data.total).toBe(5050);
-    const first = events.findIndex((e) => e.step === 'sum' && e.kind === 'log' && e.log?.line === 'first item');
-    const producerEnd = events.findIndex((e) => e.step === 'count' && e.state === 'SUCCESS');
-    expect(first).toBeGreaterThanOrEqual(0);
-    expect(producerEnd).toBeGreaterThan(first);
+    expectReadBeforeEnd(events, 'sum', /^first item$/, 'count');
     const dag = events.find((e) => e.dag)!.dag!;
     expect(dag.streams).toEqual([['count', 'sum']]);
   });
