@@ -1,4 +1,4 @@
-import { SpecError, StreamChannel, WorkflowError, run, task, workflow } from '@taskcell/core';
+import { CanceledError, SpecError, StreamChannel, WorkflowError, run, task, workflow } from '@taskcell/core';
 import type { IJobEvent, Runner } from '@taskcell/core';
 import { expectReadBeforeEnd, freshRunner } from './helpers';
 
@@ -201,6 +201,41 @@ describe('streaming edges in-process', () => {
     );
     const wf = workflow('formats').step('lines', lines).step('json', json).connect('lines', 'json', { t: 't' });
     await expect(run(wf, {}, { cache: false })).rejects.toThrow(/needs one format at both ends/);
+  });
+});
+
+describe('cancelling a streaming workflow', () => {
+  test('stops its producer and its consumer', async () => {
+    let closed = false;
+    let read = 0;
+    const endless = task({ name: 'endless', outputs: { items: { type: 'number', stream: true } } }, () =>
+      (async function* () {
+        try {
+          for (let i = 0; ; i++) {
+            await sleep(1);
+            yield i;
+          }
+        } finally {
+          closed = true;
+        }
+      })(),
+    );
+    const reader = task(
+      { name: 'reader', inputs: { items: { type: 'number', stream: true } }, outputs: { n: 'number' } },
+      async ({ items }) => {
+        for await (const _ of items) read++;
+        return read;
+      },
+    );
+    const wf = workflow('cancel').step('endless', endless).step('reader', reader).connect('endless', 'reader', { items: 'items' });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    await expect(run(wf, {}, { cache: false, signal: controller.signal })).rejects.toBeInstanceOf(CanceledError);
+    await sleep(100);
+    expect(closed).toBe(true);
+    const after = read;
+    await sleep(100);
+    expect(read).toBe(after);
   });
 });
 

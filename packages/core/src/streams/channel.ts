@@ -29,6 +29,7 @@ export class StreamChannel<T = unknown> implements IStreamSink<T>, AsyncIterable
   private writers: Array<() => void> = [];
   /** The producer's own iterable, read straight by the reader (see `handOver`). */
   private direct: { it: AsyncIterator<T>; resolve: () => void; reject: (e: unknown) => void } | undefined;
+  private returned = false;
   private readonly highWaterMark: number;
 
   constructor(options: { highWaterMark?: number } = {}) {
@@ -70,6 +71,8 @@ export class StreamChannel<T = unknown> implements IStreamSink<T>, AsyncIterable
   fail(error: unknown): void {
     if (this.ended || this.error) return;
     this.error = { reason: error };
+    // The producer's step failed or was cancelled: its iterable is finished too.
+    this.finishDirect();
     const r = this.reader;
     if (r && this.buffered === 0) {
       this.reader = undefined;
@@ -114,6 +117,17 @@ export class StreamChannel<T = unknown> implements IStreamSink<T>, AsyncIterable
     );
   }
 
+  /** End a handed-over iterable early (`return()`, once); its pump resolves. */
+  private finishDirect(): void {
+    const d = this.direct;
+    if (!d || this.returned) return;
+    this.returned = true;
+    void Promise.resolve(d.it.return?.()).then(
+      () => d.resolve(),
+      () => d.resolve(),
+    );
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return {
       next: () => this.next(),
@@ -151,14 +165,8 @@ export class StreamChannel<T = unknown> implements IStreamSink<T>, AsyncIterable
   close(): void {
     if (this.stopped) return;
     this.stopped = true;
-    const d = this.direct;
-    if (d && !this.ended && !this.error) {
-      // The reader left early: the producer's iterable is finished (its finally blocks run) and its step ends.
-      void Promise.resolve(d.it.return?.()).then(
-        () => d.resolve(),
-        () => d.resolve(),
-      );
-    }
+    // The reader left early: the producer's iterable is finished (its finally blocks run) and its step ends.
+    if (!this.ended) this.finishDirect();
     this.queue = [];
     this.head = 0;
     for (const w of this.writers.splice(0)) w();
