@@ -109,3 +109,25 @@ for (const [label, build] of [
       `scheduling overhead over run() ${(per - engine).toFixed(2)} us/step; ratio to plain call ${(per / plainPer).toFixed(1)}x`,
   );
 }
+
+// Run records: the kernel records every run() in SQLite (batched writes). The same trivial task with
+// the recorder on, against run() without it and against a plain call; rounds alternate, on and off.
+{
+  const R = Math.min(N, 50_000);
+  const loop = async (n) => {
+    for (let i = 0; i < n; i++) await core.run(trivial, { x: i }, { cache: false });
+  };
+  let recorded = Infinity;
+  let bare = Infinity;
+  for (let r = 0; r < 3; r++) {
+    const recorder = core.recordRuns(runner, { path: join(mkdtempSync(join(tmpdir(), 'tc-bench-runs-')), 'runs.db') });
+    recorder.context = { notebook: 'bench.ipynb', cell: 'cell-1' };
+    recorded = Math.min(recorded, await best(1, R, loop));
+    recorder.dispose();
+    bare = Math.min(bare, await best(1, R, loop));
+  }
+  console.log(
+    `run() with run records on          ${recorded.toFixed(2)} us/task against ${bare.toFixed(2)} without: ` +
+      `recording costs ${(recorded - bare).toFixed(2)} us/run; ratio to plain call ${(recorded / plain).toFixed(1)}x`,
+  );
+}

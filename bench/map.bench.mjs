@@ -1,6 +1,7 @@
 // map against its peers: (1) a map of N no-op items on 2 remote workers against raw BullMQ addBulk of
 // the same items to 2 raw BullMQ Worker processes of the same concurrency, waiting for every
-// completion (throughput, target >= 0.8x); (2) a 10,000-item map on threads against piscina running
+// completion (throughput, target >= 0.8x; the map's items travel in chunks, and the same map with one
+// queue job per item is printed beside it); (2) a 10,000-item map on threads against piscina running
 // the same function on as many threads (target >= 0.8x); (3) run-record writes into SQLite in batched
 // transactions (target >= 5,000/s). Best of 3 alternating rounds after a warm-up.
 //   node bench/map.bench.mjs     (after `npm run build`; needs redis-server on PATH; BENCH_N=... for (1))
@@ -128,19 +129,22 @@ async function rawBulk(n) {
   return now() - t0;
 }
 const items = (n) => Array.from({ length: n }, (_, i) => i);
-async function mapRemote(n) {
+async function mapRemote(n, query = '') {
   const t0 = now();
-  const r = await core.mapOn(runner, spec, items(n), { on: `${url}?queue=map`, cache: false, concurrency: 1024 });
+  const r = await core.mapOn(runner, spec, items(n), { on: `${url}?queue=map${query}`, cache: false, concurrency: 1024 });
   if (r.done !== n) throw new Error(`map: ${r.done} of ${n} done, ${r.failed} failed: ${r.items.find((it) => it.error)?.error?.message}`);
   return now() - t0;
 }
 await rawBulk(N);
 await mapRemote(N);
+await mapRemote(N, '&chunk=1');
 let raw = Infinity;
 let tc = Infinity;
+let alone = Infinity;
 for (let r = 0; r < ROUNDS; r++) {
   raw = Math.min(raw, await rawBulk(N));
   tc = Math.min(tc, await mapRemote(N));
+  alone = Math.min(alone, await mapRemote(N, '&chunk=1'));
 }
 const rate = (n, t) => Math.round((n / t) * 1000).toLocaleString('en');
 console.log(
@@ -151,6 +155,9 @@ console.log(
   `map(task, list, {on: redis})       ${tc.toFixed(0)} ms  (${rate(N, tc)} items/s)  throughput ratio ${(raw / tc).toFixed(2)}x (target >= 0.8)`,
 );
 console.log(`map per-item overhead over addBulk  ${((tc - raw) / N).toFixed(3)} ms`);
+console.log(
+  `  the same, one queue job per item (?chunk=1): ${alone.toFixed(0)} ms  (${rate(N, alone)} items/s)  ratio ${(raw / alone).toFixed(2)}x`,
+);
 
 if (process.env.BENCH_ONLY_REMOTE) {
   await rawQueue.close();

@@ -6,6 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** What this step installs. */
+export const title = 'Python venv (.venv): JupyterLab, nbclient, papermill and the packages of test/python/requirements.txt';
+
 export async function install({ sh, root }) {
   const venv = join(root, '.venv');
   const python = join(venv, 'bin', 'python');
@@ -19,7 +22,9 @@ export async function install({ sh, root }) {
   const constraints = join(root, 'test', 'python', 'constraints.txt');
   const marker = join(venv, '.taskcell-requirements');
   const changed = Math.max(statSync(req).mtimeMs, statSync(constraints).mtimeMs);
-  if (existsSync(marker) && statSync(marker).mtimeMs >= changed) return;
-  sh(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', req, '-c', constraints]);
+  if (existsSync(marker) && statSync(marker).mtimeMs >= changed) return 'already installed';
+  // Not --quiet: pip names each package as it collects, downloads (with a progress bar on a terminal) and installs it.
+  sh(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '-r', req, '-c', constraints]);
   writeFileSync(marker, new Date().toISOString());
+  return 'installed';
 }

@@ -2,6 +2,9 @@
 // free loopback ports and stop them by pid, so the packaged service is not needed running.
 import { ensurePackages } from './_apt.mjs';
 
+/** What this step installs. */
+export const title = "Redis (Debian redis-server), the remote pool's broker";
+
 export async function install({ sh }) {
-  ensurePackages(sh, ['redis-server']);
+  return ensurePackages(sh, ['redis-server']);
 }

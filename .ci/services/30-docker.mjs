@@ -3,6 +3,9 @@
 // The tests start their own dockerd on a private socket and stop it by pid; nothing runs here.
 import { ensurePackages } from './_apt.mjs';
 
+/** What this step installs. */
+export const title = 'The Docker engine (Debian docker.io, busybox-static), for docker tasks';
+
 export async function install({ sh }) {
-  ensurePackages(sh, ['docker.io', 'busybox-static']);
+  return ensurePackages(sh, ['docker.io', 'busybox-static']);
 }

@@ -17,15 +17,19 @@ function newest(p) {
   return Math.max(s.mtimeMs, ...readdirSync(p).map((n) => (n === 'labextension' || n === '__pycache__' ? 0 : newest(join(p, n)))));
 }
 
+/** What this step installs. */
+export const title = 'JupyterLab with the taskcell extension and kernelspec in .venv, and Chromium for the browser tests';
+
 export async function install({ sh, root }) {
-  ensurePackages(sh, ['chromium']);
+  const did = [ensurePackages(sh, ['chromium'])];
   const venv = join(root, '.venv');
   const python = join(venv, 'bin', 'python');
   if (!existsSync(python)) sh('python3', ['-m', 'venv', venv]);
-  const pip = [python, '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check'];
+  const pip = [python, '-m', 'pip', 'install', '--disable-pip-version-check'];
   if (spawnSync(python, ['-c', 'import jupyterlab, hatchling, hatch_jupyter_builder']).status !== 0) {
     const constraints = join(root, 'test', 'python', 'constraints.txt');
     sh(pip[0], [...pip.slice(1), '-c', constraints, 'jupyterlab>=4.4,<5', 'hatchling>=1.5', 'hatch-jupyter-builder>=0.5']);
+    did.push('installed JupyterLab');
   }
   // The extension, as a user gets it: `pip install .` (the build hook builds the labextension). The
   // venv already has the build requirements, so the build skips pip's isolated environment.
@@ -41,10 +45,13 @@ export async function install({ sh, root }) {
     sh(pip[0], [...pip.slice(1), '--no-build-isolation', root], {
       env: { ...process.env, PATH: `${join(venv, 'bin')}:${process.env.PATH}` },
     });
+    did.push('built and installed the extension');
   }
   // The taskcell kernelspec, pointing at this checkout.
   const spec = join(venv, 'share', 'jupyter', 'kernels', 'taskcell', 'kernel.json');
   if (!existsSync(spec) || !readFileSync(spec, 'utf8').includes(join(root, 'kernel'))) {
     sh('node', [join(root, 'kernel', 'bin', 'taskcell.js'), 'install', '--prefix', venv]);
+    did.push('registered the kernel');
   }
+  return did.length === 1 ? `${did[0]}; JupyterLab, the extension and the kernel already installed` : did.join('; ');
 }

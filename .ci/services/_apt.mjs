@@ -16,14 +16,16 @@ export function hasPackages(packages) {
   );
 }
 
-/** Install what is missing of `packages` with apt-get. */
+/** Install what is missing of `packages` with apt-get; returns what it installed, for the step's closing line. */
 export function ensurePackages(sh, packages) {
   const missing = packages.filter((p) => !hasPackages([p]));
-  if (missing.length === 0) return;
+  if (missing.length === 0) return `${packages.join(', ')} already installed`;
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   if (!updated) {
     sh('apt-get', ['update', '-qq'], { env });
     updated = true;
   }
-  sh('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
+  // -q (not -qq): apt-get lists each package as it downloads and sets it up.
+  sh('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { env });
+  return `installed ${missing.join(', ')}`;
 }

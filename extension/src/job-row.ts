@@ -15,6 +15,7 @@ export const ROW_CLASS = {
   cancel: 'tc-Panel-cancel',
   meta: 'tc-Panel-meta',
   place: 'tc-Panel-place',
+  attempt: 'tc-Panel-attempt',
   start: 'tc-Panel-start',
   elapsed: 'tc-Panel-elapsed',
   notebook: 'tc-Panel-notebook',
@@ -67,7 +68,7 @@ export class JobRow {
       `<span class="${C.caret}"></span><span class="${C.state}"></span><span class="${C.name}"></span>` +
       `<span class="${C.cached}" title="Served from the result cache: no task ran" hidden>cached</span>` +
       `<button class="${C.cancel} jp-mod-styled" title="Cancel">Cancel</button></div>` +
-      `<div class="${C.meta}"><span class="${C.place}"></span><span class="${C.start}"></span>` +
+      `<div class="${C.meta}"><span class="${C.place}"></span><span class="${C.attempt}" hidden></span><span class="${C.start}"></span>` +
       `<span class="${C.elapsed}"></span><span class="${C.notebook}"></span>` +
       `<button class="${C.jump} jp-mod-styled" title="Go to the cell that started this job" hidden>Cell</button>` +
       `<button class="${C.form} jp-mod-styled" title="Insert a form of this task below its cell, to run it again with other inputs" hidden>Form</button></div>` +
@@ -83,6 +84,7 @@ export class JobRow {
     this.nameEl = q(C.name);
     this.cachedEl = q(C.cached);
     this.placeEl = q(C.place);
+    this.attemptEl = q(C.attempt);
     this.startEl = q(C.start);
     this.elapsedEl = q(C.elapsed);
     this.notebookEl = q(C.notebook);
@@ -167,6 +169,9 @@ export class JobRow {
     }
     this.cachedEl.hidden = r.cached !== true;
     this.setText(this.placeEl, formatPlace(r.place), describePlace(r.place));
+    // A job with a retry policy says which attempt runs (or ran last).
+    this.attemptEl.hidden = r.attempt === undefined;
+    if (r.attempt) this.setText(this.attemptEl, `attempt ${r.attempt.n} of ${r.attempt.of}`, 'Attempts the retry policy allows this job');
     if (this.startedAt !== r.started) {
       this.startedAt = r.started;
       const d = new Date(r.started);
@@ -325,6 +330,7 @@ export class JobRow {
   private readonly nameEl: HTMLElement;
   private readonly cachedEl: HTMLElement;
   private readonly placeEl: HTMLElement;
+  private readonly attemptEl: HTMLElement;
   private readonly startEl: HTMLElement;
   private readonly elapsedEl: HTMLElement;
   private readonly notebookEl: HTMLElement;

@@ -16,6 +16,7 @@ export const PANEL_CLASS = {
   filter: 'tc-Panel-filter',
   cancelAll: 'tc-Panel-cancelAll',
   clear: 'tc-Panel-clear',
+  newForm: 'tc-Panel-newForm',
   summary: 'tc-Panel-summary',
   count: 'tc-Panel-count',
   rate: 'tc-Panel-rate',
@@ -61,7 +62,11 @@ export class TasksPanel extends Widget {
       '<option value="notebook">This notebook</option><option value="all">All notebooks</option></select>' +
       `<select class="${C.filter} jp-mod-styled" aria-label="Filter by state"></select>` +
       `<button class="${C.cancelAll} jp-mod-styled jp-mod-warn">Cancel all</button>` +
-      `<button class="${C.clear} jp-mod-styled">Clear finished</button></div>` +
+      `<button class="${C.clear} jp-mod-styled">Clear finished</button>` +
+      (options.onNewForm
+        ? `<button class="${C.newForm} jp-mod-styled" title="Show the form of one of this notebook's tasks">New form…</button>`
+        : '') +
+      '</div>' +
       `<div class="${C.summary}" role="status" aria-label="Job counts"></div>`;
     const q = <T extends Element>(cls: string): T => header.getElementsByClassName(cls)[0] as T;
     this.scopeEl = q(C.scope);
@@ -77,6 +82,7 @@ export class TasksPanel extends Widget {
     this.filterEl.addEventListener('change', () => this.setFilter(this.filterEl.value as StateFilter));
     q<HTMLElement>(C.cancelAll).addEventListener('click', () => options.onCancelAll());
     q<HTMLElement>(C.clear).addEventListener('click', () => this.model.clearFinished());
+    if (options.onNewForm) q<HTMLElement>(C.newForm).addEventListener('click', () => options.onNewForm?.());
     this.sourceEl = q(C.source);
     this.summaryEl = q(C.summary);
     this.countEls = {} as Record<SummaryKind, HTMLElement>;
@@ -388,6 +394,8 @@ export namespace TasksPanel {
     onJumpToCell?: (record: IJobRecord) => void;
     /** Insert a form of a top-level job's task below the cell that started it. */
     onForm?: (record: IJobRecord) => void;
+    /** Show the form of one of the current notebook's tasks (the header's "New form…"). */
+    onNewForm?: () => void;
     /** Open an artifact in a viewer. */
     onOpenArtifact: (artifact: IArtifactRef, record: IJobRecord) => void;
     id?: string;

@@ -14,7 +14,7 @@ import { TasksModel } from './model';
 import type { IJobRecord } from './model';
 import { TasksPanel } from './panel';
 import promotePlugin from './promote';
-import taskFormPlugin from './task-form-plugin';
+import taskFormPlugin, { newForm } from './task-form-plugin';
 
 /** The command ids. */
 export namespace CommandIDs {
@@ -73,6 +73,7 @@ const tasksPlugin: JupyterFrontEndPlugin<void> = {
       onCancelAll: () => void app.commands.execute(CommandIDs.cancelAll),
       onJumpToCell: (r) => void Private.jumpToCell(app, shell, tracker, r),
       onForm: (r) => void Private.insertForm(app, shell, tracker, r),
+      onNewForm: () => void newForm(app, tracker),
       onOpenArtifact: (a, r) => void Private.openArtifact(app, a, connectionFor(r)?.source ?? r.source),
     });
     panel.title.icon = tasksIcon;

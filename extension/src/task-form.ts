@@ -1,3 +1,4 @@
+import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { fieldText, parseField } from '@taskcell/display';
@@ -19,8 +20,21 @@ export const FORM_CLASS = {
   run: 'tc-TaskForm-run',
   status: 'tc-TaskForm-status',
   result: 'tc-TaskForm-result',
+  place: 'tc-TaskForm-place',
+  placeLabel: 'tc-TaskForm-placeLabel',
+  placeSelect: 'tc-TaskForm-placeSelect',
+  pathRow: 'tc-TaskForm-pathRow',
+  browse: 'tc-TaskForm-browse',
   invalid: 'tc-mod-invalid',
 } as const;
+
+/** What a form keeps with the notebook: the text of each field and the place chosen. */
+export interface IFormValues {
+  /** By field id: the text typed, or a checkbox's state. */
+  values: Record<string, string | boolean>;
+  /** The place chosen (an `on`; empty for in-process). */
+  on?: string;
+}
 
 /** What a form's Run needs from the notebook it is in: the plugin provides it. */
 export interface IFormHost {
@@ -28,6 +42,16 @@ export interface IFormHost {
   execute(node: HTMLElement, code: string): Promise<IMimeBundle | undefined>;
   /** Render a result bundle into `host` with the notebook's renderers. */
   render(node: HTMLElement, bundle: IMimeBundle, host: HTMLElement): Promise<void>;
+  /**
+   * Open JupyterLab's file dialog on the notebook holding `node` to pick a file or a directory;
+   * resolves to its path as the kernel reads it (from the notebook's folder), or undefined when
+   * the dialog is dismissed.
+   */
+  pick(node: HTMLElement, kind: 'file' | 'directory'): Promise<string | undefined>;
+  /** The values kept in the cell holding `node` for the form of task `key`, if any. */
+  saved(node: HTMLElement, key: string): IFormValues | undefined;
+  /** Keep `values` in the cell holding `node` for the form of task `key`. */
+  save(node: HTMLElement, key: string, values: IFormValues): void;
 }
 
 /**
@@ -75,6 +99,24 @@ export class TaskFormRenderer extends Widget implements IRenderMime.IRenderer {
     });
     Private.el(el, 'div', FORM_CLASS.title, form.task);
     if (form.description) Private.el(el, 'div', FORM_CLASS.description, form.description);
+    this.placeEl = undefined;
+    if (form.places?.length) {
+      const row = Private.el(el, 'div', FORM_CLASS.place);
+      const id = `tc-form-${Private.nextId()}`;
+      const label = Private.el(row, 'label', FORM_CLASS.placeLabel, 'Run on') as HTMLLabelElement;
+      label.htmlFor = id;
+      const select = row.appendChild(document.createElement('select'));
+      select.id = id;
+      select.className = `${FORM_CLASS.placeSelect} ${FORM_CLASS.input}`;
+      for (const p of form.places) {
+        const opt = select.appendChild(document.createElement('option'));
+        opt.value = p.on;
+        opt.textContent = p.label;
+      }
+      select.value = form.on ?? form.places[0].on;
+      select.addEventListener('change', () => this.keep());
+      this.placeEl = select;
+    }
     for (const group of form.groups) {
       const set = Private.el(el, 'fieldset', FORM_CLASS.group);
       Private.el(set, 'legend', FORM_CLASS.legend, group);
@@ -86,6 +128,18 @@ export class TaskFormRenderer extends Widget implements IRenderMime.IRenderer {
     this.status = Private.el(actions, 'span', FORM_CLASS.status);
     this.status.setAttribute('role', 'status');
     this.result = Private.el(this.node, 'div', FORM_CLASS.result);
+    this.restored = false;
+    if (this.isAttached) this.restore();
+  }
+
+  /** The place chosen in the form (an `on`, empty for in-process), or undefined when it offers none. */
+  get place(): string | undefined {
+    return this.placeEl?.value;
+  }
+
+  protected override onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    this.restore();
   }
 
   /** Check every field; the values when all are good, else undefined (each bad field shows why). */
@@ -134,7 +188,14 @@ export class TaskFormRenderer extends Widget implements IRenderMime.IRenderer {
     input.name = field.id;
     input.className = FORM_CLASS.input;
     if (field.required) input.setAttribute('aria-required', 'true');
-    row.appendChild(input);
+    if (field.widget === 'path') {
+      const line = Private.el(row, 'div', FORM_CLASS.pathRow);
+      line.appendChild(input);
+      const browse = Private.el(line, 'button', FORM_CLASS.browse, 'Browse…') as HTMLButtonElement;
+      browse.type = 'button';
+      browse.setAttribute('aria-label', `Browse for ${field.label}`);
+      browse.addEventListener('click', () => void this.browse(entry, field.pick ?? 'file'));
+    } else row.appendChild(input);
     const hintText = Private.hint(field);
     const hint = hintText ? Private.el(row, 'div', FORM_CLASS.hint, hintText) : undefined;
     const error = Private.el(row, 'div', FORM_CLASS.error);
@@ -145,6 +206,63 @@ export class TaskFormRenderer extends Widget implements IRenderMime.IRenderer {
     const entry = { field, input, row, error };
     this.inputs.set(field.id, entry);
     input.addEventListener(field.widget === 'checkbox' || field.widget === 'select' ? 'change' : 'input', () => this.check(entry));
+    input.addEventListener('change', () => this.keep());
+  }
+
+  /** Fill a path field from JupyterLab's file dialog; focus goes back to the field. */
+  private async browse(entry: Private.IEntry, kind: 'file' | 'directory'): Promise<void> {
+    const host = TaskFormRenderer.host;
+    if (!host) {
+      entry.error.textContent = 'Browse needs a notebook in JupyterLab with the taskcell extension';
+      return;
+    }
+    const path = await host.pick(this.node, kind);
+    entry.input.focus();
+    if (path === undefined) return;
+    entry.input.value = path;
+    this.check(entry);
+    this.keep();
+  }
+
+  /** The text of every field and the place chosen, as kept with the notebook. */
+  private raw(): IFormValues {
+    const values: Record<string, string | boolean> = {};
+    for (const [id, { input }] of this.inputs)
+      values[id] = input instanceof HTMLInputElement && input.type === 'checkbox' ? input.checked : input.value;
+    return this.placeEl ? { values, on: this.placeEl.value } : { values };
+  }
+
+  /** Keep the form's values in its cell's metadata, under the task's key. */
+  private keep(): void {
+    const host = TaskFormRenderer.host;
+    if (!host || !this.model?.key || !this.isAttached) return;
+    try {
+      host.save(this.node, this.model.key, this.raw());
+    } catch (err) {
+      console.warn('taskcell: could not keep the form values in the notebook', err);
+    }
+  }
+
+  /** Put back the values kept in the cell for this task (once per model, when the form is on the page). */
+  private restore(): void {
+    const host = TaskFormRenderer.host;
+    if (this.restored || !host || !this.model?.key) return;
+    this.restored = true;
+    let kept: IFormValues | undefined;
+    try {
+      kept = host.saved(this.node, this.model.key);
+    } catch {
+      return;
+    }
+    if (!kept) return;
+    for (const [id, v] of Object.entries(kept.values ?? {})) {
+      const entry = this.inputs.get(id);
+      if (!entry) continue;
+      if (entry.input instanceof HTMLInputElement && entry.input.type === 'checkbox') entry.input.checked = v === true;
+      else entry.input.value = String(v);
+      this.check(entry);
+    }
+    if (this.placeEl && kept.on !== undefined && [...this.placeEl.options].some((o) => o.value === kept.on)) this.placeEl.value = kept.on;
   }
 
   private check(entry: Private.IEntry): ReturnType<typeof parseField> {
@@ -169,8 +287,10 @@ export class TaskFormRenderer extends Widget implements IRenderMime.IRenderer {
       this.status.textContent = 'Run needs a notebook in JupyterLab with the taskcell extension';
       return;
     }
+    this.keep();
+    const on = this.placeEl ? `, ${JSON.stringify(this.placeEl.value)}` : '';
     // As a cell would write it, so the kernel runs it as it runs cells.
-    const code = `import { runForm as taskcellFormRun } from "taskcell";\nawait taskcellFormRun(${JSON.stringify(this.model.formId)}, ${JSON.stringify(values)})`;
+    const code = `import { runForm as taskcellFormRun } from "taskcell";\nawait taskcellFormRun(${JSON.stringify(this.model.formId)}, ${JSON.stringify(values)}${on})`;
     this.runButton.disabled = true;
     this.status.textContent = 'Running…';
     this.result.textContent = '';
@@ -188,6 +308,8 @@ export class TaskFormRenderer extends Widget implements IRenderMime.IRenderer {
   }
 
   private model: IFormModel | undefined;
+  private placeEl: HTMLSelectElement | undefined;
+  private restored = false;
   private readonly inputs = new Map<string, Private.IEntry>();
   private runButton!: HTMLButtonElement;
   private status!: HTMLElement;

@@ -101,6 +101,24 @@ describe('TasksPanel', () => {
     expect(opened).toEqual(['/srv/plot.png']);
   });
 
+  it('offers "New form…" only when given what it does, and calls it', () => {
+    const { panel } = setup();
+    expect(panel.node.querySelector('.tc-Panel-newForm')).toBeNull();
+    const onNewForm = jest.fn();
+    const withForms = new TasksPanel({
+      model: new TasksModel(),
+      onCancel: () => undefined,
+      onCancelAll: () => undefined,
+      onOpenArtifact: () => undefined,
+      onNewForm,
+    });
+    Widget.attach(withForms, document.body);
+    const button = q(withForms.node, '.tc-Panel-newForm');
+    expect(button.textContent).toBe('New form…');
+    button.click();
+    expect(onNewForm).toHaveBeenCalledTimes(1);
+  });
+
   it('cancels one job, a workflow, or all', () => {
     const { model, panel, frame, cancelled, cancelAll } = setup();
     for (const e of workflowEvents()) model.apply(e);
@@ -248,6 +266,24 @@ describe('TasksPanel in a notebook', () => {
     expect((q(py, '.tc-Panel-cached') as HTMLElement).hidden).toBe(true);
     expect((q(hit, '.tc-Panel-progress') as HTMLElement).hidden).toBe(true);
     expect((q(py, '.tc-Panel-progress') as HTMLElement).hidden).toBe(false);
+  });
+
+  it('shows which attempt of a retried job runs, from its attempt events', () => {
+    const { model, panel, frame } = setup();
+    model.apply(ev('once', { state: 'RUNNING', task: 'once' }));
+    model.apply(ev('r', { state: 'QUEUED', task: 'flaky' }));
+    model.apply(ev('r', { kind: 'attempt', state: 'QUEUED', attempt: { n: 1, of: 4 } }));
+    model.apply(ev('r', { state: 'RUNNING' }));
+    frame();
+    const row = panel.row('r')!.node;
+    expect(q(row, '.tc-Panel-attempt').hidden).toBe(false);
+    expect(q(row, '.tc-Panel-attempt').textContent).toBe('attempt 1 of 4');
+    model.apply(ev('r', { state: 'QUEUED' }));
+    model.apply(ev('r', { kind: 'attempt', state: 'QUEUED', attempt: { n: 2, of: 4, delay: 100 } }));
+    model.apply(ev('r', { state: 'RUNNING' }));
+    frame();
+    expect(q(row, '.tc-Panel-attempt').textContent).toBe('attempt 2 of 4');
+    expect(q(panel.row('once')!.node, '.tc-Panel-attempt').hidden).toBe(true);
   });
 
   it("draws a workflow's own history and outputs under its header, above its graph and steps", () => {

@@ -13,13 +13,13 @@ import { typedBundle } from './typed-bundle';
 export interface IRunInfo {
   jobId: string;
   spec: ITaskSpec;
-  /** Where it runs, in a word: in-process, threads, remote, docker, python. */
+  /** Where it runs, in a word: in-process, threads, remote, docker, python, r. */
   where: string;
 }
 
 /** Where a run goes, in a word: the pool it was sent to, else the mode that runs it outside JavaScript. */
 export function placeOf(spec: ITaskSpec, on: string | undefined): string {
-  const mode = spec.mode === 'docker' || spec.mode === 'python' ? spec.mode : undefined;
+  const mode = spec.mode === 'docker' || spec.mode === 'python' || spec.mode === 'r' ? spec.mode : undefined;
   const pool = on === undefined ? undefined : on === 'threads' ? 'threads' : /^rediss?:/.test(on) ? 'remote' : on;
   if (pool) return mode ? `${pool} (${mode})` : pool;
   return mode ?? 'in-process';

@@ -102,6 +102,13 @@ export function runStartOf(jobId: string): IRunStart | undefined {
   return Private.started().get(jobId);
 }
 
+/** The pools (`on`) that run() has sent jobs to in this kernel, newest last. */
+export function placesUsed(): string[] {
+  const seen = new Set<string>();
+  for (const start of Private.started().values()) if (start.on !== undefined) seen.add(start.on);
+  return [...seen];
+}
+
 namespace Private {
   const KEPT = 1000;
 

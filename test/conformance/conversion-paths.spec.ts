@@ -1,8 +1,10 @@
 /**
  * taskcell's converter paths against Girder Worker's: for every reachable (type, from, to) of
  * `conversion_paths.json` (`types_only`), `converterPath` must give the same formats in the same
- * order. Types whose formats need Python are excluded with the reason; every other type must
- * register every format on its paths, so a family not yet registered fails here.
+ * order. Every type must register every format on its paths, so a family not yet registered fails
+ * here. With Girder Worker's R plugin (`types_and_r`), every pair that reaches or leaves an R format
+ * must take Girder Worker's path too; the other pairs of that graph go through R in Girder Worker
+ * (newick -> r.apetree -> nested) where taskcell reads the text natively.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,14 +18,14 @@ interface IReachable {
   path: string[];
 }
 
-const EXCLUDED: Record<string, string> = {
-  python: 'python/pickle and python/pickle.base64 are Python pickle bytes, which have no JSON stand-in in a TypeScript engine',
-  netcdf: 'netcdf/dataset is a Python netCDF4.Dataset object, which has no JSON stand-in in a TypeScript engine',
-};
+/** Types left out of the comparison, with the reason: none, now that pickles and netCDF go through Python. */
+const EXCLUDED: Record<string, string> = {};
 
-const gw = (
-  JSON.parse(readFileSync(join(SHARED, 'conversion_paths.json'), 'utf8')) as { types_only: { nodes: string[][]; reachable: IReachable[] } }
-).types_only;
+const paths = JSON.parse(readFileSync(join(SHARED, 'conversion_paths.json'), 'utf8')) as Record<
+  'types_only' | 'types_and_r',
+  { nodes: string[][]; reachable: IReachable[] }
+>;
+const gw = paths.types_only;
 const types = [...new Set(gw.nodes.map(([t]) => t))];
 const formats = createRunner().formats;
 const tally = { compared: 0, skipped: 0, excluded: 0, failed: [] as string[] };
@@ -67,5 +69,18 @@ describe('conversion paths: taskcell vs Girder Worker (conversion_paths.json, ty
     for (const f of tally.failed) lines.push(`  failed: ${f}`);
     for (const [t, why] of Object.entries(EXCLUDED)) lines.push(`  excluded: ${t}: ${why}`);
     process.stdout.write(`${lines.join('\n')}\n`);
+  });
+});
+
+describe('conversion paths with R: taskcell vs Girder Worker (conversion_paths.json, types_and_r)', () => {
+  const R_FORMATS = new Set(['r.apetree', 'r.dataframe', 'treestore']);
+  const viaR = paths.types_and_r.reachable.filter((r) => r.type === 'r' || R_FORMATS.has(r.from) || R_FORMATS.has(r.to));
+
+  test('every pair that reaches or leaves an R format takes the path Girder Worker takes', () => {
+    const wrong = viaR
+      .map((r) => ({ pair: `${r.type}: ${r.from} -> ${r.to}`, gw: r.path, taskcell: formats.converterPath(r.type, r.from, r.to) }))
+      .filter((p) => JSON.stringify(p.gw) !== JSON.stringify(p.taskcell));
+    expect(viaR.length).toBeGreaterThan(30);
+    expect(wrong).toEqual([]);
   });
 });

@@ -1,4 +1,7 @@
-/** Girder Worker's table tests: append_tables runs across formats, CSV sniffing, objectlist, jsonlines, column names, NaN, a big header. */
+/**
+ * Girder Worker's table tests: append_tables runs across formats, CSV sniffing, objectlist, jsonlines, column names, NaN, a big header,
+ * and an R task copying an r.dataframe (rows -> csv -> data.frame in R and back), which runs in the r mode under both labels.
+ */
 import { createRunner, run, setRunner } from '@taskcell/core';
 import type { IRows, Runner } from '@taskcell/core';
 import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -8,6 +11,7 @@ import { SHARED, assertOp, conformance } from './harness';
 import type { ICase } from './harness';
 import { runCase } from './gw-run';
 import type { ScriptLanguage } from './gw-run';
+import { mongoCase } from './mongo-cases';
 
 type Json = Record<string, unknown>;
 let runner: Runner;
@@ -71,6 +75,7 @@ function read(target: string, value: unknown, outputs: Record<string, Json> = {}
 }
 
 const check = (language: ScriptLanguage) => async (c: ICase) => {
+  if (c.requires?.includes('mongodb')) return mongoCase(c, language, (t, o) => read(t, undefined, o));
   if (c.kind === 'convert') {
     const value = await convertCase(c);
     if (c.expected !== null) expect(value).toEqual(c.expected);
@@ -128,12 +133,7 @@ const check = (language: ScriptLanguage) => async (c: ICase) => {
   if (derived !== undefined) expect(outs.c.data).toBe(derived);
 };
 
-const excluded = {
-  'table.TestTable.test_bson':
-    'reads and writes MongoDB collections (mode "mongodb"), and no MongoDB runs here; objectlist.bson itself is tested by the unit tests',
-  'table.TestTable.test_mongo_to_python': 'reads MongoDB collections (mode "mongodb"), and no MongoDB runs here',
-  'table.TestTable.test_r_dataframe': 'an R task (r.dataframe), and taskcell has no R mode',
-};
+const excluded = {};
 conformance('table.json', check('javascript'), excluded);
 conformance(
   'table.json',

@@ -13,8 +13,6 @@ import { conformance, loadCases, rawPath } from './harness';
 import type { ICase } from './harness';
 import { expectGwError } from './gw-run';
 
-const PICKLE = 'pickle: python/pickle holds Python pickle bytes, which have no JSON stand-in in a TypeScript engine';
-
 let scratch: string;
 beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), 'taskcell-validators-'));
@@ -37,7 +35,8 @@ conformance(
       expect(() => formats.validate(c.type!, c.from_format!, input)).toThrow(ValidationError);
     }
   },
-  { 'validators.python/pickle#0': PICKLE, 'validators.python/pickle.base64#0': PICKLE },
+  // Every validator runs: the pickle formats are made and read by the Python process.
+  {},
 );
 
 namespace Private {

@@ -170,4 +170,24 @@ describe('the form of an imported Slicer task in JupyterLab', () => {
     await expect(card.textContent()).resolves.toContain('cdcd');
     suite.pass();
   }, 300_000);
+
+  it('"New form…" in the Tasks panel lists the imported image\'s tasks, and the form of one offers its container as its place', async () => {
+    await page.locator('.tc-Panel-newForm').click();
+    const dialog = page.locator('.jp-Dialog');
+    await dialog.waitFor();
+    const choice = 'Repeat (slicer_cli) · tasks["Repeat"]';
+    await expect(dialog.locator('select option').allTextContents()).resolves.toContain(choice);
+    await dialog.locator('select').selectOption(choice);
+    await dialog.locator('select').focus();
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+    const cell = page.locator('.jp-Cell').filter({ has: page.locator('.jp-InputArea-editor', { hasText: 'form(tasks["Repeat"])' }) });
+    const form = cell.locator('.tc-TaskForm');
+    await form.waitFor({ timeout: 60_000 });
+    await expect(form.locator('.tc-TaskForm-title').textContent()).resolves.toBe('Repeat');
+    await expect(form.locator('.tc-TaskForm-placeSelect option').first().textContent()).resolves.toBe(
+      'docker taskcell-test/slicer-form:latest (from the kernel)',
+    );
+    suite.pass();
+  }, 300_000);
 });

@@ -102,6 +102,28 @@ describe.each([inProcess, threads, remote])('pool: $name', (pool) => {
     expect((await run(wf, { xs: [1, 2, 6] }, { on: pool.on(), cache: false })).data).toEqual({ mean: 6 });
   });
 
+  test('r tasks run here too, an R object passing between R steps as its serialization bytes, with the log', async () => {
+    const fit = {
+      name: 'fit',
+      mode: 'r',
+      script: 'model <- lm(y ~ x, data.frame(x = seq_along(ys), y = ys))\ncat("n =", length(ys), "\\n")',
+      inputs: [{ name: 'ys', type: 'number_list', format: 'number_list' }],
+      outputs: [{ name: 'model', type: 'r', format: 'object' }],
+    };
+    const slope = {
+      name: 'slope',
+      mode: 'r',
+      script: 'slope <- unname(coef(model)[2])',
+      inputs: [{ name: 'model', type: 'r', format: 'object' }],
+      outputs: [{ name: 'slope', type: 'number', format: 'number' }],
+    };
+    const events: IJobEvent[] = [];
+    const wf = workflow().step('fit', fit).step('slope', slope).connect('fit', 'slope', { model: 'model' });
+    const r = await run(wf, { ys: [2, 4, 6] }, { on: pool.on(), cache: false, onEvent: (e) => events.push(e) });
+    expect(r.data.slope).toBeCloseTo(2, 10);
+    expect(events.find((e) => e.kind === 'log')?.log).toEqual({ stream: 'stdout', line: 'n = 3 ' });
+  });
+
   test('Buffers and typed arrays cross as they are', async () => {
     const t = task({ name: 'bytes', inputs: { b: 'python' }, outputs: { out: 'python' } }, ({ b }) => {
       const v = b as { buf: Buffer; f: Float64Array };

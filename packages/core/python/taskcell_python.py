@@ -6,8 +6,13 @@ file descriptor 3 (so the script's own print() output stays on stdout, where it 
 
 Data arrives as JSON. Ports whose format names a Python object become that object here:
 `networkx` (from taskcell's node-link graph) and `pil` (from an RGBA pixel buffer, plus the exact
-mode and bytes when a Python step made an image RGBA cannot hold), and go back the same way. Bytes
-travel as {"__bytes__": base64}.
+mode and bytes when a Python step made an image RGBA cannot hold), and go back the same way.
+`pickle` and `pickle.base64` ports are unpickled on the way in and pickled on the way out, so any
+Python object (a tuple, bytes, a class instance) crosses between Python steps as it is. Bytes
+travel as {"__bytes__": base64}, BSON ObjectIds (documents read from MongoDB) as {"__objectid__": hex}
+and become bson.ObjectId here (or a str of the hex digits that shows as one, without pymongo).
+
+A request with "kind": "convert" converts one value between formats of a type here (pickles).
 
 Streaming ports (`stream: true`) carry items while the task runs. A streaming input is an iterator
 whose items come as frames on stdin (`{"job", "stream", "item"}`, then `"end"` or `"error"`), read
@@ -20,17 +25,30 @@ import collections
 import hashlib
 import json
 import os
+import pickle
 import sys
 import traceback
 
 OUT = os.fdopen(3, "w", buffering=1)
 END = "\0taskcell-end"
 
+try:
+    from bson import ObjectId
+except ImportError:
+
+    class ObjectId(str):
+        """A BSON ObjectId for a Python without pymongo: its 24 hex digits, shown as bson shows one."""
+
+        def __repr__(self):
+            return "ObjectId('%s')" % str.__str__(self)
+
 
 def to_py(value):
     if isinstance(value, dict):
         if set(value) == {"__bytes__"}:
             return base64.b64decode(value["__bytes__"])
+        if set(value) == {"__objectid__"}:
+            return ObjectId(value["__objectid__"])
         return {k: to_py(v) for k, v in value.items()}
     if isinstance(value, list):
         return [to_py(v) for v in value]
@@ -38,6 +56,8 @@ def to_py(value):
 
 
 def from_py(value):
+    if isinstance(value, ObjectId):
+        return {"__objectid__": str(value)}
     if isinstance(value, (bytes, bytearray)):
         return {"__bytes__": base64.b64encode(bytes(value)).decode("ascii")}
     if isinstance(value, dict):
@@ -191,11 +211,92 @@ def read_frame(job, pending):
         pending["ended"].add(port)
 
 
-IN = {"networkx": graph_in, "pil": image_in}
-OUT_CONV = {"networkx": graph_out, "pil": image_out}
+def pickle_in(data, port):
+    return pickle.loads(to_py(data))
+
+
+def pickle_base64_in(data, port):
+    return pickle.loads(base64.b64decode(data))
+
+
+def pickle_out(value):
+    return from_py(pickle.dumps(value))
+
+
+def pickle_base64_out(value):
+    return base64.b64encode(pickle.dumps(value)).decode("ascii")
+
+
+# Bytes of the netCDF datasets handed to a script, by the dataset, to hand back one it did not change.
+NETCDF_SOURCES = {}
+
+
+def netcdf_in(data, port):
+    nc = need("netCDF4", port, "dataset")
+    raw = to_py(data)
+    ds = nc.Dataset(port + ".nc", memory=raw)
+    NETCDF_SOURCES[id(ds)] = raw
+    return ds
+
+
+def netcdf_out(value):
+    """A netCDF4.Dataset back as the bytes of its file: those it was opened from, those an in-memory
+    dataset the script wrote holds, or its file on disk."""
+    if isinstance(value, (bytes, bytearray)):
+        return from_py(value)
+    raw = NETCDF_SOURCES.get(id(value))
+    if raw is None:
+        try:
+            memory = value.close()
+        except RuntimeError:  # already closed
+            memory = None
+        if memory is not None:
+            raw = bytes(memory)
+        else:
+            with open(value.filepath(), "rb") as f:
+                raw = f.read()
+    return from_py(raw)
+
+
+def netcdf_check(v):
+    """Girder Worker's binary -> dataset: the bytes must open as a netCDF dataset; they stay bytes."""
+    raw = to_py(v)
+    need("netCDF4", "(conversion)", "dataset").Dataset("check.nc", memory=raw).close()
+    return from_py(raw)
+
+
+IN = {"networkx": graph_in, "pil": image_in, "pickle": pickle_in, "pickle.base64": pickle_base64_in, "dataset": netcdf_in}
+OUT_CONV = {
+    "networkx": graph_out,
+    "pil": image_out,
+    "pickle": pickle_out,
+    "pickle.base64": pickle_base64_out,
+    "dataset": netcdf_out,
+}
+
+# python/object <-> python/pickle, Girder Worker's two converters of the python type.
+CONVERT = {
+    ("python", "object", "pickle"): lambda v: from_py(pickle.dumps(to_py(v))),
+    ("python", "pickle", "object"): lambda v: from_py(pickle.loads(to_py(v))),
+    ("netcdf", "binary", "dataset"): netcdf_check,
+}
+
+
+def convert(req):
+    key = (req["type"], req["from"], req["to"])
+    if key not in CONVERT:
+        raise ValueError("no Python converter for %s from %s to %s" % key)
+    return CONVERT[key](req["value"])
 
 
 def run(req):
+    try:
+        return run_script(req)
+    finally:
+        NETCDF_SOURCES.clear()
+
+
+def run_script(req):
     scope = {"__name__": "__taskcell_task__"}
     streams = set(req.get("streams") or [])
     pending = {"items": {}, "ended": set(), "failed": {}}
@@ -242,7 +343,10 @@ def main():
         if "stream" in req:
             continue  # what a stream still sent after its job ended
         try:
-            reply = {"id": req["id"], "outputs": run(req)}
+            if req.get("kind") == "convert":
+                reply = {"id": req["id"], "value": convert(req)}
+            else:
+                reply = {"id": req["id"], "outputs": run(req)}
         except BaseException as err:  # the task's failure is reported, never the interpreter's end
             reply = {
                 "id": req["id"],

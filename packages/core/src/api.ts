@@ -5,9 +5,12 @@ import { registerBuiltinFormats } from './formats/builtins';
 import { javascriptMode } from './modes/javascript';
 import { workflowMode } from './modes/workflow';
 import { pythonMode } from './modes/python';
+import { rMode } from './modes/r';
 import { inlineMode } from './io/inline';
 import { localMode } from './io/local';
 import { httpMode } from './io/http';
+import { mongodbMode } from './io/mongodb';
+import { girderMode } from './io/girder';
 import { isBinding } from './io/bindings';
 import { toSpec } from './builders';
 import { runRecorder } from './runs/recorder';
@@ -30,9 +33,12 @@ export function createRunner(options: Runner.IOptions = {}): Runner {
   runner.modes.register(javascriptMode);
   runner.modes.register(workflowMode);
   runner.modes.register(pythonMode);
+  runner.modes.register(rMode);
   runner.io.register(inlineMode);
   runner.io.register(localMode);
   runner.io.register(httpMode);
+  runner.io.register(mongodbMode);
+  runner.io.register(girderMode);
   for (const install of installers) install(runner);
   return runner;
 }

@@ -4,6 +4,7 @@ import { findPort, parseDefault, parseTask, taskToJSON } from './spec';
 import type { IBinding, IConnection, IDataBinding, IPortSpec, ITaskSpec, PortTarget, TaskJSON } from './spec';
 import type { ITaskContext } from './job';
 import type { FormatValue, TypeName, TypeValue } from './types';
+import type { IRetryOptions } from './run/retry';
 
 /** A port declaration: a type name (`"number_list"`), `"type:format"` (`"table:csv"`), or an object. */
 export type PortDecl = TypeName | `${TypeName}:${string}` | IPortDecl;
@@ -59,6 +60,10 @@ export interface ITaskOptions<I, O> {
   mode?: string;
   /** A script instead of a function (javascript: inputs are variables, outputs are read back). */
   script?: string;
+  /** Milliseconds a run may take (the spec's `"timeout"`); a smaller step or run limit wins. */
+  timeout?: number;
+  /** How a failed run is tried again: `{ max, backoff: "fixed" | "exponential", delay, maxDelay, on }`. */
+  retries?: IRetryOptions;
   [field: string]: unknown;
 }
 
@@ -88,6 +93,25 @@ export class Task<I = Record<string, PortDecl>, O = Record<string, PortDecl>> im
     if (this.spec.fn && json.script === undefined) json.function = Function.prototype.toString.call(this.spec.fn);
     return json;
   }
+}
+
+/** How a workflow step runs, besides its task: `.step("fit", fit, { timeout: 60_000, retries: { max: 2 } })`. */
+export interface IStepOptions {
+  /** A Girder Worker visualization step: not executed, its inputs are reported instead. */
+  visualization?: boolean;
+  /** Milliseconds the step may take (the task's own `timeout` still holds when smaller). */
+  timeout?: number;
+  /** The step's retry policy, in place of its task's. */
+  retries?: IRetryOptions;
+}
+
+/** A step as the builder keeps it. */
+interface IBuiltStep {
+  name: string;
+  task: ITaskSpec;
+  visualization: boolean;
+  timeout?: number;
+  retries?: IRetryOptions;
 }
 
 /**
@@ -166,8 +190,8 @@ export type InPathFor<S, F> = {
  * known, and a SpecError when the workflow is built.
  */
 export class Workflow<S extends Record<string, AnyTask> = {}> implements ITaskLike {
-  private steps: Array<{ name: string; task: ITaskSpec; visualization: boolean }> = [];
-  private stepIndex = new Map<string, { name: string; task: ITaskSpec; visualization: boolean }>();
+  private steps: IBuiltStep[] = [];
+  private stepIndex = new Map<string, IBuiltStep>();
   private wires: Array<{ from: string; out: string; to: string; in: string }> = [];
   /** `step\0port` of every wired input and output, so building stays linear in the workflow's size. */
   private wiredIn = new Set<string>();
@@ -181,14 +205,12 @@ export class Workflow<S extends Record<string, AnyTask> = {}> implements ITaskLi
   }
 
   /** Add a step (Girder Worker's `add_task`). */
-  step<N extends string, T extends AnyTask>(
-    name: N,
-    task: T | ITaskLike | TaskJSON,
-    options?: { visualization?: boolean },
-  ): Workflow<S & Record<N, T>> {
+  step<N extends string, T extends AnyTask>(name: N, task: T | ITaskLike | TaskJSON, options?: IStepOptions): Workflow<S & Record<N, T>> {
     if (this.stepIndex.has(name)) throw new DuplicateError(`${name} is already in Workflow!`, { step: name });
     const spec = Private.specOf(task, `step "${name}"`);
-    const entry = { name, task: spec, visualization: options?.visualization === true };
+    const entry: IBuiltStep = { name, task: spec, visualization: options?.visualization === true };
+    if (options?.timeout !== undefined) entry.timeout = options.timeout;
+    if (options?.retries !== undefined) entry.retries = options.retries;
     this.steps.push(entry);
     this.stepIndex.set(name, entry);
     this.built = undefined;
@@ -308,7 +330,13 @@ export class Workflow<S extends Record<string, AnyTask> = {}> implements ITaskLi
       mode: 'workflow',
       inputs,
       outputs,
-      steps: this.steps.map((s) => ({ name: s.name, task: taskToJSON(s.task), ...(s.visualization ? { visualization: true } : {}) })),
+      steps: this.steps.map((s) => {
+        const step: Record<string, unknown> = { name: s.name, task: taskToJSON(s.task) };
+        if (s.visualization) step.visualization = true;
+        if (s.timeout !== undefined) step.timeout = s.timeout;
+        if (s.retries !== undefined) step.retries = s.retries;
+        return step;
+      }),
       connections,
     };
     if (this.name !== undefined) json.name = this.name;

@@ -183,6 +183,15 @@ export function toTaskcellError(err: unknown, context: IErrorContext = {}): Task
   return new TaskError(`Non-error thrown: ${Private.describe(err)}`, context);
 }
 
+/**
+ * An abort reason as the error a cancelled job rejects with: a TaskcellError (a CanceledError, a
+ * TimeoutError) as it is; anything else (a DOMException, a string) as a CanceledError saying
+ * `message`, with `context`, that keeps the reason as its cause.
+ */
+export function toCanceledError(reason: unknown, message = 'Job was cancelled', context: IErrorContext = {}): TaskcellError {
+  return reason instanceof TaskcellError ? reason : new CanceledError(message, context, { cause: reason });
+}
+
 /** The JSON form of any thrown value. */
 export function serializeError(err: unknown): ISerializedError {
   if (err instanceof TaskcellError) return err.toJSON();

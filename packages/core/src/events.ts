@@ -4,9 +4,9 @@ import type { JobState } from './states';
 /** The version of the JobEvent record. Bump it when a field changes meaning. */
 export const JOB_EVENT_VERSION = 1;
 
-/** Where a job ran: in the kernel's process, a thread, a remote worker, a Python interpreter or a container. */
+/** Where a job ran: in the kernel's process, a thread, a remote worker, a Python or R interpreter or a container. */
 export interface IJobPlace {
-  kind: 'in-process' | 'thread' | 'remote' | 'python' | 'container';
+  kind: 'in-process' | 'thread' | 'remote' | 'python' | 'r' | 'container';
   /** Worker name, thread name (`thread-3`), interpreter or container image. */
   name?: string;
   host?: string;
@@ -37,7 +37,7 @@ export interface IArtifactRef {
 export interface IJobEvent {
   v: typeof JOB_EVENT_VERSION;
   /** What kind of event. */
-  kind: 'state' | 'progress' | 'log' | 'artifact' | 'cache' | 'output' | 'cancel-ignored';
+  kind: 'state' | 'progress' | 'log' | 'artifact' | 'cache' | 'output' | 'cancel-ignored' | 'attempt';
   jobId: string;
   /** The workflow job this job is a step of. */
   parentId?: string;
@@ -68,6 +68,11 @@ export interface IJobEvent {
    * `streams` are the edges that stream (the consumer runs while its producer does).
    */
   dag?: { steps: string[]; edges: Array<[string, string]>; streams?: Array<[string, string]> };
+  /**
+   * Kind `attempt`, when a job may be tried more than once (its retry policy): attempt `n` of at
+   * most `of` starts, after waiting `delay` ms since attempt n-1 failed with `error`.
+   */
+  attempt?: { n: number; of: number; delay?: number; error?: ISerializedError };
   /**
    * Kind `cancel-ignored`, the one event after a job's final state: its body still runs in this
    * process a while after its cancel, because it does not heed its signal. Says so in words.

@@ -108,6 +108,22 @@ export class Job implements ITaskContext {
     return () => this.children!.delete(child);
   }
 
+  /**
+   * Start another attempt of a failed job: back to QUEUED, with a fresh signal (the abort that
+   * ended the last attempt, a timeout, is forgotten).
+   */
+  requeue(): void {
+    this.to('QUEUED');
+    this._aborted = false;
+    this._reason = undefined;
+    this.controller = undefined;
+  }
+
+  /** Tell listeners which attempt starts (a job with a retry policy). */
+  attemptEvent(attempt: NonNullable<IJobEvent['attempt']>): void {
+    this.report('attempt', { attempt });
+  }
+
   /** The current state. */
   get state(): JobState {
     return this._state;

@@ -1,4 +1,6 @@
 import { SpecError } from './errors';
+import { parseRetries, retriesToJSON } from './run/retry';
+import type { IRetryPolicy } from './run/retry';
 
 /** Where a port's data lives while the task runs: as a value, or as a file whose path the task gets. */
 export type PortTarget = 'memory' | 'filepath';
@@ -52,6 +54,10 @@ export interface IStepSpec {
   task: ITaskSpec;
   /** Girder Worker visualization steps are not executed; their inputs are reported instead. */
   visualization?: boolean;
+  /** Milliseconds this step may take (its task's own `timeout` still holds when smaller). */
+  timeout?: number;
+  /** This step's retry policy, in place of its task's. */
+  retries?: IRetryPolicy;
   readonly source: Record<string, unknown>;
 }
 
@@ -81,6 +87,10 @@ export interface ITaskSpec {
   fn?: (...args: never[]) => unknown;
   /** Set false to keep results of this task out of the result cache. */
   cache?: boolean;
+  /** Milliseconds a run of this task may take (`"timeout"`); a smaller step or run limit wins. */
+  timeout?: number;
+  /** How a failed run is tried again (`"retries": { "max": 3, "backoff": "fixed", "delay": 100 }`). */
+  retries?: IRetryPolicy;
   /** Workflow steps (mode `workflow`). */
   steps?: IStepSpec[];
   connections?: IConnection[];
@@ -92,7 +102,19 @@ export interface ITaskSpec {
 export type TaskJSON = Record<string, unknown>;
 
 const TARGETS = new Set<PortTarget>(['memory', 'filepath']);
-const CORE_TASK_KEYS = new Set(['mode', 'name', 'description', 'inputs', 'outputs', 'script', 'steps', 'connections', 'cache']);
+const CORE_TASK_KEYS = new Set([
+  'mode',
+  'name',
+  'description',
+  'inputs',
+  'outputs',
+  'script',
+  'steps',
+  'connections',
+  'cache',
+  'timeout',
+  'retries',
+]);
 
 /**
  * Parse Girder Worker task or workflow JSON into the normalized model. A malformed spec throws a
@@ -113,6 +135,8 @@ export function parseTask(json: unknown, path = ''): ITaskSpec {
   if (obj.description !== undefined) spec.description = Private.string(obj.description, at('description'));
   if (obj.script !== undefined) spec.script = Private.string(obj.script, at('script'));
   if (obj.cache !== undefined) spec.cache = Private.boolean(obj.cache, at('cache'));
+  if (obj.timeout !== undefined) spec.timeout = Private.milliseconds(obj.timeout, at('timeout'));
+  if (obj.retries !== undefined) spec.retries = parseRetries(obj.retries, at('retries'), SpecError);
   if (mode === 'workflow') {
     spec.steps = Private.steps(obj.steps, at('steps'));
     spec.connections = Private.connections(obj.connections, at('connections'), spec.steps);
@@ -173,6 +197,8 @@ export function taskToJSON(spec: ITaskSpec): TaskJSON {
   if (spec.mode !== 'python' || spec.source.mode !== undefined) out.mode = spec.mode;
   if (spec.script !== undefined) out.script = spec.script;
   if (spec.cache !== undefined) out.cache = spec.cache;
+  if (spec.timeout !== undefined) out.timeout = spec.timeout;
+  if (spec.retries !== undefined) out.retries = retriesToJSON(spec.retries);
   if (spec.steps) {
     const raw = new Map(spec.steps.map((s) => [s.name, s.source.name ?? s.name]));
     out.steps = spec.steps.map((s) => {
@@ -233,6 +259,14 @@ namespace Private {
     return v;
   }
 
+  /** A limit in milliseconds: a finite number > 0. */
+  export function milliseconds(v: unknown, path: string): number {
+    if (typeof v !== 'number' || !Number.isFinite(v) || !(v > 0)) {
+      throw new SpecError(`${path} must be a number of milliseconds > 0, got ${JSON.stringify(v) ?? String(v)}`, { path });
+    }
+    return v;
+  }
+
   export function array(v: unknown, path: string): unknown[] {
     if (v === undefined) return [];
     if (!Array.isArray(v)) throw new SpecError(`${path} must be a list, got ${v === null ? 'null' : typeof v}`, { path });
@@ -262,6 +296,8 @@ namespace Private {
       seen.add(name);
       const step: IStepSpec = { name, task: parseTask(obj.task, `${p}.task`), source: obj };
       if (obj.visualization === true) step.visualization = true;
+      if (obj.timeout !== undefined) step.timeout = milliseconds(obj.timeout, `${p}.timeout`);
+      if (obj.retries !== undefined) step.retries = parseRetries(obj.retries, `${p}.retries`, SpecError);
       return step;
     });
   }

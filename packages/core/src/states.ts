@@ -42,15 +42,16 @@ const ACTIVE: JobState[] = ['RUNNING', 'FETCHING_INPUT', 'CONVERTING_INPUT', 'CO
  * The transition table. A job is queued, runs through its phases (each phase may be skipped when
  * there is nothing to fetch or convert), and ends in exactly one of SUCCESS, ERROR or CANCELED.
  * A cancel always ends CANCELED: CANCELING has no way out but that, so no job stays stuck in it.
+ * A failed attempt that its retry policy tries again goes back to QUEUED from whatever phase it was in.
  */
 export const TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
   INACTIVE: ['QUEUED', 'RUNNING', 'CANCELED', 'ERROR'],
   QUEUED: ['RUNNING', 'CANCELING', 'CANCELED', 'ERROR'],
-  RUNNING: ['FETCHING_INPUT', 'CONVERTING_INPUT', 'CONVERTING_OUTPUT', 'PUSHING_OUTPUT', 'SUCCESS', 'ERROR', 'CANCELING'],
-  FETCHING_INPUT: ['CONVERTING_INPUT', 'RUNNING', 'ERROR', 'CANCELING'],
-  CONVERTING_INPUT: ['RUNNING', 'ERROR', 'CANCELING'],
-  CONVERTING_OUTPUT: ['PUSHING_OUTPUT', 'ERROR', 'CANCELING'],
-  PUSHING_OUTPUT: ['SUCCESS', 'ERROR', 'CANCELING'],
+  RUNNING: ['FETCHING_INPUT', 'CONVERTING_INPUT', 'CONVERTING_OUTPUT', 'PUSHING_OUTPUT', 'SUCCESS', 'ERROR', 'CANCELING', 'QUEUED'],
+  FETCHING_INPUT: ['CONVERTING_INPUT', 'RUNNING', 'ERROR', 'CANCELING', 'QUEUED'],
+  CONVERTING_INPUT: ['RUNNING', 'ERROR', 'CANCELING', 'QUEUED'],
+  CONVERTING_OUTPUT: ['PUSHING_OUTPUT', 'ERROR', 'CANCELING', 'QUEUED'],
+  PUSHING_OUTPUT: ['SUCCESS', 'ERROR', 'CANCELING', 'QUEUED'],
   CANCELING: ['CANCELED'],
   SUCCESS: [],
   ERROR: [],

@@ -38,3 +38,15 @@ export function expectReadBeforeEnd(events: IJobEvent[], consumer: string, line:
   expect(first).toBeGreaterThanOrEqual(0);
   expect(producerEnd).toBeGreaterThan(first);
 }
+
+/** Run `fn` with the environment variable `name` set to `value`, then put back what was there. */
+export async function withEnv<T>(name: string, value: string, fn: () => Promise<T>): Promise<T> {
+  const saved = process.env[name];
+  process.env[name] = value;
+  try {
+    return await fn();
+  } finally {
+    if (saved === undefined) delete process.env[name];
+    else process.env[name] = saved;
+  }
+}

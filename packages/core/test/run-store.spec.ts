@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteRunStore, compareRuns, parseTask, recordRuns, run, runRecord, runs } from '@taskcell/core';
+import { SqliteRunStore, compareRuns, map, parseTask, recordRuns, run, runRecord, runs, task, workflow } from '@taskcell/core';
 import type { IRunRecord } from '@taskcell/core';
 import { freshRunner } from './helpers';
 
@@ -150,4 +150,36 @@ test('every run() is recorded with spec, code and input hashes, outputs inline o
   expect(existsSync(path)).toBe(true);
   // Closed: read from the file.
   expect(runs({ path, task: 'inc' }).map((r: IRunRecord) => r.task)).toEqual(['inc', 'inc', 'inc']);
+});
+
+test("a workflow's steps and a map's items carry the notebook and cell of the run they belong to, even when they end after another cell started", async () => {
+  const runner = freshRunner();
+  const recorder = recordRuns(runner, { path: join(dir(), 'runs.db') });
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const slow = task({ name: 'slow', inputs: { x: 'number' }, outputs: { y: 'number' } }, async ({ x }) => {
+    await gate;
+    return x + 1;
+  });
+  try {
+    recorder.context = { notebook: 'loop.ipynb', cell: 'cell-wf' };
+    const wf = run(workflow().step('a', slow).step('b', slow).connect('a.y', 'b.x'), { x: 1 }, { cache: false });
+    recorder.context = { notebook: 'loop.ipynb', cell: 'cell-map' };
+    const batch = map(slow, [1, 2, 3], { cache: false });
+    // Another cell runs before any step or item ends.
+    recorder.context = { notebook: 'loop.ipynb', cell: 'cell-later' };
+    release();
+    const [w, m] = await Promise.all([wf, batch]);
+    const children = (parent: string) => runs({}).filter((r) => r.parentId === parent);
+    const steps = children(w.jobId);
+    expect(steps.map((r) => r.step).sort()).toEqual(['a', 'b']);
+    for (const r of steps) expect(r).toMatchObject({ notebook: 'loop.ipynb', cell: 'cell-wf' });
+    expect(runRecord(w.jobId)).toMatchObject({ notebook: 'loop.ipynb', cell: 'cell-wf' });
+    const items = children(m.jobId);
+    expect(items).toHaveLength(3);
+    for (const r of items) expect(r).toMatchObject({ notebook: 'loop.ipynb', cell: 'cell-map' });
+  } finally {
+    recorder.dispose();
+    await runner.close();
+  }
 });

@@ -217,6 +217,61 @@ describe('task spec to Slicer XML', () => {
   });
 });
 
+describe('flag aliases', () => {
+  const XML = [
+    '<executable>',
+    '  <parameters>',
+    '    <label>IO</label>',
+    '    <integer>',
+    '      <name>radius</name>',
+    '      <label>Radius</label>',
+    '      <flag alias="r,R" deprecatedalias="rad">-x</flag>',
+    '      <longflag alias="rad,radius_px" deprecatedalias="old_radius">--radius</longflag>',
+    '      <default>3</default>',
+    '    </integer>',
+    '    <double><name>sigma</name><label>Sigma</label><longflag alias="s">sigma</longflag></double>',
+    '  </parameters>',
+    '</executable>',
+  ].join('\n');
+
+  test('the alias and deprecatedalias of <flag> and <longflag> are read into the spec', () => {
+    const [radius, sigma] = ports(slicerToTask(XML));
+    expect(radius.slicer.aliases).toEqual({
+      flag: 'r,R',
+      flagDeprecated: 'rad',
+      longflag: 'rad,radius_px',
+      longflagDeprecated: 'old_radius',
+    });
+    expect(sigma.slicer.aliases).toEqual({ longflag: 's' });
+  });
+
+  test('XML -> spec -> XML keeps them, as attributes of the flag elements', () => {
+    const first = slicerToTask(XML);
+    const xml = taskToSlicer(parseTask(first));
+    expect(xml).toContain('<flag alias="r,R" deprecatedalias="rad">-x</flag>');
+    expect(xml).toContain('<longflag alias="rad,radius_px" deprecatedalias="old_radius">--radius</longflag>');
+    expect(xml).toContain('<longflag alias="s">sigma</longflag>');
+    expect(ports(slicerToTask(xml, 'written'))).toEqual(ports(first));
+  });
+
+  test("slicer_cli_web's JSON flag objects keep their aliases", () => {
+    const json = {
+      parameter_groups: [
+        { label: 'IO', parameters: [{ type: 'integer', name: 'n', flag: { value: 'n', alias: 'num', deprecatedalias: 'count' } }] },
+      ],
+    };
+    expect(ports(slicerJsonToTask(json))[0].slicer.aliases).toEqual({ flag: 'num', flagDeprecated: 'count' });
+  });
+
+  test('another attribute on a flag is refused with its position', () => {
+    const err = failure(() =>
+      slicerToTask('<executable><parameters>\n<integer><name>a</name>\n  <flag colour="red">a</flag></integer></parameters></executable>'),
+    );
+    expect(err.message).toContain('unknown attribute colour on <flag>; expected alias or deprecatedalias');
+    expect(err.context).toMatchObject({ line: 3, column: 3 });
+  });
+});
+
 /** Where a parameter sits in the written XML: groups in order, inputs before outputs within a group. */
 function order(spec: TaskJSON, name: string): number {
   const all = ports(spec);

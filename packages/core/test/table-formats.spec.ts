@@ -17,8 +17,9 @@ import { join } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { isDeepStrictEqual } from 'node:util';
 import { thrown } from './helpers';
+import { SHARED } from '../../../test/conformance/harness';
 
-const GW = join(__dirname, '..', '..', '..', '..', 'shared', 'girder-worker');
+const GW = SHARED;
 const DATA = join(GW, 'raw', 'tests', 'data');
 const corpora = ['test.csv', 'flu.csv', 'RadiomicsData.csv'].map((f) => [f, readFileSync(join(DATA, f), 'utf8')] as const);
 const runner = createRunner({ cacheDir: mkdtempSync(join(tmpdir(), 'tc-table-unit-')) });
@@ -84,13 +85,15 @@ describe('round trips', () => {
       const vx = await convert('rows', x, table);
       for (const y of f.reachable('table', x)) {
         if (y.startsWith('column.names') || !f.converterPath('table', y, x)) continue;
-        const back = await convert(y, x, await convert(x, y, vx));
-        const same = Buffer.isBuffer(vx) ? vx.equals(back as Buffer) : isDeepStrictEqual(vx, back);
+        const there = await convert(y, x, await convert(x, y, vx));
+        // R writes csv its own way (every text quoted): through r.dataframe the table comes back, not the text.
+        const [sent, back] = y === 'r.dataframe' ? [await convert(x, 'rows', vx), await convert(x, 'rows', there)] : [vx, there];
+        const same = Buffer.isBuffer(sent) ? sent.equals(back as Buffer) : isDeepStrictEqual(sent, back);
         expect({ x, y, same }).toEqual({ x, y, same: true });
         pairs++;
       }
     }
-    expect(pairs).toBe(56);
+    expect(pairs).toBe(64);
   });
 });
 
@@ -392,7 +395,8 @@ describe('converter paths', () => {
         const path = f.converterPath('table', from, to);
         const gwPath = want.get(`${from} ${to}`);
         if (gwPath) expect({ from, to, path }).toEqual({ from, to, path: gwPath });
-        else if (path) added.push(`${path.join(' > ')}`);
+        // Paths to and from r.dataframe (through R) are Girder Worker's types_and_r ones, checked in the conformance suite.
+        else if (path && from !== 'r.dataframe' && to !== 'r.dataframe') added.push(`${path.join(' > ')}`);
       }
     }
     expect(gw.length).toBe(73);

@@ -47,7 +47,7 @@ export function formatPlace(place: IJobPlace | undefined): string {
 /** The whole place, for a tooltip: the words of `formatPlace` with the interpreter's path or the remote host. */
 export function describePlace(place: IJobPlace | undefined): string {
   if (!place) return '';
-  const extra = [place.kind === 'python' ? place.name : undefined, place.host].filter((x): x is string => !!x);
+  const extra = [place.kind === 'python' || place.kind === 'r' ? place.name : undefined, place.host].filter((x): x is string => !!x);
   return extra.length ? `${formatPlace(place)} (${extra.join(', ')})` : formatPlace(place);
 }
 
@@ -99,6 +99,8 @@ export interface IJobRecord {
   cellId?: string;
   /** True when the kernel no longer knows the job although it never reported a final state. */
   lost?: boolean;
+  /** A job with a retry policy: the attempt that runs (or ran last), of how many at most. */
+  attempt?: { n: number; of: number };
   /** Set when the kernel says the job's body still runs after its cancel (it ignores its signal): the kernel's words. */
   cancelIgnored?: string;
 }
@@ -150,6 +152,7 @@ export function foldJobEvent(r: IJobRecord, event: IJobEvent, options: IFoldOpti
   if (event.elapsed !== undefined) r.elapsed = event.elapsed;
   if (event.cache) r.cached = event.cache.hit;
   if (event.error) r.error = `${event.error.code}: ${event.error.message}`;
+  if (event.attempt) r.attempt = { n: event.attempt.n, of: event.attempt.of };
   if (event.kind === 'cancel-ignored') r.cancelIgnored = event.notice ?? 'The task ignores its cancel signal and still runs in the kernel.';
   if (event.log) {
     r.logs.push({ stream: event.log.stream, line: event.log.line });
@@ -326,6 +329,8 @@ namespace Private {
         return name ? `docker ${name}` : 'docker';
       case 'python':
         return 'python';
+      case 'r':
+        return 'R';
       default:
         return name ? `${kind} ${name}` : kind;
     }

@@ -7,7 +7,16 @@ export const FORM_MIME = 'application/vnd.taskcell.form+json';
 export const FORM_RUNNER_KEY = 'taskcell.forms';
 
 /** How a field is edited. */
-export type FormWidget = 'integer' | 'number' | 'checkbox' | 'select' | 'list' | 'text' | 'json';
+export type FormWidget = 'integer' | 'number' | 'checkbox' | 'select' | 'list' | 'text' | 'json' | 'path';
+
+/** The kinds of Slicer parameter whose value is the path of a file (a `path` field that picks a file). */
+const FILE_KINDS = new Set(['file', 'image', 'geometry', 'transform', 'pointfile', 'measurement', 'item', 'table']);
+
+/** A place a form can run its task on: the `on` of `run()` (empty for in-process) and its words. */
+export interface IFormPlace {
+  on: string;
+  label: string;
+}
 
 /** One input of a task, as its form shows it. */
 export interface IFormField {
@@ -30,6 +39,8 @@ export interface IFormField {
   item?: 'integer' | 'number' | 'string';
   /** The section the field is in. */
   group: string;
+  /** What a `path` field picks in the file browser. */
+  pick?: 'file' | 'directory';
 }
 
 /** A task's form: what the renderer draws and what its Run sends back. */
@@ -42,6 +53,15 @@ export interface IFormModel {
   /** Section titles in order. */
   groups: string[];
   fields: IFormField[];
+  /**
+   * Names the task's inputs across kernels (a hash of its declared ports): the values a form keeps
+   * with the notebook are restored only into a form of the same task.
+   */
+  key?: string;
+  /** Where Run may send the task, the first the default. */
+  places?: IFormPlace[];
+  /** The place chosen when the form is shown (one of `places`' `on`). */
+  on?: string;
 }
 
 /** A field's value, or why the text typed into it is refused. */
@@ -151,6 +171,14 @@ namespace Private {
       f.widget = 'list';
       f.item = LISTS[port.type];
     } else if (port.type === 'python' || (port.target === 'memory' && !['string', 'directory'].includes(port.type))) f.widget = 'json';
+    const kind = (meta as { kind?: string } | undefined)?.kind;
+    if (f.widget === 'text' && (port.type === 'directory' || kind === 'directory')) {
+      f.widget = 'path';
+      f.pick = 'directory';
+    } else if (f.widget === 'text' && ((kind !== undefined && FILE_KINDS.has(kind)) || port.target === 'filepath')) {
+      f.widget = 'path';
+      f.pick = 'file';
+    }
     if (meta?.constraints) Object.assign(f, meta.constraints);
     return f;
   }

@@ -118,6 +118,8 @@ describe('job view helpers', () => {
     expect(formatPlace({ kind: 'container', name: 'busybox:1.36' })).toBe('docker busybox:1.36');
     expect(formatPlace({ kind: 'remote', name: 'worker-a' })).toBe('remote worker-a');
     expect(describePlace({ kind: 'python', name: '/usr/bin/python3' })).toBe('python (/usr/bin/python3)');
+    expect(formatPlace({ kind: 'r', name: 'Rscript', via: 'worker-b' })).toBe('R · remote worker-b');
+    expect(describePlace({ kind: 'r', name: '/usr/bin/Rscript' })).toBe('R (/usr/bin/Rscript)');
     expect(formatPlace({ kind: 'container' })).toBe('docker');
     expect(formatPlace(undefined)).toBe('');
   });

@@ -40,10 +40,39 @@ describe('task forms', () => {
     expect(f('k')).toMatchObject({ widget: 'select', options: [1, 2], default: 2 });
     expect(f('v')).toMatchObject({ widget: 'list', item: 'number', default: [1, 2.5], group: 'More' });
     expect(f('b')).toMatchObject({ widget: 'checkbox', default: true });
-    expect(f('img')).toMatchObject({ widget: 'text', required: true });
+    expect(f('img')).toMatchObject({ widget: 'path', pick: 'file', required: true });
     expect(f('pts')).toMatchObject({ widget: 'json', default: [[0, 0, 0]] });
     expect(fieldText(f('v'))).toBe('1, 2.5');
     expect(fieldText(f('pts'))).toBe('[[0,0,0]]');
+  });
+
+  test('files and directories are path fields that pick a file or a directory; a path is checked as text', () => {
+    const xml = `<executable><parameters><label>IO</label>
+      <file><name>f</name><longflag>f</longflag></file>
+      <directory><name>d</name><longflag>d</longflag><default>data</default></directory>
+      <table><name>t</name><longflag>t</longflag></table>
+      <transform><name>x</name><longflag>x</longflag></transform>
+      <string><name>s</name><longflag>s</longflag></string>
+    </parameters></executable>`;
+    const m = formModel(parseTask(slicerToTask(xml)), 'f3');
+    expect(m.fields.map((f) => [f.id, f.widget, f.pick])).toEqual([
+      ['f', 'path', 'file'],
+      ['d', 'path', 'directory'],
+      ['t', 'path', 'file'],
+      ['x', 'path', 'file'],
+      ['s', 'text', undefined],
+    ]);
+    const t = task(
+      { name: 'p', inputs: { dir: 'directory', csv: { type: 'table', format: 'csv', target: 'filepath' } }, outputs: {} },
+      () => ({}),
+    );
+    expect(formModel(toSpec(t), 'f4').fields.map((f) => [f.id, f.widget, f.pick])).toEqual([
+      ['dir', 'path', 'directory'],
+      ['csv', 'path', 'file'],
+    ]);
+    const f = byId(m.fields, 'f');
+    expect(parseField(f, 'data/slide.svs')).toEqual({ value: 'data/slide.svs' });
+    expect(parseField(f, '')).toEqual({ error: 'f needs a value' });
   });
 
   test('a TypeScript task: one section, required ports without defaults', () => {

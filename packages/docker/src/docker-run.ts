@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import * as tar from 'tar';
-import { CanceledError, ExtractionTree, TaskcellError, contain } from '@taskcell/core';
+import { ExtractionTree, TaskcellError, contain, toCanceledError } from '@taskcell/core';
 import type { IArtifactRef, Job } from '@taskcell/core';
 import { dockerClient, engineError } from './client';
 import { ContainerExitError, DockerError, DockerUnavailableError } from './errors';
@@ -246,8 +246,7 @@ namespace Private {
     }
 
     private canceled(reason: unknown): TaskcellError {
-      if (reason instanceof TaskcellError) return reason;
-      return new CanceledError(`The container run of "${this.o.image}" was cancelled`, { image: this.o.image }, { cause: reason });
+      return toCanceledError(reason, `The container run of "${this.o.image}" was cancelled`, { image: this.o.image });
     }
 
     private async runContainer(): Promise<IDockerRunResult> {

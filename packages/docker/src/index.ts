@@ -10,6 +10,7 @@ export * from './progress';
 export * from './expand';
 export * from './task-spec';
 export * from './volumes';
+export * from './girder-transforms';
 export * from './pipes';
 export * from './docker-run';
 export * from './policy';

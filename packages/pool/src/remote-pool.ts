@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Job as BullJob, Queue, QueueEvents } from 'bullmq';
-import { CanceledError, OptionError, TaskcellError, globalEvents, isAsyncIterable } from '@taskcell/core';
+import { OptionError, TaskcellError, globalEvents, isAsyncIterable, toCanceledError } from '@taskcell/core';
 import type {
   IBinding,
   IJobEvent,
@@ -16,7 +16,16 @@ import { publishBundle } from './shared-bundles';
 import type { IArtifactStore, IStoredRef } from './artifact-store';
 import { PayloadError, PoolError } from './errors';
 import { REMOTE_PAYLOAD_VERSION, connectionOptions, keys, packBlob, parseRedisUrl, rawClient, unpackBlob } from './remote-protocol';
-import type { Blob, IRawRedis, IRedisTarget, IRemotePayload, IReplyMessage, RemoteOutcome } from './remote-protocol';
+import type {
+  Blob,
+  IChunkOutcome,
+  IChunkPayload,
+  IRawRedis,
+  IRedisTarget,
+  IRemotePayload,
+  IReplyMessage,
+  RemoteOutcome,
+} from './remote-protocol';
 import { readWorkers } from './worker-registry';
 import type { IRegistryClient, IWorkerInfo } from './worker-registry';
 import { wireOptions, wireTask } from './wire-job';
@@ -44,6 +53,11 @@ export class RemotePool implements IWorkerPool {
   private sweeper: NodeJS.Timeout | undefined;
   private idle: NodeJS.Timeout | undefined;
   private readonly linger: number;
+  private readonly chunkMax: number;
+  /** The job ids of each chunk out on the queue, by the chunk's queue job id. */
+  private readonly chunks = new Map<string, string[]>();
+  /** Slots of the queue's live workers (sum of their concurrency), as last read from the registry, and when. */
+  private slots = { n: 0, at: 0 };
   private closed = false;
 
   constructor(options: RemotePool.IOptions) {
@@ -57,6 +71,7 @@ export class RemotePool implements IWorkerPool {
     this.keepFor = options.keepJobsFor ?? 600;
     this.sweepEvery = options.sweepInterval ?? 5000;
     this.linger = options.linger ?? 1000;
+    this.chunkMax = options.chunk ?? this.target.chunk ?? Private.CHUNK_MAX;
     this.place = { kind: 'remote', name: this.queueName, host: `${this.target.host}:${this.target.port}` };
   }
 
@@ -170,22 +185,80 @@ export class RemotePool implements IWorkerPool {
 
   /**
    * Queue a job. The jobs added in one turn of the event loop go to Redis together, in one `addBulk`
-   * (one round trip for a map's many items instead of one each).
+   * (one round trip for a map's many items instead of one each); those of one task whose outcomes
+   * come through the event stream travel in chunks (see `chunked`).
    */
   private add(c: Private.IConnection, jobId: string, payload: IRemotePayload, name: string | undefined): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const opts = { jobId, removeOnComplete: { age: this.keepFor }, removeOnFail: { age: this.keepFor } };
-      c.adds.push({ job: { name: name ?? 'task', data: payload, opts }, resolve, reject });
-      if (c.adds.length === 1) {
-        setImmediate(() => {
-          const batch = c.adds.splice(0);
-          c.queue.addBulk(batch.map((b) => b.job)).then(
-            () => batch.forEach((b) => b.resolve(undefined)),
-            (err: unknown) => batch.forEach((b) => b.reject(err)),
-          );
-        });
-      }
+      c.adds.push({ jobId, name: name ?? 'task', payload, resolve, reject });
+      if (c.adds.length === 1) setImmediate(() => void this.flush(c));
     });
+  }
+
+  private async flush(c: Private.IConnection): Promise<void> {
+    const batch = c.adds.splice(0);
+    const opts = (jobId: string) => ({ jobId, removeOnComplete: { age: this.keepFor }, removeOnFail: { age: this.keepFor } });
+    try {
+      const jobs = (await this.chunked(c, batch)).map((b) => ({ name: b.name, data: b.data, opts: opts(b.jobId) }));
+      await c.queue.addBulk(jobs);
+      batch.forEach((b) => b.resolve(undefined));
+    } catch (err) {
+      batch.forEach((b) => b.reject(err));
+    }
+  }
+
+  /**
+   * The queue jobs for a burst of jobs. Jobs of one task whose outcomes come through the event stream
+   * (no reply channel) go in chunks of N / (2 x slots) jobs, N the jobs out and slots those of the
+   * live workers, at most `chunk` jobs each: a queue job costs Redis and the worker far more than a
+   * short task does, and N jobs then make about 2 x slots queue jobs, which still spread over every
+   * slot. Each job keeps its id, events and cancel; its outcome comes back with its chunk's.
+   */
+  private async chunked(c: Private.IConnection, batch: Private.IConnection['adds']): Promise<Private.IQueued[]> {
+    const out: Private.IQueued[] = [];
+    const byTask = new Map<string, Private.IConnection['adds']>();
+    for (const b of batch) {
+      const key = b.payload.taskKey;
+      if (this.chunkMax <= 1 || b.payload.reply !== undefined || key === undefined || !this.pending.has(b.jobId)) {
+        out.push({ jobId: b.jobId, name: b.name, data: b.payload });
+        continue;
+      }
+      const same = byTask.get(key);
+      if (same) same.push(b);
+      else byTask.set(key, [b]);
+    }
+    if (!byTask.size) return out;
+    const slots = await this.liveSlots(c);
+    for (const group of byTask.values()) {
+      // Sized by all the jobs out, not this burst alone: a map's lanes send a few items at a time
+      // once the first outcomes come back, while hundreds wait on the queue.
+      const size = Math.min(this.chunkMax, Math.ceil(Math.max(group.length, this.pending.size) / (2 * slots)));
+      for (let i = 0; i < group.length; i += size) {
+        const part = group.slice(i, i + size);
+        if (part.length === 1) {
+          out.push({ jobId: part[0]!.jobId, name: part[0]!.name, data: part[0]!.payload });
+          continue;
+        }
+        const chunkId = `tc-chunk-${randomUUID()}`;
+        this.chunks.set(
+          chunkId,
+          part.map((b) => b.jobId),
+        );
+        for (const b of part) this.pending.get(b.jobId)!.chunk = chunkId;
+        const data: IChunkPayload = { v: REMOTE_PAYLOAD_VERSION, chunk: part.map((b) => b.payload) };
+        out.push({ jobId: chunkId, name: part[0]!.name, data });
+      }
+    }
+    return out;
+  }
+
+  /** The slots of the queue's live workers, read from the registry at most every 2 s (16 while none is known). */
+  private async liveSlots(c: Private.IConnection): Promise<number> {
+    if (Date.now() - this.slots.at > 2000) {
+      const workers = await readWorkers((await rawClient(c.queue)) as unknown as IRegistryClient, this.queueName).catch(() => []);
+      this.slots = { n: workers.reduce((n, w) => n + Math.max(1, w.concurrency), 0), at: Date.now() };
+    }
+    return this.slots.n || 16;
   }
 
   private connect(): Promise<Private.IConnection> {
@@ -247,6 +320,7 @@ export class RemotePool implements IWorkerPool {
 
   /** A job's outcome, from the reply channel, the completion event or the sweep: the first one is taken. */
   private async completed(jobId: string, value: unknown): Promise<void> {
+    if (this.chunks.has(jobId)) return this.chunkCompleted(jobId, value);
     const p = this.pending.get(jobId);
     if (!p || p.taken) return;
     p.taken = true;
@@ -262,7 +336,30 @@ export class RemotePool implements IWorkerPool {
     else this.settle(jobId, TaskcellError.fromJSON(outcome.error as ISerializedError));
   }
 
+  /** A chunk's outcomes, each taken as its job's; a job the chunk does not answer for fails. */
+  private async chunkCompleted(chunkId: string, value: unknown): Promise<void> {
+    const ids = this.chunks.get(chunkId)!;
+    this.chunks.delete(chunkId);
+    let outcomes: IChunkOutcome['chunk'] = [];
+    try {
+      const v = (typeof value === 'string' ? JSON.parse(value) : value) as IChunkOutcome;
+      if (!Array.isArray(v?.chunk)) throw new Error(`got ${JSON.stringify(v)?.slice(0, 80)}`);
+      outcomes = v.chunk;
+    } catch (err) {
+      const e = new PayloadError(`Expected the outcome of chunk ${chunkId} as {chunk: [...]}: ${(err as Error).message}`, { job: chunkId });
+      return ids.forEach((id) => this.settle(id, e));
+    }
+    await Promise.all(outcomes.map((o) => this.completed(o.id, o.blob)));
+    for (const id of ids)
+      this.settle(id, new PoolError(`The outcome of chunk ${chunkId} has no entry for job ${id}; expected one per job`, { job: id }));
+  }
+
   private failed(jobId: string, reason: string): void {
+    const ids = this.chunks.get(jobId);
+    if (ids) {
+      this.chunks.delete(jobId);
+      return ids.forEach((id) => this.failed(id, reason));
+    }
     const p = this.pending.get(jobId);
     if (!p || p.taken) return;
     const payload = /^\[taskcell:payload\] /.test(reason);
@@ -271,9 +368,10 @@ export class RemotePool implements IWorkerPool {
   }
 
   private progress(jobId: string, data: unknown): void {
-    const p = this.pending.get(jobId);
-    if (!p || !p.observe || data === null || typeof data !== 'object') return;
+    if (data === null || typeof data !== 'object') return;
     const event = data as IJobEvent;
+    const p = this.pending.get(this.chunks.has(jobId) ? event.jobId : jobId);
+    if (!p || !p.observe) return;
     p.onEvent?.(event);
     globalEvents.emit(event);
   }
@@ -286,6 +384,9 @@ export class RemotePool implements IWorkerPool {
     // An idle pool lets go of Redis after `linger` ms, so a CLI run ends soon after its job (BullMQ's timers would keep it alive).
     if (this.pending.size === 0 && !this.closed) this.idle = setTimeout(() => void this.rest(), this.linger);
     p.done?.();
+    // A chunk none of whose jobs waits any more is forgotten; its outcome, if it comes, finds nothing.
+    const chunk = p.chunk === undefined ? undefined : this.chunks.get(p.chunk);
+    if (chunk && !chunk.some((id) => this.pending.has(id))) this.chunks.delete(p.chunk!);
     if (p.inputRef) void this.store?.delete(p.inputRef).catch(() => undefined);
     if (err === undefined) p.resolve(result!);
     else p.reject(err);
@@ -312,14 +413,15 @@ export class RemotePool implements IWorkerPool {
   }
 
   private async cancelJob(jobId: string, reason: TaskcellError): Promise<void> {
-    if (!this.pending.has(jobId)) return;
+    const chunk = this.pending.get(jobId)?.chunk;
+    if (chunk === undefined && !this.pending.has(jobId)) return;
     this.settle(jobId, reason);
     const c = await this.connect();
     const client = await rawClient(c.queue);
     // Tell the worker running it (if any), and take it out of the queue if it has not started; a job
     // that starts in between finds the id in its worker's list of cancelled jobs.
     await client.publish(keys.cancel(this.queueName), jobId);
-    await c.queue.remove(jobId).catch(() => 0);
+    if (!chunk) await c.queue.remove(jobId).catch(() => 0);
   }
 
   /**
@@ -328,16 +430,28 @@ export class RemotePool implements IWorkerPool {
    */
   private async sweep(queue: Queue): Promise<void> {
     const now = Date.now();
+    const seen = new Set<string>();
     for (const [jobId, p] of [...this.pending]) {
       if (now - p.since < this.sweepEvery || !p.payload) continue;
-      const job = await BullJob.fromId(queue, jobId);
+      // A job in a chunk is looked up through its chunk, once per sweep.
+      const queued = p.chunk ?? jobId;
+      if (seen.has(queued)) continue;
+      seen.add(queued);
+      const job = await BullJob.fromId(queue, queued);
       if (!this.pending.has(jobId)) continue;
       if (!job) {
         const c = await this.connect();
         if (p.payload.taskKey && p.taskText) await this.storeTask(c, p.payload.taskKey, p.taskText, true);
-        await this.add(c, jobId, p.payload, undefined);
-      } else if (job.finishedOn && job.returnvalue !== null && job.returnvalue !== undefined) await this.completed(jobId, job.returnvalue);
-      else if (job.finishedOn && job.failedReason) this.failed(jobId, job.failedReason);
+        // Redis lost the chunk: its jobs still waiting go again (in a new chunk when there are many).
+        for (const id of p.chunk === undefined ? [jobId] : (this.chunks.get(p.chunk) ?? [])) {
+          const q = this.pending.get(id);
+          if (!q?.payload) continue;
+          q.chunk = undefined;
+          await this.add(c, id, q.payload, undefined);
+        }
+        if (p.chunk !== undefined) this.chunks.delete(p.chunk);
+      } else if (job.finishedOn && job.returnvalue !== null && job.returnvalue !== undefined) await this.completed(queued, job.returnvalue);
+      else if (job.finishedOn && job.failedReason) this.failed(queued, job.failedReason);
     }
   }
 }
@@ -359,12 +473,24 @@ export namespace RemotePool {
     sweepInterval?: number;
     /** Milliseconds an idle pool keeps its Redis connections before closing them (default 1000); the next job reopens them. */
     linger?: number;
+    /** At most this many jobs of a burst travel as one queue job (default the URL's `chunk`, else 64; 1 sends each alone). */
+    chunk?: number;
   }
 }
 
 namespace Private {
   /** Above this many jobs out at once, outcomes come through BullMQ's event stream rather than the reply channel. */
   export const REPLY_MAX = 16;
+
+  /** The most jobs in one chunk, by default. */
+  export const CHUNK_MAX = 64;
+
+  /** A queue job: one job's payload, or a chunk of them. */
+  export interface IQueued {
+    jobId: string;
+    name: string;
+    data: IRemotePayload | IChunkPayload;
+  }
 
   /** Milliseconds `close()` waits for Redis before it drops the connections. */
   export const CLOSE_WAIT = 3000;
@@ -380,7 +506,9 @@ namespace Private {
     tasks: Map<string, { at: number; stored: Promise<unknown> }>;
     /** Jobs waiting to be added together at the end of this turn of the event loop. */
     adds: Array<{
-      job: { name: string; data: IRemotePayload; opts: Record<string, unknown> };
+      jobId: string;
+      name: string;
+      payload: IRemotePayload;
       resolve(v: unknown): void;
       reject(err: unknown): void;
     }>;
@@ -403,6 +531,8 @@ namespace Private {
     done: (() => void) | undefined;
     /** An outcome arrived and is being read; later copies are ignored. */
     taken?: boolean;
+    /** The queue job id of the chunk this job travels in. */
+    chunk?: string;
   }
 
   /** Close a connection; a graceful close waits for Redis, so when Redis is gone it gets a few seconds before the sockets are dropped. */
@@ -423,7 +553,6 @@ namespace Private {
   }
 
   export function canceled(signal: AbortSignal, jobId: string | undefined): TaskcellError {
-    const r: unknown = signal.reason;
-    return r instanceof TaskcellError ? r : new CanceledError(`Job ${jobId ?? ''} was cancelled`, { job: jobId }, { cause: r });
+    return toCanceledError(signal.reason, `Job ${jobId ?? ''} was cancelled`, { job: jobId });
   }
 }

@@ -39,6 +39,26 @@ export interface IRemotePayload {
   inlineLimit: number;
 }
 
+/**
+ * Several jobs of one task, sent in one burst, as one queue job (a chunk): the worker runs them one
+ * after the other in one slot and returns their outcomes together (`IChunkOutcome`). Each keeps its
+ * own job id, events and cancel; a chunk whose worker dies runs again whole, as any queue job does.
+ */
+export interface IChunkPayload {
+  v: typeof REMOTE_PAYLOAD_VERSION;
+  chunk: IRemotePayload[];
+}
+
+/** What a worker returns for a chunk: each job's outcome Blob, by job id, in the chunk's order. */
+export interface IChunkOutcome {
+  chunk: Array<{ id: string; blob: Blob }>;
+}
+
+/** Whether queue data is a chunk of payloads (checked further, one by one, by `checkPayload`). */
+export function isChunk(data: unknown): data is IChunkPayload {
+  return data !== null && typeof data === 'object' && Array.isArray((data as { chunk?: unknown }).chunk);
+}
+
 /** What a worker returns for a job: the result or the task's error, as a Blob. */
 export type RemoteOutcome = { ok: true; result: unknown } | { ok: false; error: unknown };
 
@@ -53,6 +73,8 @@ export interface IRedisTarget {
   queue: string;
   /** `?store=DIR`: a shared directory for big data. */
   store?: string;
+  /** `?chunk=N`: at most N items of a burst of jobs travel as one queue job (default 64; 1 sends every job alone). */
+  chunk?: number;
   /** `rediss://`: the connection is TLS, the server's certificate checked against the system's CAs (and `NODE_EXTRA_CA_CERTS`). */
   tls?: boolean;
 }
@@ -80,6 +102,13 @@ export function parseRedisUrl(url: string): IRedisTarget {
   if (u.username) t.username = decodeURIComponent(u.username);
   const store = u.searchParams.get('store');
   if (store) t.store = store;
+  const chunk = u.searchParams.get('chunk');
+  if (chunk !== null) {
+    const n = Number(chunk);
+    if (!Number.isInteger(n) || n < 1)
+      throw new OptionError(`Expected \`chunk\` in the Redis URL to be an integer >= 1, got ${JSON.stringify(chunk)}`, { on: url });
+    t.chunk = n;
+  }
   return t;
 }
 

@@ -7,8 +7,18 @@ import { openArtifactStore } from './artifact-store';
 import { shareResults } from './result-store';
 import { useStoreBundles } from './shared-bundles';
 import { PayloadError, PoolError, outcomeError } from './errors';
-import { REPLY_LIMIT, checkPayload, connectionOptions, keys, packBlob, parseRedisUrl, rawClient, unpackBlob } from './remote-protocol';
-import type { Blob, IRawRedis, IRedisTarget, IReplyMessage, RemoteOutcome } from './remote-protocol';
+import {
+  REPLY_LIMIT,
+  checkPayload,
+  connectionOptions,
+  isChunk,
+  keys,
+  packBlob,
+  parseRedisUrl,
+  rawClient,
+  unpackBlob,
+} from './remote-protocol';
+import type { Blob, IChunkOutcome, IRawRedis, IRedisTarget, IReplyMessage, RemoteOutcome } from './remote-protocol';
 import { beat, unregister } from './worker-registry';
 import type { IRegistryClient, IWorkerInfo } from './worker-registry';
 import { executeWired } from './wire-job';
@@ -194,12 +204,31 @@ export class RemoteWorker {
     }
   }
 
-  private async process(job: BullJob, token: string | undefined): Promise<Blob> {
+  private process(job: BullJob, token: string | undefined): Promise<Blob | IChunkOutcome> {
+    return isChunk(job.data) ? this.processChunk(job, token, job.data.chunk) : this.processOne(job, token, job.data, true);
+  }
+
+  /**
+   * Run a chunk's jobs one after the other in this slot. A payload that does not parse fails its own
+   * job, not the chunk; a job cancelled before its turn is skipped.
+   */
+  private async processChunk(job: BullJob, token: string | undefined, chunk: unknown[]): Promise<IChunkOutcome> {
+    const out: IChunkOutcome['chunk'] = [];
+    for (const data of chunk) {
+      const id = (data as { options?: { jobId?: unknown } } | null)?.options?.jobId;
+      if (typeof id !== 'string') continue;
+      out.push({ id, blob: await this.processOne(job, token, data, false) });
+    }
+    return { chunk: out };
+  }
+
+  /** Run one job (`alone`: the queue job is this job; else one job of a chunk). */
+  private async processOne(job: BullJob, token: string | undefined, data: unknown, alone: boolean): Promise<Blob> {
     let payload;
     let spec;
     let inputs: Record<string, unknown>;
     try {
-      payload = checkPayload(job.data);
+      payload = checkPayload(data);
       const id = payload.taskKey ?? payload.task!;
       spec = this.specs.get(id);
       if (!spec) {
@@ -213,10 +242,11 @@ export class RemoteWorker {
     } catch (err) {
       const e = err instanceof PayloadError ? err : new PayloadError(`The job's task does not parse: ${(err as Error).message}`, {});
       // Retrying cannot mend a payload, so the job fails at once; the worker goes on.
+      if (!alone) return packBlob({ ok: false, error: outcomeError(e) } satisfies RemoteOutcome, undefined, 0);
       const reason = `[${e.code}] ${e.message}`;
-      const data = job.data as { reply?: unknown; options?: { jobId?: unknown } } | null;
-      if (typeof data?.reply === 'string')
-        this.publish(data.reply, { id: typeof data.options?.jobId === 'string' ? data.options.jobId : String(job.id), failed: reason });
+      const d = data as { reply?: unknown; options?: { jobId?: unknown } } | null;
+      if (typeof d?.reply === 'string')
+        this.publish(d.reply, { id: typeof d.options?.jobId === 'string' ? d.options.jobId : String(job.id), failed: reason });
       throw new UnrecoverableError(reason);
     }
     const jobId = payload.options.jobId;
@@ -255,7 +285,7 @@ export class RemoteWorker {
     this.running.delete(jobId);
     await events;
     const blob = await packBlob(outcome, payload.store ? openArtifactStore(payload.store) : undefined, payload.inlineLimit);
-    if (payload.reply) this.reply(payload.reply, jobId, blob, job.id);
+    if (payload.reply && alone) this.reply(payload.reply, jobId, blob, job.id);
     return blob;
   }
 

@@ -3,7 +3,17 @@ import type { MessagePort } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { CanceledError, OptionError, TaskcellError, TimeoutError, WATCHDOG_GRACE, globalEvents } from '@taskcell/core';
+import {
+  OptionError,
+  TaskcellError,
+  WATCHDOG_GRACE,
+  globalEvents,
+  retryPolicy,
+  timeLimit,
+  timeoutError,
+  toCanceledError,
+  totalBudget,
+} from '@taskcell/core';
 import type {
   IBinding,
   IJobEvent,
@@ -113,18 +123,19 @@ export class ThreadPool implements IWorkerPool {
       if (thread.pending.size === 1) thread.worker.ref();
       // A caller's own signal (the runner uses `cancel`); the listener goes with the signal and is not removed.
       signal?.addEventListener('abort', () => this.drop(id, Private.canceled(signal, jobId)), { once: true });
-      // The thread ends the job at its timeout itself, unless the job's JavaScript holds the thread.
-      const timeout = options.timeout;
-      if (timeout !== undefined) {
-        pending.timer = setTimeout(() => {
-          const e = new TimeoutError(`Task ${task.name ? `"${task.name}" ` : ''}ran longer than its timeout of ${timeout} ms`, {
-            task: task.name,
-            job: jobId,
-            timeout,
-          });
-          const t = this.threadOf(id);
-          if (t) this.stop(t, id, e);
-        }, timeout + WATCHDOG_GRACE);
+      // The thread ends the job at its time limit itself (each attempt's, when it retries), unless the
+      // job's JavaScript holds the thread: then the thread is stopped once every attempt had its time.
+      const limit = options.timeout === undefined && task.timeout === undefined ? undefined : timeLimit(task, options);
+      if (limit !== undefined) {
+        pending.timer = setTimeout(
+          () => {
+            const e = timeoutError(task, options, limit);
+            e.context.job = jobId;
+            const t = this.threadOf(id);
+            if (t) this.stop(t, id, e);
+          },
+          totalBudget(limit, retryPolicy(task, options), WATCHDOG_GRACE),
+        );
       }
       this.send(thread, message, crossing?.transfer);
     });
@@ -362,7 +373,6 @@ namespace Private {
   }
 
   export function canceled(signal: AbortSignal, jobId: string | undefined): TaskcellError {
-    const r: unknown = signal.reason;
-    return r instanceof TaskcellError ? r : new CanceledError(`Job ${jobId ?? ''} was cancelled`, { job: jobId }, { cause: r });
+    return toCanceledError(signal.reason, `Job ${jobId ?? ''} was cancelled`, { job: jobId });
   }
 }

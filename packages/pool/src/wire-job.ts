@@ -1,5 +1,15 @@
 import { taskToWire } from '@taskcell/core';
-import type { IJobEvent, IJobPlace, IResolvedRunOptions, IResult, ITaskSpec, Runner, TaskJSON } from '@taskcell/core';
+import type {
+  IJobEvent,
+  IJobPlace,
+  IResolvedRunOptions,
+  IResult,
+  IRetryOptions,
+  ITaskSpec,
+  Runner,
+  TaskJSON,
+  TimeLimitKind,
+} from '@taskcell/core';
 
 /** The run options that travel with a job to where it runs (the rest stay with the caller). */
 export interface IWireOptions {
@@ -8,6 +18,10 @@ export interface IWireOptions {
   step?: string;
   cache?: boolean;
   timeout?: number;
+  /** Which limit `timeout` is (a workflow step's, else the run's). */
+  timeoutOf?: TimeLimitKind;
+  /** The run's or step's retry policy, in place of the task's own. */
+  retries?: IRetryOptions;
   validate?: boolean;
   autoConvert?: boolean;
 }
@@ -19,6 +33,8 @@ export function wireOptions(options: IResolvedRunOptions, jobId: string): IWireO
   if (options.step !== undefined) o.step = options.step;
   if (options.cache !== undefined) o.cache = options.cache;
   if (options.timeout !== undefined) o.timeout = options.timeout;
+  if (options.timeoutOf !== undefined) o.timeoutOf = options.timeoutOf;
+  if (options.retries !== undefined) o.retries = options.retries;
   if (options.validate !== undefined) o.validate = options.validate;
   if (options.autoConvert !== undefined) o.autoConvert = options.autoConvert;
   return o;

@@ -6,6 +6,9 @@ import { registerTreeFormats } from './tree/register';
 import { registerGraphFormats } from './graph/register';
 import { registerImageFormats } from './image/image-formats';
 import { registerDirectoryFormats } from './directory/directory-formats';
+import { registerNetcdfFormats } from './python/netcdf-formats';
+import { registerPickleFormats } from './python/pickle-formats';
+import { registerRFormats } from './r/r-formats';
 
 /** Register every built-in type, format and converter. Each family registers through the registry's one door. */
 export function registerBuiltinFormats(registry: FormatRegistry): IDisposable[] {
@@ -16,5 +19,9 @@ export function registerBuiltinFormats(registry: FormatRegistry): IDisposable[] 
     ...registerGraphFormats(registry),
     ...registerImageFormats(registry),
     ...registerDirectoryFormats(registry),
+    // Made and read by the Python and R processes; registered last, so no path that avoids them changes.
+    ...registerPickleFormats(registry),
+    ...registerNetcdfFormats(registry),
+    ...registerRFormats(registry),
   ];
 }

@@ -17,6 +17,22 @@ const BINDING_KEYS = new Set([
   'target',
   'filename',
   'cache',
+  // mongodb
+  'db',
+  'collection',
+  'host',
+  // girder
+  'api_url',
+  'scheme',
+  'port',
+  'api_root',
+  'token',
+  'api_key',
+  'resource_type',
+  'parent_type',
+  'parent_id',
+  'as_metadata',
+  'reference',
 ]);
 
 /** Marks an object as a binding for sure, whatever keys it has (see `binding()`). */

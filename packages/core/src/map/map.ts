@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { CanceledError, OptionError, TaskcellError, serializeError } from '../errors';
+import { CanceledError, OptionError, TaskcellError, serializeError, toCanceledError } from '../errors';
 import type { ISerializedError } from '../errors';
 import { globalEvents } from '../events';
 import type { IJobPlace, IJobEvent } from '../events';
@@ -19,7 +19,7 @@ import { runRecorder } from '../runs/recorder';
 import type { Dataset, DatasetItem } from './dataset';
 
 /** How to map. Besides these, every run option (`on`, `timeout`, `cache`, `validate`, ...) applies to each item. */
-export interface IMapOptions extends Omit<IRunOptions, 'jobId' | 'outputs' | 'concurrency'> {
+export interface IMapOptions extends Omit<IRunOptions, 'jobId' | 'outputs' | 'concurrency' | 'retries'> {
   /** The input each item feeds; by default the task's one input that `inputs` leaves unbound and has no default. */
   as?: string;
   /** Inputs every item shares (bindings or bare values), besides the one the item feeds. */
@@ -235,7 +235,7 @@ namespace Private {
   }
 
   export function canceled(jobId: string, reason: unknown): TaskcellError {
-    return reason instanceof TaskcellError ? reason : new CanceledError(`Batch ${jobId} was cancelled`, { job: jobId }, { cause: reason });
+    return toCanceledError(reason, `Batch ${jobId} was cancelled`, { job: jobId });
   }
 
   /** What keys an item's stored result besides its own content: the spec and code, the fed input, the shared inputs. */

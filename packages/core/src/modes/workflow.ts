@@ -4,6 +4,7 @@ import { findPort } from '../spec';
 import type { IBinding, IDataBinding, IPortSpec, ITaskSpec } from '../spec';
 import type { Runner } from '../runner';
 import type { IMode, IModeContext } from './registry';
+import type { IRetryPolicy } from '../run/retry';
 import { CollectingSink, StreamChannel, teeSink } from '../streams/channel';
 import type { IStreamSink } from '../streams/channel';
 import { isStreamPort } from '../streams/ports';
@@ -19,6 +20,9 @@ interface IPlanStep {
   rawName: unknown;
   task: ITaskSpec;
   visualization: boolean;
+  /** The step's own limit and retry policy (the spec's step fields). */
+  timeout?: number;
+  retries?: IRetryPolicy;
   sources: Map<string, Source>;
   /** Steps this one waits for. */
   deps: Set<string>;
@@ -74,6 +78,8 @@ function plan(task: ITaskSpec, runner: Runner): IPlan {
       rawName: s.source.name ?? s.name,
       task: s.task,
       visualization: s.visualization === true,
+      timeout: s.timeout,
+      retries: s.retries,
       sources: new Map(),
       deps: new Set(),
       dependants: [],
@@ -276,7 +282,9 @@ async function execute(task: ITaskSpec, inputs: Record<string, unknown>, ctx: IM
     ...options,
     outputs: undefined,
     jobId: undefined,
+    // The run's limit is the workflow job's own; each step has its own limit (and its task's).
     timeout: undefined,
+    timeoutOf: 'step' as const,
     signal: undefined,
     parentId: job.jobId,
     parentJob: job,
@@ -319,7 +327,15 @@ async function execute(task: ITaskSpec, inputs: Record<string, unknown>, ctx: IM
         }
       }
       const sinks = streamSinks(step);
-      runner.execute(step.task, bindings, sinks ? { ...stepOptions, step: name, streams: sinks } : { ...stepOptions, step: name }).then(
+      // A stream cannot be read twice: a step that streams in or out runs once.
+      const streaming = sinks !== undefined || reads !== undefined;
+      const run = {
+        ...stepOptions,
+        step: name,
+        timeout: step.timeout,
+        retries: streaming ? { max: 0 } : (options.retries ?? step.retries),
+      };
+      runner.execute(step.task, bindings, sinks ? { ...run, streams: sinks } : run).then(
         (r) => {
           finishReading(name);
           results.set(name, r.data);

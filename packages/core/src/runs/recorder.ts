@@ -36,6 +36,8 @@ export class RunRecorder implements IDisposable {
   private readonly specHashes = new WeakMap<ITaskSpec, Pick<IRunRecord, 'specHash' | 'codeHash'>>();
   /** Output previews of running jobs, by job id, as their output events come. */
   private readonly previews = new Map<string, Record<string, RecordedOutput>>();
+  /** The notebook and cell of each open run, which its child jobs (steps, a map's items) inherit. */
+  private readonly origins = new Map<string, IRunContext>();
   private subscription: IDisposable | undefined;
 
   constructor(options: RunRecorder.IOptions) {
@@ -59,7 +61,7 @@ export class RunRecorder implements IDisposable {
       if (e.task !== undefined) r.task = e.task;
       if (e.parentId !== undefined) r.parentId = e.parentId;
       if (e.step !== undefined) r.step = e.step;
-      if (!r.parentId) Object.assign(r, this.contextFields());
+      Object.assign(r, this.origin(e.jobId, e.parentId));
     }
     if (e.place !== undefined) r.place = e.place;
     switch (e.kind) {
@@ -72,6 +74,7 @@ export class RunRecorder implements IDisposable {
           if (e.elapsed !== undefined) r.elapsed = e.elapsed;
           if (e.error !== undefined) r.error = e.error;
           this.seen.delete(e.jobId);
+          this.origins.delete(e.jobId);
         }
         break;
       case 'cache':
@@ -118,7 +121,7 @@ export class RunRecorder implements IDisposable {
     if (spec.name !== undefined) r.task = spec.name;
     if (options.parentId !== undefined) r.parentId = options.parentId;
     if (options.step !== undefined) r.step = options.step;
-    else Object.assign(r, this.contextFields());
+    Object.assign(r, this.origin(id, options.parentId));
     this.store.put(r);
     return execute({ ...options, jobId: id }).then(
       (result) => {
@@ -126,12 +129,14 @@ export class RunRecorder implements IDisposable {
         if (result.outputs) done.outputs = this.outputs(id, result.outputs);
         if (result.cached !== undefined) done.cached = result.cached;
         this.store.put(done);
+        this.origins.delete(id);
         return result;
       },
       (err: unknown) => {
         const error = serializeError(err);
         const state: JobState = error.code === 'taskcell:canceled' ? 'CANCELED' : 'ERROR';
         this.store.put({ id, kind, error, state, ended: Date.now() });
+        this.origins.delete(id);
         throw err;
       },
     );
@@ -150,10 +155,19 @@ export class RunRecorder implements IDisposable {
     this.store.close();
   }
 
-  private contextFields(): IRunContext {
+  /**
+   * Where a run comes from: its parent's notebook and cell when it has an open parent (a step or a
+   * map's item may report long after its cell ran), else the cell running now. Kept for its children.
+   */
+  private origin(id: string, parentId: string | undefined): IRunContext {
+    const known = this.origins.get(id);
+    if (known) return known;
+    const inherited = parentId === undefined ? undefined : this.origins.get(parentId);
     const c: IRunContext = {};
-    if (this.context.notebook !== undefined) c.notebook = this.context.notebook;
-    if (this.context.cell !== undefined) c.cell = this.context.cell;
+    const from = inherited ?? this.context;
+    if (from.notebook !== undefined) c.notebook = from.notebook;
+    if (from.cell !== undefined) c.cell = from.cell;
+    if (c.notebook !== undefined || c.cell !== undefined) this.origins.set(id, c);
     return c;
   }
 

@@ -38,6 +38,11 @@ export interface ISlicerParameter {
   flag?: string;
   /** As written, e.g. `--integer` or `integer`. */
   longflag?: string;
+  /**
+   * The `alias` and `deprecatedalias` attributes of `<flag>` and `<longflag>` (other names the
+   * command line takes for the parameter), as written: comma-separated names.
+   */
+  aliases?: ISlicerAliases;
   multiple?: boolean;
   constraints?: ISlicerConstraints;
   /** The choices of an enumeration, typed as its default. */
@@ -48,6 +53,14 @@ export interface ISlicerParameter {
   attributes?: Record<string, string>;
   /** slicer_cli_web's `<reference>` children, as attributes and text. */
   references?: Array<{ attributes: Record<string, string>; text: string }>;
+}
+
+/** Other names of a parameter's flags, as their elements' attributes hold them. */
+export interface ISlicerAliases {
+  flag?: string;
+  flagDeprecated?: string;
+  longflag?: string;
+  longflagDeprecated?: string;
 }
 
 /** A `<parameters>` group. */
@@ -188,6 +201,8 @@ namespace Private {
       if (child.label) meta.label = child.label.text;
       if (child.flag) meta.flag = child.flag.text;
       if (child.longflag) meta.longflag = child.longflag.text;
+      const aliases = this.aliases(child.flag, child.longflag);
+      if (aliases) meta.aliases = aliases;
       if (child.index) {
         const v = this.value(child.index, child.index.text, 'integer', 'index');
         if (typeof v !== 'number' || v < 0) this.fail(child.index, `index must be an integer >= 0, got "${child.index.text}"`);
@@ -220,6 +235,23 @@ namespace Private {
       }
       port.slicer = meta;
       return port;
+    }
+
+    /** The alias attributes of `<flag>` and `<longflag>`; any other attribute there is refused. */
+    aliases(flag: IXmlElement | undefined, longflag: IXmlElement | undefined): ISlicerAliases | undefined {
+      const out: ISlicerAliases = {};
+      for (const [el, key] of [
+        [flag, 'flag'],
+        [longflag, 'longflag'],
+      ] as const) {
+        if (!el) continue;
+        for (const [name, value] of Object.entries(el.attributes)) {
+          if (name === 'alias') out[key] = value;
+          else if (name === 'deprecatedalias') out[`${key}Deprecated`] = value;
+          else this.fail(el, `unknown attribute ${name} on <${el.name}>; expected alias or deprecatedalias`);
+        }
+      }
+      return Object.keys(out).length ? out : undefined;
     }
 
     constraints(el: IXmlElement, kind: ISlicerKind): ISlicerConstraints {
@@ -334,7 +366,14 @@ namespace Private {
         for (const key of ['flag', 'longflag']) {
           const v = param[key];
           if (v === undefined) continue;
-          node.children.push(el(key, at(key), text(typeof v === 'object' && v !== null ? (v as { value?: unknown }).value : v)));
+          if (typeof v !== 'object' || v === null) {
+            node.children.push(el(key, at(key), text(v)));
+            continue;
+          }
+          const f = v as { value?: unknown; alias?: unknown; deprecatedalias?: unknown };
+          const a: Record<string, string> = {};
+          for (const attr of ['alias', 'deprecatedalias'] as const) if (f[attr] !== undefined) a[attr] = text(f[attr]);
+          node.children.push(el(key, at(key), text(f.value), a));
         }
         if (param.default !== undefined) {
           const d = param.default;

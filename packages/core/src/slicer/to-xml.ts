@@ -65,8 +65,15 @@ namespace Private {
     el('name', port.id);
     el('label', meta.label ?? port.id);
     if (port.description !== undefined) el('description', port.description);
-    if (meta.flag !== undefined) el('flag', meta.flag);
-    if (meta.longflag !== undefined) el('longflag', meta.longflag);
+    const alias = (name: string, value: string, given: string | undefined, deprecated: string | undefined) => {
+      const a = [
+        given !== undefined ? ` alias="${escapeXml(given)}"` : '',
+        deprecated !== undefined ? ` deprecatedalias="${escapeXml(deprecated)}"` : '',
+      ];
+      out.push(`      <${name}${a.join('')}>${escapeXml(value)}</${name}>`);
+    };
+    if (meta.flag !== undefined) alias('flag', meta.flag, meta.aliases?.flag, meta.aliases?.flagDeprecated);
+    if (meta.longflag !== undefined) alias('longflag', meta.longflag, meta.aliases?.longflag, meta.aliases?.longflagDeprecated);
     if (meta.index !== undefined) el('index', String(meta.index));
     el('channel', meta.channel);
     if (port.default !== undefined) el('default', text(port.default.data, port, task));

@@ -20,7 +20,7 @@ import { columnNames, columnNamesOfKind, isRows, rowsJsonToRows, rowsToRowsJson 
 
 /**
  * The `table` type, native format `rows` (`{fields, rows}`), with Girder Worker's formats and
- * converters (all but `r.dataframe`, which needs R), registered in Girder Worker's order so the
+ * converters (but `r.dataframe`, which registers with the R formats), registered in Girder Worker's order so the
  * shortest converter paths are the ones it picks; plus objectlist -> jsonlines (Girder Worker only
  * read jsonlines), registered last so it changes no other path. Validators check what Girder
  * Worker's check (any string is csv; objectlist looks at its first element only); parsing checks

@@ -13,8 +13,8 @@ import { parsePhyloxml, writePhyloxml } from './phyloxml';
  * fails in its converter with a ValidationError giving line and column.
  *
  * Girder Worker read Newick and Nexus only through R (`r.apetree`) and had no PhyloXML converter.
- * `r.apetree` (R objects) and `treestore` (Arbor's BSON layout, written through MongoDB) are not
- * registered here.
+ * `r.apetree` (ape trees, held by R) and the converters to `treestore` (Arbor's BSON layout, made
+ * from ape trees) register with the R formats (`formats/r/r-formats.ts`).
  */
 export function registerTreeFormats(registry: FormatRegistry): IDisposable[] {
   const type = 'tree';
@@ -38,7 +38,7 @@ export function registerTreeFormats(registry: FormatRegistry): IDisposable[] {
   d.push(registry.registerFormat({ type, format: 'nexus', validate: isString, text: true, extensions: ['nex'] }));
   d.push(registry.registerFormat({ type, format: 'phyloxml', validate: isString, text: true }));
   // Arbor's TreeStore layout: concatenated BSON documents. Girder Worker made it only from R trees
-  // (ape), so taskcell knows and validates it but has no converter to or from it.
+  // (ape); its one converter, from r.apetree, registers with the R formats.
   d.push(
     registry.registerFormat({
       type,
