@@ -239,6 +239,22 @@ describe('cancelling a streaming workflow', () => {
   });
 });
 
+describe('retries and streaming steps', () => {
+  test('a streaming step is not retried, even when the run asks for retries: its stream cannot be read twice', async () => {
+    let attempts = 0;
+    const flaky = task({ name: 'flaky', outputs: { items: { type: 'number', stream: true } } }, () => {
+      attempts++;
+      return (async function* () {
+        yield 1;
+        throw new Error('flaky producer');
+      })();
+    });
+    const wf = workflow('no-retry').step('flaky', flaky).step('sum', sum).connect('flaky', 'sum', { items: 'items' });
+    await expect(run(wf, {}, { cache: false, retries: { max: 2, backoff: 'fixed', delay: 1 } })).rejects.toThrow(/flaky producer/);
+    expect(attempts).toBe(1);
+  });
+});
+
 describe('StreamChannel', () => {
   test('a write past the mark waits until the reader takes an item', async () => {
     const c = new StreamChannel<number>({ highWaterMark: 2 });
