@@ -61,7 +61,7 @@ describe('streaming edges on threads', () => {
     expect(first).toBeGreaterThanOrEqual(0);
     expect(producerEnd).toBeGreaterThan(first);
     expect(events.filter((e) => e.step && e.place?.kind === 'thread').length).toBeGreaterThan(0);
-  }, 60_000);
+  }, 120_000);
 
   test('a fast producer on a thread waits for a slow consumer on another (credit-based flow)', async () => {
     const events: IJobEvent[] = [];
@@ -78,7 +78,7 @@ describe('streaming edges on threads', () => {
       .map((e) => Number(/made (\d+)/.exec(e.log!.line)?.[1] ?? 0));
     const most = Math.max(0, ...made);
     expect(most).toBeLessThan(5_000);
-  }, 60_000);
+  }, 120_000);
 
   test("a producer's failure on a thread ends the consumer with that error", async () => {
     const broken = task({ name: 'broken', outputs: { items: { type: 'number', stream: true } } }, () =>
@@ -89,7 +89,7 @@ describe('streaming edges on threads', () => {
     );
     const wf = workflow('fail').step('broken', broken).step('sum', sum).connect('broken', 'sum', { items: 'items' });
     await expect(run(wf, { wait: 0 }, { on: 'two', cache: false })).rejects.toThrow(/thread producer broke/);
-  }, 60_000);
+  }, 120_000);
 
   test('a streaming edge sent to a remote pool is refused with a PoolError naming its ports, before any Redis is reached', async () => {
     const pool = new RemotePool({ url: 'redis://127.0.0.1:9' });
