@@ -12,6 +12,10 @@ export const DAG_CLASS = {
   rerunFrom: 'tc-Panel-dagRerunFrom',
   panning: 'tc-mod-panning',
   selected: 'tc-mod-selected',
+  /** An edge that streams: its consumer reads while its producer runs. */
+  streaming: 'tc-mod-streaming',
+  /** A streaming edge while both its ends run. */
+  live: 'tc-mod-live',
 } as const;
 
 /** How a step is re-run: just it (`only`), or it and every step downstream (`from`). */
@@ -21,6 +25,8 @@ export type RerunHow = 'only' | 'from';
 export interface IDag {
   steps: string[];
   edges: Array<[string, string]>;
+  /** The edges that stream (drawn dashed, and moving while both ends run). */
+  streams?: Array<[string, string]>;
 }
 
 /**
@@ -62,6 +68,7 @@ export class DagView {
       const p = layout.positions.get(s) ?? { layer: 0, index: 0 };
       return { x: p.layer * (w + gapX), y: p.index * (h + gapY) };
     };
+    const streaming = new Set((dag.streams ?? []).map(([a, b]) => `${a}\0${b}`));
     for (const [a, b] of dag.edges) {
       const pa = pos(a);
       const pb = pos(b);
@@ -73,6 +80,10 @@ export class DagView {
       const mx = (x1 + x2) / 2;
       path.setAttribute('d', `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`);
       path.setAttribute('class', DAG_CLASS.edge);
+      if (streaming.has(`${a}\0${b}`)) {
+        path.classList.add(DAG_CLASS.streaming);
+        this.streams.push({ from: a, to: b, path });
+      }
       this.svg.appendChild(path);
     }
     for (const s of dag.steps) {
@@ -158,12 +169,16 @@ export class DagView {
       g.dataset.state = state;
       (g.lastChild as SVGTitleElement).textContent = `${s}: ${state}`;
     }
+    for (const e of this.streams) {
+      e.path.classList.toggle(DAG_CLASS.live, stateOf(e.from) === 'RUNNING' && stateOf(e.to) === 'RUNNING');
+    }
   }
 
   private readonly nodes = new Map<string, SVGGElement>();
   private readonly onRerun: ((step: string, how: RerunHow) => void) | undefined;
   private actions: ReturnType<typeof Private.actionBar> | undefined;
   private _selected: string | undefined;
+  private readonly streams: Array<{ from: string; to: string; path: SVGPathElement }> = [];
 }
 
 /** The DagView's options and layout. */

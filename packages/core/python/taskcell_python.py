@@ -13,8 +13,15 @@ travel as {"__bytes__": base64}, BSON ObjectIds (documents read from MongoDB) as
 and become bson.ObjectId here (or a str of the hex digits that shows as one, without pymongo).
 
 A request with "kind": "convert" converts one value between formats of a type here (pickles).
+
+Streaming ports (`stream: true`) carry items while the task runs. A streaming input is an iterator
+whose items come as frames on stdin (`{"job", "stream", "item"}`, then `"end"` or `"error"`), read
+when the script asks for the next one, so a slow script holds its producer back through the pipe. A
+streaming output is set to an iterable (a generator, a list); each item goes out as a frame on file
+descriptor 3 (`{"id", "item", "value"}`) as it is made, before the reply.
 """
 import base64
+import collections
 import hashlib
 import json
 import os
@@ -160,6 +167,50 @@ def image_out(img):
     return out
 
 
+class StreamError(Exception):
+    """The producer of a streaming input failed."""
+
+
+class StreamInput:
+    """A streaming input: iterating it reads the job's stream frames from stdin as they come."""
+
+    def __init__(self, job, port, pending):
+        self.job = job
+        self.port = port
+        self.pending = pending
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        while True:
+            queue = self.pending["items"].get(self.port)
+            if queue:
+                return queue.popleft()
+            if self.port in self.pending["ended"]:
+                raise StopIteration
+            if self.port in self.pending["failed"]:
+                raise StreamError(self.pending["failed"][self.port])
+            read_frame(self.job, self.pending)
+
+
+def read_frame(job, pending):
+    """Read one stream frame of this job from stdin into `pending` (frames of other jobs are stale, and skipped)."""
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError("stdin closed while a streaming input was read")
+    frame = json.loads(line)
+    if frame.get("job") != job or "stream" not in frame:
+        return
+    port = frame["stream"]
+    if "item" in frame:
+        pending["items"].setdefault(port, collections.deque()).append(to_py(frame["item"]))
+    elif "error" in frame:
+        pending["failed"][port] = frame["error"]
+    else:
+        pending["ended"].add(port)
+
+
 def pickle_in(data, port):
     return pickle.loads(to_py(data))
 
@@ -247,20 +298,34 @@ def run(req):
 
 def run_script(req):
     scope = {"__name__": "__taskcell_task__"}
+    streams = set(req.get("streams") or [])
+    pending = {"items": {}, "ended": set(), "failed": {}}
     for port in req["inputs"]:
+        if port["id"] in streams:
+            scope[port["id"]] = StreamInput(req["id"], port["id"], pending)
+            continue
         value = to_py(req["values"].get(port["id"]))
+        if port.get("stream") and isinstance(value, str):
+            # A whole text given to a line stream: its lines, as a stream would bring them.
+            scope[port["id"]] = iter(value.splitlines(True))
+            continue
         conv = IN.get(port["format"])
         scope[port["id"]] = conv(value, port["id"]) if conv and port.get("target") != "filepath" else value
     scope.update(req.get("magic") or {})
     if "networkx" in req["script"]:
         networkx_1x_degree()
-    code = compile(req["script"], req.get("name") or "<task>", "exec")
+    # write_script: the script was written to a file, which tracebacks and debuggers then name.
+    code = compile(req["script"], req.get("filename") or req.get("name") or "<task>", "exec")
     exec(code, scope)
     outputs = {}
     for port in req["outputs"]:
         if port["id"] not in scope:
             raise NameError('the script did not set its output "%s"' % port["id"])
         value = scope[port["id"]]
+        if port.get("stream") and not isinstance(value, (str, bytes, bytearray, dict)) and hasattr(value, "__iter__"):
+            for item in value:
+                OUT.write(json.dumps({"id": req["id"], "item": port["id"], "value": from_py(item)}) + "\n")
+            continue
         conv = OUT_CONV.get(port["format"])
         outputs[port["id"]] = conv(value) if conv and port.get("target") != "filepath" else from_py(value)
     return outputs
@@ -268,10 +333,15 @@ def run_script(req):
 
 def main():
     OUT.write(json.dumps({"ready": True, "python": sys.version.split()[0]}) + "\n")
-    for line in sys.stdin:
+    while True:
+        line = sys.stdin.readline()
+        if not line:
+            break
         if not line.strip():
             continue
         req = json.loads(line)
+        if "stream" in req:
+            continue  # what a stream still sent after its job ended
         try:
             if req.get("kind") == "convert":
                 reply = {"id": req["id"], "value": convert(req)}

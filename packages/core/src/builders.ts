@@ -20,18 +20,22 @@ export interface IPortDecl {
   default?: unknown;
   filename?: string;
   description?: string;
+  /** Girder Worker's `stream: true`: the port carries items while its task runs (an async iterable of them in JavaScript). */
+  stream?: boolean;
 }
 
 /** The TypeScript type a port declaration gives its value. */
-export type DeclValue<D> = D extends { target: 'filepath' }
-  ? string
-  : D extends { type: infer T extends string; format: infer F extends string }
-    ? FormatValue<T, F>
-    : D extends { type: infer T }
-      ? TypeValue<T>
-      : D extends `${infer T}:${infer F}`
-        ? FormatValue<T, F>
-        : TypeValue<D>;
+export type DeclValue<D> = D extends { stream: true; type: infer T }
+  ? AsyncIterable<TypeValue<T>>
+  : D extends { target: 'filepath' }
+    ? string
+    : D extends { type: infer T extends string; format: infer F extends string }
+      ? FormatValue<T, F>
+      : D extends { type: infer T }
+        ? TypeValue<T>
+        : D extends `${infer T}:${infer F}`
+          ? FormatValue<T, F>
+          : TypeValue<D>;
 
 /** The values of a set of ports. */
 export type PortValues<P> = { [K in keyof P]: DeclValue<P[K]> };
@@ -378,6 +382,7 @@ namespace Private {
       if (d.target !== undefined) port.target = d.target;
       if (d.filename !== undefined) port.filename = d.filename;
       if (d.description !== undefined) port.description = d.description;
+      if (d.stream !== undefined) port.stream = d.stream;
       if (d.default !== undefined) port.default = defaultBinding(d.default, { format: port.format as string });
       return port;
     });

@@ -63,8 +63,11 @@ export interface IJobEvent {
   output?: { port: string; type: string; format: string; preview?: string };
   /** Where the job runs. */
   place?: IJobPlace;
-  /** Kind `state` when a workflow starts: its steps and the edges between them, for drawing the DAG. */
-  dag?: { steps: string[]; edges: Array<[string, string]> };
+  /**
+   * Kind `state` when a workflow starts: its steps and the edges between them, for drawing the DAG;
+   * `streams` are the edges that stream (the consumer runs while its producer does).
+   */
+  dag?: { steps: string[]; edges: Array<[string, string]>; streams?: Array<[string, string]> };
   /**
    * Kind `attempt`, when a job may be tried more than once (its retry policy): attempt `n` of at
    * most `of` starts, after waiting `delay` ms since attempt n-1 failed with `error`.

@@ -84,3 +84,6 @@ export * from './cache/result-cache';
 export * from './cache/hash';
 export * from './cache/task-key';
 export * from './slicer';
+export * from './streams/channel';
+export * from './streams/ports';
+export * from './streams/message-port';

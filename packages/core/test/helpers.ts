@@ -26,6 +26,19 @@ export function thrown<E extends Error = TaskcellError>(fn: () => unknown): E {
   throw new Error('expected an error, got none');
 }
 
+/** Where in `events` the step `step` first logged a line matching `line` (-1 when it did not). */
+export function logIndex(events: IJobEvent[], step: string, line: RegExp): number {
+  return events.findIndex((e) => e.step === step && e.kind === 'log' && line.test(e.log?.line ?? ''));
+}
+
+/** A streaming edge at work: `consumer` logged `line` (what it read first) before `producer` ended. */
+export function expectReadBeforeEnd(events: IJobEvent[], consumer: string, line: RegExp, producer: string): void {
+  const first = logIndex(events, consumer, line);
+  const producerEnd = events.findIndex((e) => e.step === producer && e.state === 'SUCCESS');
+  expect(first).toBeGreaterThanOrEqual(0);
+  expect(producerEnd).toBeGreaterThan(first);
+}
+
 /** Run `fn` with the environment variable `name` set to `value`, then put back what was there. */
 export async function withEnv<T>(name: string, value: string, fn: () => Promise<T>): Promise<T> {
   const saved = process.env[name];

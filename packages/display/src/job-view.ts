@@ -89,7 +89,7 @@ export interface IJobRecord {
   outputs: IJobOutput[];
   artifacts: IArtifactRef[];
   /** Workflows: the steps and edges of the DAG. */
-  dag?: { steps: string[]; edges: Array<[string, string]> };
+  dag?: { steps: string[]; edges: Array<[string, string]>; streams?: Array<[string, string]> };
   /** Workflows: the job id of each step seen so far. */
   stepJobs: Record<string, string>;
   error?: string;

@@ -3,7 +3,8 @@ import { lstat, readdir, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import type Docker from 'dockerode';
-import { MissingOutputError, contain, containTree } from '@taskcell/core';
+import { Readable } from 'node:stream';
+import { MissingOutputError, contain, containTree, isLiveStream } from '@taskcell/core';
 import type { IBinding, IMode, IPortSpec, ITaskSpec, Job, Runner } from '@taskcell/core';
 import { dockerClient } from './client';
 import { dockerRun } from './docker-run';
@@ -12,7 +13,7 @@ import { capturedText } from './capture';
 import { DATA_VOLUME, expandArgs, toContainerPath } from './expand';
 import { collectGarbage } from './gc';
 import type { IGcPolicy } from './gc';
-import { NamedInputPipe, NamedOutputPipe, ProgressPipe, connect } from './pipes';
+import { NamedInputPipe, NamedOutputPipe, ProgressPipe, connect, sinkWritable } from './pipes';
 import type { IPipeConnection } from './pipes';
 import { hostPathInData, parseDockerTask, validateDockerOutputs } from './task-spec';
 import type { IDockerTaskSpec } from './task-spec';
@@ -23,7 +24,9 @@ import { BindMountVolume } from './volumes';
  * The `docker` mode: Girder Worker's docker task. The job's temp directory is mounted at
  * `/mnt/girder_worker/data`; `container_args` are expanded (`$input{}`, `$flag{}`, `$output{}`);
  * `filepath` inputs outside the temp directory are mounted read-only at their own path; `stream`
- * inputs and outputs become named pipes; `progress_pipe: true` turns JSON lines in
+ * inputs and outputs become named pipes (fed from, or feeding, another step while it runs when the
+ * workflow streams them: the bytes pass through this process, container to container, at the pace
+ * of the slower end); `progress_pipe: true` turns JSON lines in
  * `/mnt/girder_worker/data/.girder_progress` into progress events; the outputs are `_stdout`,
  * `_stderr` and files. What the container prints goes to the job log line by line as it prints it.
  * `artifacts` (paths in the container, relative ones in the data directory) are copied out after the
@@ -52,7 +55,7 @@ export function createDockerMode(options: DockerMode.IOptions = {}): IMode {
       return { kind: 'container', name: Private.spec(task).image };
     },
 
-    async execute(task, inputs, { job, runner, outputs }) {
+    async execute(task, inputs, { job, runner, outputs, options: runOptions }) {
       const spec = Private.spec(task);
       const tempdir = job.tempdir;
       const connections: IPipeConnection[] = [];
@@ -62,6 +65,14 @@ export function createDockerMode(options: DockerMode.IOptions = {}): IMode {
       for (const port of task.inputs) {
         const v = inputs[port.id];
         values[port.id] = v;
+        if (isLiveStream(port, v)) {
+          // Another step's stream: its items (bytes or text) go into the pipe as they come.
+          const pipe = new NamedInputPipe(Private.pipeName(port), data);
+          hostPathInData(pipe.containerPath, tempdir, `Input "${port.id}"`);
+          connections.push(connect(Readable.from(v, { objectMode: false }), pipe));
+          values[port.id] = pipe.hostPath;
+          continue;
+        }
         if (port.target !== 'filepath' || typeof v !== 'string') continue;
         if (port.source.stream === true) {
           // The container reads the input through a pipe named after the port's path, filename or id.
@@ -88,7 +99,11 @@ export function createDockerMode(options: DockerMode.IOptions = {}): IMode {
         const raw = String(port.source.path ?? port.id);
         const path = expandArgs([raw], ctx)[0] ?? raw;
         const host = hostPathInData(path, tempdir, `Output "${port.id}"`);
-        if (port.source.stream === true) {
+        const sink = port.source.stream === true ? runOptions.streams?.[port.id] : undefined;
+        if (sink) {
+          // Read by another step while this one runs: what the container writes goes there, nowhere else.
+          connections.push(connect(new NamedOutputPipe(host.slice(tempdir.length + 1), data), sinkWritable(sink)));
+        } else if (port.source.stream === true) {
           const pipe = new NamedOutputPipe(host.slice(tempdir.length + 1), data);
           const captured = join(dirname(host), `.${port.id}.taskcell-stream`);
           connections.push(connect(pipe, createWriteStream(captured)));
@@ -126,6 +141,7 @@ export function createDockerMode(options: DockerMode.IOptions = {}): IMode {
       try {
         for (const port of task.outputs) {
           if (port.id === '_stdout' || port.id === '_stderr') out[port.id] = await Private.captured(port, result, tempdir, task);
+          else if (!files.has(port.id)) continue;
           else {
             const file = files.get(port.id)!;
             // What the container left: a link out of the data directory (`out -> /etc/shadow`) would hand

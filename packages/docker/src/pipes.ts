@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
+import type { IStreamSink } from '@taskcell/core';
 import { DockerError } from './errors';
 import { ProgressLineParser } from './progress';
 import type { IProgressReport } from './progress';
@@ -74,6 +75,25 @@ export function connect(
 export function connectProgress(pipe: ProgressPipe, onReport: (report: IProgressReport) => void): IPipeConnection {
   const parser = new ProgressLineParser(onReport);
   return connect(pipe, (chunk) => parser.write(chunk));
+}
+
+/**
+ * A writable stream over a streaming output's sink: each chunk is written into the sink, and the next
+ * is taken only once the sink has room, so a container writing faster than its reader reads waits
+ * in its own write to the pipe. Ending the stream ends the sink.
+ */
+export function sinkWritable(sink: IStreamSink): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      const wait = sink.write(chunk);
+      if (wait) wait.then(() => callback(), callback);
+      else callback();
+    },
+    final(callback) {
+      sink.end();
+      callback();
+    },
+  });
 }
 
 /** Make a FIFO at `path`, readable and writable by anyone (the container may run as another user). */

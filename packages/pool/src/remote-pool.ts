@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Job as BullJob, Queue, QueueEvents } from 'bullmq';
-import { OptionError, TaskcellError, globalEvents, retryPolicy, toCanceledError } from '@taskcell/core';
+import { OptionError, TaskcellError, globalEvents, isAsyncIterable, retryPolicy, toCanceledError } from '@taskcell/core';
 import type {
   IBinding,
   IJobEvent,
@@ -87,6 +87,16 @@ export class RemotePool implements IWorkerPool {
 
   run(task: ITaskSpec, inputs: Record<string, IBinding>, options: IResolvedRunOptions): Promise<IResult> {
     if (this.closed) return Promise.reject(new PoolError('The remote pool is closed; expected an open pool', { task: task.name }));
+    // A stream lives in this process: a worker elsewhere could not read or feed it.
+    const streamed = [...Object.keys(options.streams ?? {}), ...Object.keys(inputs).filter((id) => isAsyncIterable(inputs[id].data))];
+    if (streamed.length) {
+      return Promise.reject(
+        new PoolError(
+          `Task "${task.name ?? '(unnamed)'}" has streaming edges (${streamed.join(', ')}), which cannot reach a remote worker; expected them in-process or on threads`,
+          { task: task.name, port: streamed[0] },
+        ),
+      );
+    }
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(Private.canceled(signal, options.jobId));
     let wired: IWiredTask;

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -28,13 +29,15 @@ import type { Packed } from './codec';
 import { PoolError } from './errors';
 import { wireOptions, wireTask } from './wire-job';
 import type { IWireOptions, IWiredTask } from './wire-job';
+import { streamsToThread } from './thread-streams';
+import type { IThreadStreams } from './thread-streams';
 
 /** The messages between a ThreadPool and its threads (each postMessage carries an array of them). */
 export namespace ThreadMessage {
   /** To a thread: a task's wire form (sent once per thread), a job, or a cancel. */
   export type ToThread =
     | { t: 'task'; key: number; json: string }
-    | { t: 'run'; id: number; key: number; inputs: Packed; options: IWireOptions; observe: boolean }
+    | { t: 'run'; id: number; key: number; inputs: Packed; options: IWireOptions; observe: boolean; streams?: IThreadStreams }
     | { t: 'cancel'; jobId: string };
   /** From a thread: an event of a job, its result, or its error. */
   export type FromThread =
@@ -96,14 +99,17 @@ export class ThreadPool implements IWorkerPool {
     const id = this.nextId++;
     const onEvent = options.onEvent;
     const observe = onEvent !== undefined || globalEvents.hasListeners;
+    // Streaming inputs and outputs cross as MessagePorts, moved to the thread with the message.
+    const crossing = streamsToThread(inputs, options.streams);
     const message: ThreadMessage.ToThread = {
       t: 'run',
       id,
       key,
-      inputs: packForThread(inputs),
+      inputs: packForThread(crossing ? crossing.inputs : inputs),
       options: wireOptions(options, jobId),
       observe,
     };
+    if (crossing) message.streams = crossing.streams;
     return new Promise<IResult>((resolve, reject) => {
       const pending: Private.IPending = {
         jobId,
@@ -131,7 +137,7 @@ export class ThreadPool implements IWorkerPool {
           totalBudget(limit, retryPolicy(task, options), WATCHDOG_GRACE),
         );
       }
-      this.send(thread, message);
+      this.send(thread, message, crossing?.transfer);
     });
   }
 
@@ -189,6 +195,16 @@ export class ThreadPool implements IWorkerPool {
         p.reject(reason);
         continue;
       }
+      if (p.message.t === 'run' && p.message.streams) {
+        // Its streams went with the stopped thread: what they carried cannot be read again.
+        clearTimeout(p.timer);
+        p.reject(
+          new PoolError('A streaming job was on a pool thread that had to be stopped for another job; its streams ended with it', {
+            job: p.jobId,
+          }),
+        );
+        continue;
+      }
       const next = this.pick();
       next.pending.set(id, p);
       if (next.pending.size === 1) next.worker.ref();
@@ -226,7 +242,15 @@ export class ThreadPool implements IWorkerPool {
 
   private spawn(): Private.IThread {
     const worker = new Worker(Private.workerFile(), { workerData: { cacheDir: this.cacheDir, preload: this.preload } });
-    const thread: Private.IThread = { worker, pending: new Map(), known: new Set(), outbox: [], draining: new Map(), stopped: false };
+    const thread: Private.IThread = {
+      worker,
+      pending: new Map(),
+      known: new Set(),
+      outbox: [],
+      transfer: [],
+      draining: new Map(),
+      stopped: false,
+    };
     worker.on('message', (batch: ThreadMessage.FromThread[]) => {
       for (const m of batch) {
         const p = thread.pending.get(m.id);
@@ -266,12 +290,15 @@ export class ThreadPool implements IWorkerPool {
    * Queue a message for a thread; the queue goes as one array at the end of this turn of the event
    * loop, since a postMessage costs more than a small task.
    */
-  private send(thread: Private.IThread, m: ThreadMessage.ToThread): void {
+  private send(thread: Private.IThread, m: ThreadMessage.ToThread, transfer?: MessagePort[]): void {
+    if (transfer) thread.transfer.push(...transfer);
     if (thread.outbox.push(m) > 1) return;
     queueMicrotask(() => {
       const batch = thread.outbox;
+      const moved = thread.transfer;
       thread.outbox = [];
-      thread.worker.postMessage(batch);
+      thread.transfer = [];
+      thread.worker.postMessage(batch, moved);
     });
   }
 
@@ -324,6 +351,8 @@ namespace Private {
     known: Set<number>;
     /** Messages for it not sent yet (see `send`). */
     outbox: ThreadMessage.ToThread[];
+    /** The MessagePorts those messages move to the thread. */
+    transfer: MessagePort[];
     /** Jobs dropped here whose end the thread has not reported yet, with the timer that stops it if it never does. */
     draining: Map<number, NodeJS.Timeout>;
     /** Stopped by the pool (its exit is not a loss). */

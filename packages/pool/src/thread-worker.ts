@@ -5,6 +5,7 @@ import type { IJobPlace, ITaskSpec } from '@taskcell/core';
 import { packForThread, unpackFromThread } from './codec';
 import type { Packed } from './codec';
 import { executeWired } from './wire-job';
+import { streamsFromPool } from './thread-streams';
 import type { ThreadMessage } from './thread-pool';
 
 const port = parentPort!;
@@ -41,9 +42,16 @@ function handle(m: ThreadMessage.ToThread): void {
   }
   const { id } = m;
   let p;
+  let inputs = unpackFromThread(m.inputs) as Record<string, unknown>;
+  let options = m.options;
+  const streams = m.streams && streamsFromPool(inputs, m.streams);
+  if (streams) {
+    inputs = streams.inputs;
+    if (streams.sinks) options = Object.assign({}, options, { streams: streams.sinks });
+  }
   try {
     // No AbortSignal per job: a cancel reaches the job through runner.cancel(jobId), which costs nothing until used.
-    p = executeWired(runner, tasks.get(m.key)!, unpackFromThread(m.inputs) as Record<string, unknown>, m.options, {
+    p = executeWired(runner, tasks.get(m.key)!, inputs, options, {
       place,
       onEvent: m.observe ? (event) => reply({ t: 'event', id, event }) : undefined,
     });
@@ -51,7 +59,13 @@ function handle(m: ThreadMessage.ToThread): void {
     p = Promise.reject(err);
   }
   p.then(
-    (result) => reply({ t: 'done', id, result: packForThread(result) as Packed }),
-    (err: unknown) => reply({ t: 'fail', id, error: serializeError(err) }),
+    (result) => {
+      streams?.close();
+      reply({ t: 'done', id, result: packForThread(result) as Packed });
+    },
+    (err: unknown) => {
+      streams?.close(err);
+      reply({ t: 'fail', id, error: serializeError(err) });
+    },
   );
 }

@@ -9,6 +9,9 @@ import type { Job } from '../job';
 import type { IProgress } from '../events';
 import type { IPortSpec, ITaskSpec } from '../spec';
 import type { IMode } from './registry';
+import { CollectingSink } from '../streams/channel';
+import type { IStreamSink } from '../streams/channel';
+import { isLiveStream, isStreamPort } from '../streams/ports';
 
 /** How to start a warm interpreter. */
 export interface IInterpreterOptions {
@@ -32,6 +35,8 @@ export interface IInterpreterReply {
   error?: { type: string; message: string; traceback: string };
   /** A progress report sent while a job runs; not the reply. */
   progress?: IProgress;
+  /** A streaming output's item, sent while a job runs: the port, and the value in `value`. */
+  item?: string;
   [key: string]: unknown;
 }
 
@@ -46,6 +51,8 @@ export class WarmInterpreter {
   private child: ChildProcess;
   private ready: Promise<void>;
   private replies = new Map<number, (r: IInterpreterReply) => void>();
+  /** The sinks of the current job's streaming outputs. */
+  private sinks: Record<string, IStreamSink> = {};
   private nextId = 1;
   private current: Job | undefined;
   private ends: Array<() => void> = [];
@@ -95,6 +102,15 @@ export class WarmInterpreter {
         this.current?.progress(msg.progress.current, msg.progress.total, msg.progress.message);
         return;
       }
+      if (msg.item !== undefined) {
+        const w = this.sinks[msg.item]?.write(decodeFromWire(msg.value));
+        // The reader is behind: stop reading, so the pipe fills and the script waits in its write.
+        if (w) {
+          protocol.pause();
+          void w.then(() => protocol.resume());
+        }
+        return;
+      }
       this.replies.get(msg.id)?.(msg);
     });
     for (const stream of ['stdout', 'stderr'] as const) {
@@ -124,13 +140,21 @@ export class WarmInterpreter {
   /**
    * Send one request (`id` is added) and wait for its reply, with every line the interpreter prints
    * meanwhile. With a job, those lines become its log, its progress frames its progress, and
-   * cancelling the job kills the interpreter and rejects with the job's reason.
+   * cancelling the job kills the interpreter and rejects with the job's reason. `streams` are the
+   * job's live streaming inputs, written into stdin as frames while the script reads them, and the
+   * sinks its streaming outputs' items go to as they come.
    */
-  async request(body: Record<string, unknown>, job?: Job): Promise<IInterpreterReply> {
+  async request(
+    body: Record<string, unknown>,
+    job?: Job,
+    streams?: { inputs: Record<string, AsyncIterable<unknown>>; sinks: Record<string, IStreamSink> },
+  ): Promise<IInterpreterReply> {
     await this.ready;
     if (this.dead) throw this.dead;
     this.current = job;
     const id = this.nextId++;
+    this.sinks = streams?.sinks ?? {};
+    let ended = false;
     const onAbort = () => this.kill();
     job?.signal.addEventListener('abort', onAbort, { once: true });
     const drained = new Promise<void>((resolve) => {
@@ -141,7 +165,9 @@ export class WarmInterpreter {
       const reply = await new Promise<IInterpreterReply>((resolve) => {
         this.replies.set(id, resolve);
         (this.child.stdin as Writable).write(`${JSON.stringify({ ...body, id })}\n`);
+        for (const [port, source] of Object.entries(streams?.inputs ?? {})) void this.feed(id, port, source, () => ended);
       });
+      ended = true;
       if (job?.aborted)
         throw job.abortReason instanceof Error
           ? job.abortReason
@@ -149,9 +175,46 @@ export class WarmInterpreter {
       if (!this.dead) await drained;
       return reply;
     } finally {
+      ended = true;
+      this.sinks = {};
       this.replies.delete(id);
       job?.signal.removeEventListener('abort', onAbort);
       this.current = undefined;
+    }
+  }
+
+  /**
+   * Write a streaming input's items into stdin as frames of request `id`, waiting for the pipe to
+   * drain when it is full (the script is not reading). Stops when the request has ended.
+   */
+  private async feed(id: number, port: string, source: AsyncIterable<unknown>, ended: () => boolean): Promise<void> {
+    const stdin = this.child.stdin as Writable;
+    const send = async (frame: Record<string, unknown>) => {
+      if (!stdin.write(`${JSON.stringify({ job: id, stream: port, ...frame })}\n`)) {
+        await new Promise<void>((resolve) => {
+          const go = () => {
+            stdin.off('drain', go);
+            this.child.off('exit', go);
+            resolve();
+          };
+          stdin.once('drain', go);
+          this.child.once('exit', go);
+        });
+      }
+    };
+    const it = source[Symbol.asyncIterator]();
+    const stop = () => ended() || this.dead !== undefined;
+    try {
+      for (;;) {
+        if (stop()) return void (await it.return?.());
+        const r = await it.next();
+        if (r.done) break;
+        if (stop()) return void (await it.return?.());
+        await send({ item: encodeForWire(r.value) });
+      }
+      if (!stop()) await send({ end: true });
+    } catch (err) {
+      if (!stop()) await send({ error: (err as Error)?.message ?? String(err) });
     }
   }
 
@@ -294,8 +357,17 @@ export interface IInterpreterModeOptions {
   pool: () => InterpreterPool;
   /** The interpreter jobs run in now. */
   interpreter: () => string;
-  /** One job's input values as the driver reads them, and the variables the script gets besides its inputs. */
-  request(task: ITaskSpec, inputs: Record<string, unknown>, job: Job): { values: unknown; magic: Record<string, unknown> };
+  /**
+   * One job's input values as the driver reads them, the variables the script gets besides its
+   * inputs, and the file the script was written to (`write_script`), if any.
+   */
+  request(
+    task: ITaskSpec,
+    inputs: Record<string, unknown>,
+    job: Job,
+  ): { values: unknown; magic: Record<string, unknown>; filename?: string };
+  /** The driver reads streaming ports (`stream: true`) while the script runs. */
+  streams?: boolean;
 }
 
 /**
@@ -304,8 +376,13 @@ export interface IInterpreterModeOptions {
  * the outputs (bytes as Buffers) or the failure, a TaskError with the interpreter's traceback.
  */
 export function interpreterMode(options: IInterpreterModeOptions): IMode {
-  const { name, language } = options;
-  const ports = (list: IPortSpec[]) => list.map((p) => ({ id: p.id, type: p.type, format: p.format, target: p.target }));
+  const { name } = options;
+  const ports = (list: IPortSpec[]) =>
+    list.map((p) =>
+      isStreamPort(p)
+        ? { id: p.id, type: p.type, format: p.format, target: p.target, stream: true }
+        : { id: p.id, type: p.type, format: p.format, target: p.target },
+    );
   return {
     name,
 
@@ -318,12 +395,27 @@ export function interpreterMode(options: IInterpreterModeOptions): IMode {
       }
     },
 
-    async execute(task, inputs, { job }) {
-      const { values, magic } = options.request(task, inputs, job);
-      const body = { name: task.name, script: task.script, inputs: ports(task.inputs), outputs: ports(task.outputs), values, magic };
-      const reply = await options.pool().use((p) => p.request(body, job));
-      if (reply.error) throw interpreterError(language, reply.error, task.name);
-      return decodeFromWire(reply.outputs) as Record<string, unknown>;
+    async execute(task, inputs, { job, options: run }) {
+      if (!options.streams) return Private.execute(options, ports, task, inputs, job);
+      // Live streaming inputs are fed while the script reads; streaming outputs nothing streams from are kept whole.
+      const live = task.inputs.filter((p) => isLiveStream(p, inputs[p.id]));
+      const plain = live.length ? { ...inputs } : inputs;
+      for (const p of live) delete plain[p.id];
+      const kept: Record<string, CollectingSink> = {};
+      const sinks: Record<string, IStreamSink> = {};
+      for (const p of task.outputs) if (isStreamPort(p)) sinks[p.id] = run.streams?.[p.id] ?? (kept[p.id] = new CollectingSink());
+      const streams = { inputs: Object.fromEntries(live.map((p) => [p.id, inputs[p.id] as AsyncIterable<unknown>])), sinks };
+      const outputs = await Private.execute(
+        options,
+        ports,
+        task,
+        plain,
+        job,
+        live.map((p) => p.id),
+        streams,
+      );
+      for (const [port, sink] of Object.entries(kept)) if (!(port in outputs)) outputs[port] = sink.value();
+      return outputs;
     },
 
     cacheIdentity(task) {
@@ -334,4 +426,32 @@ export function interpreterMode(options: IInterpreterModeOptions): IMode {
       return { kind: name, name: options.interpreter() };
     },
   };
+}
+
+namespace Private {
+  /** One job's request, and its outputs (bytes as Buffers) or its failure as a TaskError. */
+  export async function execute(
+    options: IInterpreterModeOptions,
+    ports: (list: IPortSpec[]) => unknown[],
+    task: ITaskSpec,
+    inputs: Record<string, unknown>,
+    job: Job,
+    streamed?: string[],
+    streams?: { inputs: Record<string, AsyncIterable<unknown>>; sinks: Record<string, IStreamSink> },
+  ): Promise<Record<string, unknown>> {
+    const { values, magic, filename } = options.request(task, inputs, job);
+    const body: Record<string, unknown> = {
+      name: task.name,
+      script: task.script,
+      inputs: ports(task.inputs),
+      outputs: ports(task.outputs),
+      values,
+      magic,
+    };
+    if (streamed?.length) body.streams = streamed;
+    if (filename !== undefined) body.filename = filename;
+    const reply = await options.pool().use((p) => p.request(body, job, streams));
+    if (reply.error) throw interpreterError(options.language, reply.error, task.name);
+    return decodeFromWire(reply.outputs) as Record<string, unknown>;
+  }
 }

@@ -7,6 +7,9 @@ import type { IMode, IModeContext } from './registry';
 import type { IRetryPolicy } from '../run/retry';
 import { NotServedError } from '../runs/not-served-error';
 import { keepStepRecord, selectSteps, serveStep } from './workflow-select';
+import { CollectingSink, StreamChannel, teeSink } from '../streams/channel';
+import type { IStreamSink } from '../streams/channel';
+import { isStreamPort } from '../streams/ports';
 
 /** Where a step input gets its data. */
 type Source =
@@ -27,6 +30,10 @@ interface IPlanStep {
   deps: Set<string>;
   /** Steps that wait for this one. */
   dependants: string[];
+  /** Of `deps`, the steps that feed this one through streaming edges: it starts when they start. */
+  streamDeps: Set<string>;
+  /** This step's streaming outputs, by port id: the inputs they feed while it runs. */
+  streamsTo: Map<string, Array<{ step: string; input: string }>>;
 }
 
 interface IPlan {
@@ -35,6 +42,8 @@ interface IPlan {
   roots: string[];
   outputs: Array<{ name: string; step: string; port: IPortSpec; wfPort: IPortSpec }>;
   edges: Array<[string, string]>;
+  /** The edges that stream (both ends `stream: true`). */
+  streams: Array<[string, string]>;
 }
 
 const plans = new WeakMap<ITaskSpec, IPlan>();
@@ -76,6 +85,8 @@ function plan(task: ITaskSpec, runner: Runner): IPlan {
       sources: new Map(),
       deps: new Set(),
       dependants: [],
+      streamDeps: new Set(),
+      streamsTo: new Map(),
     });
   }
   const outputs: IPlan['outputs'] = [];
@@ -108,7 +119,9 @@ function plan(task: ITaskSpec, runner: Runner): IPlan {
     if (c.input_step !== undefined && c.output_step !== undefined) {
       const to = steps.get(c.input_step)!;
       const from = steps.get(c.output_step)!;
-      feed(to, c.input!, { kind: 'step', step: from.name, port: findPort(from.task.outputs, c.output!)! }, where);
+      const fromPort = findPort(from.task.outputs, c.output!)!;
+      feed(to, c.input!, { kind: 'step', step: from.name, port: fromPort }, where);
+      streamEdge(from, fromPort, to, findPort(to.task.inputs, c.input!)!, where);
       if (!to.deps.has(from.name)) {
         to.deps.add(from.name);
         from.dependants.push(to.name);
@@ -169,9 +182,50 @@ function plan(task: ITaskSpec, runner: Runner): IPlan {
 
   const roots = [...steps.values()].filter((s) => s.deps.size === 0).map((s) => s.name);
   checkAcyclic(steps, roots, wf);
-  const p: IPlan = { steps, roots, outputs, edges };
+  const streams: Array<[string, string]> = [];
+  for (const step of steps.values()) {
+    for (const from of step.streamDeps) {
+      const whole = [...step.sources].find(([, src]) => src.kind === 'step' && src.step === from && !isStreamPort(src.port));
+      if (whole) {
+        throw new SpecError(
+          `${wf}: step "${step.name}" reads a stream from step "${from}" and also its whole output "${(whole[1] as { port: IPortSpec }).port.id}" (input "${whole[0]}"), which comes only when that step ends; stream both or neither`,
+          { step: step.name, port: whole[0] },
+        );
+      }
+      streams.push([from, step.name]);
+    }
+  }
+  const p: IPlan = { steps, roots, outputs, edges, streams };
   plans.set(task, p);
   return p;
+}
+
+/**
+ * Note a step-to-step connection that streams (both ports `stream: true`): the consumer starts when
+ * the producer starts and reads items while it runs. A streaming output that feeds an input wanting
+ * a whole value is refused rather than buffered (say `stream: true` on the input, or not on the
+ * output); items cross unconverted, so both ends need the same format. A whole value may feed a
+ * streaming input: it is handed over, as any value, when its step ends.
+ */
+function streamEdge(from: IPlanStep, out: IPortSpec, to: IPlanStep, input: IPortSpec, where: string): void {
+  if (!isStreamPort(out)) return;
+  const context = { step: to.name, port: input.id, from: `${from.name}.${out.id}` };
+  if (!isStreamPort(input)) {
+    throw new SpecError(
+      `${where}: output "${out.id}" of step "${from.name}" is a stream (stream: true), but input "${input.id}" of step "${to.name}" wants a whole value; declare the input stream: true, or the output not`,
+      context,
+    );
+  }
+  if (out.format !== input.format) {
+    throw new SpecError(
+      `${where}: the streaming edge from output "${out.id}" of step "${from.name}" (format "${out.format}") to input "${input.id}" of step "${to.name}" (format "${input.format}") needs one format at both ends: stream items are not converted`,
+      { ...context, format: out.format, to: input.format },
+    );
+  }
+  const readers = from.streamsTo.get(out.id) ?? [];
+  readers.push({ step: to.name, input: input.id });
+  from.streamsTo.set(out.id, readers);
+  to.streamDeps.add(from.name);
 }
 
 /** Kahn's algorithm; what it cannot order holds a cycle, which is found and named. */
@@ -211,7 +265,9 @@ async function execute(task: ITaskSpec, inputs: Record<string, unknown>, ctx: IM
   if (!(Number.isInteger(limit) && limit >= 1)) {
     throw new SpecError(`Expected \`concurrency\` to be an integer >= 1, got \`${limit}\``, { option: 'concurrency' });
   }
-  job.announceDag({ steps: [...p.steps.keys()], edges: p.edges });
+  job.announceDag(
+    p.streams.length ? { steps: [...p.steps.keys()], edges: p.edges, streams: p.streams } : { steps: [...p.steps.keys()], edges: p.edges },
+  );
   // A re-run (`from`, `only`) runs some steps and serves the ones they need from records or the cache.
   const selection = selectSteps(
     p.steps,
@@ -223,7 +279,13 @@ async function execute(task: ITaskSpec, inputs: Record<string, unknown>, ctx: IM
   const results = new Map<string, Record<string, unknown>>();
   const failed: Array<{ step: string; error: TaskcellError }> = [];
   const blocked = new Set<string>();
-  const waiting = new Map([...p.steps.values()].map((s) => [s.name, s.deps.size]));
+  // A step waits for the steps it reads whole values from to end, and for those it streams from to start.
+  const waiting = new Map([...p.steps.values()].map((s) => [s.name, s.deps.size - s.streamDeps.size]));
+  const unstarted = new Map([...p.steps.values()].map((s) => [s.name, s.streamDeps.size]));
+  /** The streams a step reads, by step and input, made when their producer starts. */
+  const channels = new Map<string, Map<string, StreamChannel>>();
+  /** Streaming outputs that are also workflow outputs, kept whole, by step and port. */
+  const kept = new Map<string, CollectingSink>();
   const ready = p.roots.filter((n) => !p.steps.get(n)!.visualization).reverse();
   const stepOptions = {
     ...options,
@@ -251,45 +313,96 @@ async function execute(task: ITaskSpec, inputs: Record<string, unknown>, ctx: IM
         }
       }
     };
+    const runnable = (d: string) => waiting.get(d) === 0 && unstarted.get(d) === 0 && !blocked.has(d) && !p.steps.get(d)!.visualization;
     const done = (name: string) => {
       running--;
       for (const d of p.steps.get(name)!.dependants) {
-        const k = waiting.get(d)! - 1;
-        waiting.set(d, k);
-        if (k === 0 && !blocked.has(d) && !p.steps.get(d)!.visualization) ready.push(d);
+        const step = p.steps.get(d)!;
+        if (step.streamDeps.has(name)) continue;
+        waiting.set(d, waiting.get(d)! - 1);
+        // A step that streams from a running one starts at once, past the limit: its producer may be waiting for it to read.
+        if (!runnable(d)) continue;
+        if (step.streamDeps.size) start(d);
+        else ready.push(d);
       }
       pump();
     };
-    const pump = () => {
-      while (running < limit && ready.length && !job.aborted) {
-        const name = ready.pop()!;
-        const step = p.steps.get(name)!;
-        running++;
-        const bindings: Record<string, IBinding> = {};
-        for (const [portId, src] of step.sources) {
-          if (src.kind === 'input') bindings[portId] = { format: src.port.format, data: inputs[src.name] };
-          else if (src.kind === 'step') bindings[portId] = { format: src.port.format, data: results.get(src.step)![src.port.id] };
+    const start = (name: string) => {
+      const step = p.steps.get(name)!;
+      running++;
+      const bindings: Record<string, IBinding> = {};
+      const reads = channels.get(name);
+      for (const [portId, src] of step.sources) {
+        if (src.kind === 'input') bindings[portId] = { format: src.port.format, data: inputs[src.name] };
+        else if (src.kind === 'step') {
+          const data = step.streamDeps.has(src.step) ? reads!.get(portId) : results.get(src.step)![src.port.id];
+          bindings[portId] = { format: src.port.format, data };
         }
-        const how = !selection || selection.run.has(name) ? 'run' : selection.served.has(name) ? 'serve' : 'leave';
-        const ended = (data: Record<string, unknown> | undefined) => {
-          if (data) results.set(name, data);
-          done(name);
-        };
-        const stepFailed = (err: unknown) => {
-          failed.push({ step: name, error: toTaskcellError(err, { step: name }) });
-          block(name);
-          running--;
-          pump();
-        };
-        if (how === 'run') {
-          const run = { ...runOptions, step: name, timeout: step.timeout, retries: options.retries ?? step.retries };
-          runner.execute(step.task, bindings, run).then((r) => {
-            keepStepRecord(runner, step.task, bindings, r);
-            ended(r.data);
-          }, stepFailed);
-        } else if (how === 'serve') serveStep(runner, step.task, bindings, { ...stepOptions, step: name }).then(ended, stepFailed);
-        else void Promise.resolve().then(() => ended(undefined));
       }
+      const sinks = streamSinks(step);
+      // A stream cannot be read twice: a step that streams in or out runs once.
+      const streaming = sinks !== undefined || reads !== undefined;
+      const ended = (data: Record<string, unknown> | undefined) => {
+        finishReading(name);
+        if (data) results.set(name, data);
+        done(name);
+      };
+      const stepFailed = (err: unknown) => {
+        const error = toTaskcellError(err, { step: name });
+        finishReading(name);
+        for (const s of Object.values(sinks ?? {})) s.fail(error);
+        failed.push({ step: name, error });
+        block(name);
+        running--;
+        pump();
+      };
+      const how = !selection || selection.run.has(name) ? 'run' : selection.served.has(name) ? 'serve' : 'leave';
+      if (how === 'run') {
+        const run = {
+          ...runOptions,
+          step: name,
+          timeout: step.timeout,
+          retries: streaming ? { max: 0 } : (options.retries ?? step.retries),
+        };
+        runner.execute(step.task, bindings, sinks ? { ...run, streams: sinks } : run).then((r) => {
+          keepStepRecord(runner, step.task, bindings, r);
+          ended(r.data);
+        }, stepFailed);
+      } else if (how === 'serve') serveStep(runner, step.task, bindings, { ...stepOptions, step: name }).then(ended, stepFailed);
+      else void Promise.resolve().then(() => ended(undefined));
+      for (const d of step.dependants) {
+        if (!p.steps.get(d)!.streamDeps.has(name)) continue;
+        unstarted.set(d, unstarted.get(d)! - 1);
+        if (runnable(d)) start(d);
+      }
+    };
+    /** The sinks of a step's streaming outputs: a channel to each reader, and a copy kept whole for a workflow output. */
+    const streamSinks = (step: IPlanStep): Record<string, IStreamSink> | undefined => {
+      if (step.streamsTo.size === 0) return undefined;
+      const sinks: Record<string, IStreamSink> = {};
+      for (const [portId, readers] of step.streamsTo) {
+        const targets: IStreamSink[] = readers.map((r) => {
+          const c = new StreamChannel();
+          if (!channels.has(r.step)) channels.set(r.step, new Map());
+          channels.get(r.step)!.set(r.input, c);
+          return c;
+        });
+        if (p.outputs.some((o) => o.step === step.name && o.port.id === portId)) {
+          const whole = new CollectingSink();
+          kept.set(`${step.name}\0${portId}`, whole);
+          targets.push(whole);
+        }
+        sinks[portId] = teeSink(targets);
+      }
+      return sinks;
+    };
+    /** A step that ended reads no more: its producers stop waiting for it. */
+    const finishReading = (name: string) => {
+      for (const c of channels.get(name)?.values() ?? []) c.close();
+      channels.delete(name);
+    };
+    const pump = () => {
+      while (running < limit && ready.length && !job.aborted) start(ready.pop()!);
       if (running === 0) resolve();
     };
     pump();
@@ -300,7 +413,8 @@ async function execute(task: ITaskSpec, inputs: Record<string, unknown>, ctx: IM
   for (const o of p.outputs) {
     const r = results.get(o.step);
     if (!r) continue;
-    outputs[o.name] = await runner.formats.convert(o.port.type, o.port.format, o.wfPort.format, r[o.port.id], {
+    const whole = kept.get(`${o.step}\0${o.port.id}`);
+    outputs[o.name] = await runner.formats.convert(o.port.type, o.port.format, o.wfPort.format, whole ? whole.value() : r[o.port.id], {
       step: o.step,
       port: o.name,
     });

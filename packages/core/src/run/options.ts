@@ -6,6 +6,7 @@ import type { TimeLimitKind } from './limits';
 import type { IRetryOptions } from './retry';
 import type { IStepSelection } from '../modes/workflow-select';
 import type { IKeepOptions } from '../keep';
+import type { IStreamSink } from '../streams/channel';
 
 /** How to run. Every field is optional. `from`/`only` re-run part of a workflow; `keep` keeps a failed job's working directory. */
 export interface IRunOptions extends IStepSelection, IKeepOptions {
@@ -39,6 +40,8 @@ export interface IRunOptions extends IStepSelection, IKeepOptions {
   concurrency?: number;
   /** Use this job id instead of a new one. */
   jobId?: string;
+  /** Where `stream: true` outputs go while the task runs (a workflow's streaming edges); see `settleStreams`. */
+  streams?: Record<string, IStreamSink>;
 }
 
 /** Options as the runner passes them down, with the parent workflow's identity for steps. */

@@ -13,6 +13,7 @@ import type { Runner } from '../runner';
 import type { IResolvedRunOptions, IResult } from './options';
 import { where } from './options';
 import { notServed } from '../modes/workflow-select';
+import { isLiveStream, settleStreams } from '../streams/ports';
 
 /**
  * The input and output pipeline of one job, inside its lifecycle: bind inputs -> fetch -> validate
@@ -91,6 +92,10 @@ export class JobPipeline {
         (f as { data?: unknown }).data = await readAs(this.runner.formats, port.type, format, f.file);
       }
       let data = (f as { data: unknown }).data;
+      if (isLiveStream(port, data)) {
+        values[port.id] = data;
+        continue;
+      }
       if (validate) this.runner.formats.validate(port.type, format, data, Object.assign({}, ctx, { port: port.id }), `Input "${port.id}"`);
       if (format !== port.format) {
         if (!autoConvert) {
@@ -118,7 +123,7 @@ export class JobPipeline {
     // 5. The result cache.
     const outBindings = options.outputs ?? {};
     let key: string | undefined;
-    if (options.cache !== false && task.cache !== false && mode.cacheIdentity) {
+    if (options.cache !== false && task.cache !== false && mode.cacheIdentity && options.streams === undefined) {
       const k = await this.key(task, mode, values, outBindings);
       if (typeof k === 'string') {
         key = k;
@@ -134,8 +139,11 @@ export class JobPipeline {
 
     // 6. Execute.
     const produced = await mode.execute(task, values, { job, runner: this.runner, options, outputs: outBindings });
+    const settling = settleStreams(task, produced as Record<string, unknown> | undefined, options.streams);
+    const streamed = settling && (await settling);
     const outputs: Record<string, { format: string; data: unknown }> = {};
     for (const port of task.outputs) {
+      if (streamed?.has(port.id)) continue;
       let v = (produced as Record<string, unknown> | undefined)?.[port.id];
       if (v === undefined) {
         throw new MissingOutputError(
@@ -171,6 +179,7 @@ export class JobPipeline {
     let converting = false;
     for (const port of task.outputs) {
       const p = produced[port.id];
+      if (p === undefined) continue;
       const b = outBindings[port.id];
       let value = p.data;
       if (flags.validate && port.target !== 'filepath') {
