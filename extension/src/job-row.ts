@@ -290,7 +290,7 @@ export class JobRow {
       pre.className = C.error;
       pre.textContent = r.error;
     }
-    if (r.debug) el.appendChild(JobRow.debugSection(r));
+    if (r.error && (r.debug || r.place)) el.appendChild(JobRow.debugSection(r));
     if (r.logs.length) {
       const pre = el.appendChild(document.createElement('pre'));
       pre.className = C.log;
@@ -334,7 +334,7 @@ export class JobRow {
    * end of stderr, the working directory kept), each value selectable text.
    */
   static debugSection(r: IJobRecord): HTMLElement {
-    const d = r.debug!;
+    const d = r.debug ?? {};
     const details = document.createElement('details');
     details.className = ROW_CLASS.debug;
     details.appendChild(document.createElement('summary')).textContent = 'Debug';

@@ -169,6 +169,13 @@ describe('TasksPanel', () => {
     const ok = panel.row('ok')!;
     ok.setExpanded(true);
     expect(ok.node.querySelector('.tc-Panel-debug')).toBeNull();
+    // Any failed job says where it ran, even when its error names nothing more.
+    model.apply(ev('plain', { state: 'RUNNING', task: 'sum', place: { kind: 'thread', name: '2' } }));
+    model.apply(ev('plain', { state: 'ERROR', error: { code: 'taskcell:task', message: 'boom', context: {} } as never }));
+    frame();
+    const plain = panel.row('plain')!;
+    plain.setExpanded(true);
+    expect([...plain.node.querySelectorAll('.tc-Panel-debug dt')].map((dt) => dt.textContent)).toEqual(['Ran on']);
   });
 
   it('filters by state and keeps the filter as jobs change', () => {
