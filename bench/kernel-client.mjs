@@ -51,10 +51,31 @@ export class KernelBenchClient {
       this.iopub.connect(`tcp://127.0.0.1:${iopub}`);
       void this.pumpIopub();
     }
-    const [cmd, ...args] = this.command(file);
+    this.file = file;
+    return this.spawn();
+  }
+
+  /** Start the kernel process on the connection file and wait for its kernel_info_reply; resolves to the ms it took. */
+  async spawn() {
+    const [cmd, ...args] = this.command(this.file);
     const t0 = performance.now();
     this.proc = spawn(cmd, args, { cwd: this.dir, stdio: 'ignore' });
     await this.request('kernel_info_request', {});
+    return performance.now() - t0;
+  }
+
+  /**
+   * Restart as a frontend's restart does for a kernel that is gone: a new process on the same
+   * connection file (the client's sockets reconnect), in the same folder. Resolves to the ms
+   * from the old process's end to the new one's first `code` result.
+   */
+  async restart(code) {
+    const exited = new Promise((r) => this.proc.once('exit', r));
+    this.proc.kill('SIGKILL');
+    await exited;
+    const t0 = performance.now();
+    await this.spawn();
+    await this.execute(code);
     return performance.now() - t0;
   }
 

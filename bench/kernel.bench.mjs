@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Kernel benchmark: taskcell against tslab, in the same run, over the same zeromq client.
-// Measures start (process spawn to the first kernel_info_reply, and to the reply of a first cell,
-// which pays for loading the compiler), the round trip of `1+1`, and of a cell declaring a typed
-// const; prints both kernels' figures and taskcell/tslab ratios.
+// Measures start (process spawn to the first kernel_info_reply, and to the result of a first `1+1`,
+// which pays for loading the compiler), a restart (the old process gone, a new one on the same
+// connection file, to its first `1+1` result), the round trip of `1+1`, and of a cell declaring a
+// typed const; prints both kernels' figures and taskcell/tslab ratios. ipykernel's start and
+// restart are shown beside them, as the start a Jupyter user knows.
 // Round trips run in two sessions, tslab started first in one and taskcell in the other: in an A/A
 // run (taskcell against itself, --aa) the kernel started first came out about 3% slower.
 // Usage: node bench/kernel.bench.mjs [--runs N] [--starts N] [--warm N] [--aa]
@@ -12,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { KernelBenchClient, median, medianInterval } from './kernel-client.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,31 +36,42 @@ const kernels = {
   tslab: (file) => [process.execPath, require.resolve('tslab/bin/tslab'), 'kernel', '--config-path', file],
 };
 if (values.aa) kernels.tslab = kernels.taskcell;
+const python = join(root, '.venv', 'bin', 'python');
+const others = existsSync(python) ? { ipykernel: (file) => [python, '-m', 'ipykernel_launcher', '-f', file] } : {};
 const peer = values.aa ? 'taskcell (A/A)' : 'tslab';
 class Client extends KernelBenchClient {
   constructor(name) {
-    super(name, kernels[name]);
+    super(name, kernels[name] ?? others[name]);
   }
 }
 
-/** Start-up figures of one kernel: `STARTS` fresh starts, each followed by a first `1+1`. */
-async function measureStarts(name) {
+/** Start-up figures of one kernel: `count` fresh starts, each followed by a first `1+1`, and then a restart. */
+async function measureStarts(name, count) {
   const starts = [];
   const firstCells = [];
-  for (let i = 0; i < STARTS; i++) {
+  const restarts = [];
+  for (let i = 0; i < count; i++) {
     const c = new Client(name);
     const t0 = performance.now();
     starts.push(await c.start());
     await c.execute('1+1');
     firstCells.push(performance.now() - t0);
+    restarts.push(await c.restart('1+1'));
     await c.close();
   }
-  return { start: median(starts), first: median(firstCells) };
+  return { start: median(starts), first: median(firstCells), restart: median(restarts) };
 }
 
 const names = Object.keys(kernels);
-const results = Object.fromEntries(names.map((n) => [n, { add: [], typed: [] }]));
-for (const name of names) Object.assign(results[name], await measureStarts(name));
+const results = Object.fromEntries([...names, ...Object.keys(others)].map((n) => [n, { add: [], typed: [] }]));
+// Starts take turns, so a slow spell of the machine weighs on every kernel alike.
+for (let round = 0; round < STARTS; round++) {
+  for (const name of Object.keys(results)) {
+    const one = await measureStarts(name, 1);
+    for (const key of ['start', 'first', 'restart']) (results[name][`${key}s`] ??= []).push(one[key]);
+  }
+}
+for (const r of Object.values(results)) for (const key of ['start', 'first', 'restart']) r[key] = median(r[`${key}s`]);
 // Round trips: both kernels up at once, cells alternating between them, so whatever else the
 // machine does at a moment weighs on both alike. Two sessions, each kernel started first in one.
 // Each run sends a cell to one kernel and then the same cell to the other, taking turns at going
@@ -92,18 +106,25 @@ for (const name of names) {
 }
 const rows = [
   ['start to first kernel_info_reply', 'start'],
-  ['start to the reply of a first 1+1', 'first'],
+  ['start to the result of a first 1+1', 'first'],
+  ['restart to the result of a 1+1', 'restart'],
   ['round trip of 1+1', 'add'],
   ['round trip of a typed const', 'typed'],
 ];
-console.log(`node ${process.version}, ${STARTS} starts, ${RUNS} runs per cell in two sessions (medians, ms)\n`);
-console.log(`${'measure'.padEnd(36)}${'taskcell'.padStart(10)}${peer.padStart(16)}${'ratio'.padStart(8)}`);
+const extra = Object.keys(others);
+console.log(`node ${process.version}, ${STARTS} starts and restarts, ${RUNS} runs per cell in two sessions (medians, ms)\n`);
+console.log(
+  `${'measure'.padEnd(36)}${'taskcell'.padStart(10)}${peer.padStart(16)}${'ratio'.padStart(8)}${extra.map((n) => n.padStart(12)).join('')}`,
+);
 for (const [label, key] of rows) {
   const a = results.taskcell[key];
   const b = results.tslab[key];
   const paired = ratios[key] ? medianInterval(ratios[key]) : undefined;
   const ratio = paired ? paired.median : a / b;
   const interval = paired ? `   (median of paired ratios; 95% interval ${paired.lo.toFixed(2)}-${paired.hi.toFixed(2)})` : '';
-  console.log(`${label.padEnd(36)}${a.toFixed(1).padStart(10)}${b.toFixed(1).padStart(16)}${ratio.toFixed(2).padStart(8)}${interval}`);
+  const more = extra.map((n) => (typeof results[n][key] === 'number' ? results[n][key].toFixed(1) : '-').padStart(12)).join('');
+  console.log(
+    `${label.padEnd(36)}${a.toFixed(1).padStart(10)}${b.toFixed(1).padStart(16)}${ratio.toFixed(2).padStart(8)}${more}${interval}`,
+  );
 }
 process.exit(0);

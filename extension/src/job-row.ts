@@ -34,6 +34,8 @@ export const ROW_CLASS = {
   history: 'tc-Panel-history',
   historyItem: 'tc-Panel-historyItem',
   error: 'tc-Panel-error',
+  debug: 'tc-Panel-debug',
+  debugList: 'tc-Panel-debugList',
   log: 'tc-Panel-log',
   logLine: 'tc-Panel-logLine',
   outputs: 'tc-Panel-outputs',
@@ -288,6 +290,7 @@ export class JobRow {
       pre.className = C.error;
       pre.textContent = r.error;
     }
+    if (r.error && (r.debug || r.place)) el.appendChild(JobRow.debugSection(r));
     if (r.logs.length) {
       const pre = el.appendChild(document.createElement('pre'));
       pre.className = C.log;
@@ -323,6 +326,35 @@ export class JobRow {
       p.className = C.empty;
       p.textContent = 'No logs, outputs or artifacts yet.';
     }
+  }
+
+  /**
+   * A failed job's Debug section: what its error names to explain the failure (the command line as
+   * it ran, the image digest, the exit code, where it ran, the environment with secrets redacted, the
+   * end of stderr, the working directory kept), each value selectable text.
+   */
+  static debugSection(r: IJobRecord): HTMLElement {
+    const d = r.debug ?? {};
+    const details = document.createElement('details');
+    details.className = ROW_CLASS.debug;
+    details.appendChild(document.createElement('summary')).textContent = 'Debug';
+    const dl = details.appendChild(document.createElement('dl'));
+    dl.className = ROW_CLASS.debugList;
+    const item = (term: string, value: string | undefined, pre = false) => {
+      if (!value) return;
+      dl.appendChild(document.createElement('dt')).textContent = term;
+      const dd = dl.appendChild(document.createElement('dd'));
+      dd.appendChild(document.createElement(pre ? 'pre' : 'code')).textContent = value;
+    };
+    item('Command', d.commandLine);
+    item('Image', d.image && (d.imageDigest ? `${d.image} (${d.imageDigest})` : d.image));
+    item('Exit code', d.exitCode === undefined ? undefined : String(d.exitCode));
+    const where = [describePlace(r.place), d.host && `host ${d.host}`].filter(Boolean).join(', ');
+    item('Ran on', where);
+    item('Environment', d.env?.length ? d.env.join('\n') : undefined, true);
+    item('stderr (end)', d.stderr, true);
+    item('Working directory kept', d.workdir);
+    return details;
   }
 
   private _expanded = false;

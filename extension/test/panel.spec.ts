@@ -133,6 +133,51 @@ describe('TasksPanel', () => {
     expect(panel.row('solo')!.expanded).toBe(false);
   });
 
+  it("a failed job's row has a Debug section: command, image and digest, exit code, where it ran, environment, stderr, kept directory", () => {
+    const { model, panel, frame } = setup();
+    const context = {
+      commandLine: "sh -c 'exit 4' -- Ada",
+      image: 'taskcell-test/busybox:latest',
+      imageDigest: 'sha256:0123',
+      exitCode: 4,
+      env: ['PATH=/bin', 'API_TOKEN=***'],
+      host: 'node-1',
+      stderr: 'no greeting for Ada',
+      workdir: '/tmp/kept-1',
+    };
+    model.apply(ev('bad', { state: 'RUNNING', task: 'greet', place: { kind: 'remote', name: 'worker-a', host: 'node-1' } }));
+    model.apply(ev('bad', { state: 'ERROR', error: { code: 'taskcell:container-exit', message: 'exit 4', context } as never }));
+    model.apply(ev('ok', { state: 'SUCCESS', task: 'fine' }));
+    frame();
+    const row = panel.row('bad')!;
+    row.setExpanded(true);
+    const debug = q(row.node, '.tc-Panel-debug');
+    expect(debug.tagName).toBe('DETAILS');
+    expect(q(debug, 'summary').textContent).toBe('Debug');
+    const items = Object.fromEntries(
+      [...debug.querySelectorAll('dt')].map((dt) => [dt.textContent, (dt.nextElementSibling as HTMLElement).textContent]),
+    );
+    expect(items).toEqual({
+      Command: "sh -c 'exit 4' -- Ada",
+      Image: 'taskcell-test/busybox:latest (sha256:0123)',
+      'Exit code': '4',
+      'Ran on': expect.stringMatching(/worker-a.*host node-1/),
+      Environment: 'PATH=/bin\nAPI_TOKEN=***',
+      'stderr (end)': 'no greeting for Ada',
+      'Working directory kept': '/tmp/kept-1',
+    });
+    const ok = panel.row('ok')!;
+    ok.setExpanded(true);
+    expect(ok.node.querySelector('.tc-Panel-debug')).toBeNull();
+    // Any failed job says where it ran, even when its error names nothing more.
+    model.apply(ev('plain', { state: 'RUNNING', task: 'sum', place: { kind: 'thread', name: '2' } }));
+    model.apply(ev('plain', { state: 'ERROR', error: { code: 'taskcell:task', message: 'boom', context: {} } as never }));
+    frame();
+    const plain = panel.row('plain')!;
+    plain.setExpanded(true);
+    expect([...plain.node.querySelectorAll('.tc-Panel-debug dt')].map((dt) => dt.textContent)).toEqual(['Ran on']);
+  });
+
   it('filters by state and keeps the filter as jobs change', () => {
     const { model, panel, frame } = setup();
     model.apply(ev('ok', { state: 'SUCCESS' }));

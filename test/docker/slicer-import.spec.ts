@@ -123,7 +123,8 @@ test('an image that answers --list_cli and --xml is imported as tasks that run i
       type: 'integer_list',
       format: 'integer_list',
       default: [1, 2],
-      slicer: { kind: 'integer-vector', channel: 'input', group: 0, flag: 's' },
+      // slicer_cli_web's flag object: its alias is kept, to be written back as the XML's alias.
+      slicer: { kind: 'integer-vector', channel: 'input', group: 0, flag: 's', aliases: { flag: 'sz' } },
     },
   ]);
   const spec = tasks.Threshold;

@@ -48,8 +48,8 @@ export class KernelClient {
   private replies = new Map<string, (m: IMsg) => void>();
   private closed = false;
 
-  /** Start a kernel in `cwd` (default: a fresh empty directory) and connect. */
-  async start(cwd: string = this.dir): Promise<void> {
+  /** Start a kernel in `cwd` (default: a fresh empty directory) with `env` (default: this process's) and connect. */
+  async start(cwd: string = this.dir, env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const base = join(this.dir, 'k');
     const conn = {
       transport: 'ipc',
@@ -66,6 +66,7 @@ export class KernelClient {
     writeFileSync(file, JSON.stringify(conn));
     this.proc = spawn(process.execPath, [join(ROOT, 'kernel', 'bin', 'taskcell.js'), 'kernel', '--connection-file', file], {
       cwd,
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
@@ -197,7 +198,8 @@ export class KernelClient {
     if (this.closed) return;
     this.closed = true;
     const proc = this.proc;
-    if (proc && proc.exitCode === null) {
+    // A process that ended by a signal has a signalCode and no exitCode: it is gone all the same.
+    if (proc && proc.exitCode === null && proc.signalCode === null) {
       const exited = new Promise((r) => proc.once('exit', r));
       proc.kill('SIGKILL');
       await exited;

@@ -6,7 +6,7 @@ import type { IBinding, IRunOptions, IRunRecord } from '@taskcell/core';
 import { removeDeadRunContainersAtStart } from '@taskcell/docker';
 import { runAndPrint, runArgs } from './run';
 
-const HELP = `usage: taskcell rerun RUN_ID [--local | --on WHERE] [--cache] [--keep] [--events]
+const HELP = `usage: taskcell rerun RUN_ID [--local | --on WHERE] [--cache] [--keep [on-failure]] [--events]
 
 Runs a recorded run again (\`taskcell runs list\` gives the ids) from its record: the spec it ran
 and the inputs it was given. It runs in this process (--local, the default), or where --on says;
@@ -16,7 +16,7 @@ can be looked into (--keep keeps the working directory of the job that fails, an
   --local       run in this process (the default)
   --on WHERE    run there instead (threads, redis://host:port)
   --cache       let the result cache serve it (by default it runs for real)
-  --keep        keep the working directory of a job that fails, and print where it is
+  --keep [on-failure]  keep the working directory of a job that fails, and print where it is
   --events      write every job event as a JSON line on stderr
 
 The run database is $TASKCELL_RUNS_DB, else .taskcell/runs.db. Exit codes as taskcell run's.`;
@@ -24,7 +24,7 @@ The run database is $TASKCELL_RUNS_DB, else .taskcell/runs.db. Exit codes as tas
 /** `taskcell rerun RUN_ID [--local]`. */
 export async function rerunCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: runArgs.keepArg(argv),
     allowPositionals: true,
     options: {
       local: { type: 'boolean' },

@@ -20,7 +20,7 @@ import type { IBinding, IJobEvent, IPortSpec, IRunOptions, ITaskSpec } from '@ta
 
 const HELP = `usage: taskcell run SPEC.json [--input ID=JSON | ID=@FILE]... [--output ID=BINDING_JSON]...
                     [--on WHERE] [--no-cache] [--timeout MS] [--events] [--allow-host-access]
-                    [--from STEP | --only STEP...] [--keep]
+                    [--from STEP | --only STEP...] [--keep [on-failure]]
 
 Runs a task or workflow spec (Girder Worker JSON; a script_uri is read relative to the spec)
 and prints its outputs as JSON on stdout: {"port": {"format": ..., "data": ...}, ...}.
@@ -39,7 +39,7 @@ and prints its outputs as JSON on stdout: {"port": {"format": ..., "data": ...},
                       served from the run records (or the result cache) of an earlier run with the
                       same inputs, or the run fails naming the step that cannot be served
   --only STEP         workflows: run just this step (repeat for more), serving the others likewise
-  --keep              keep the working directory of a job that fails, and print where it is
+  --keep [on-failure] keep the working directory of a job that fails, and print where it is
   --allow-host-access trusted specs only: let docker tasks mount host paths, the Docker socket, add
                       capabilities, use host namespaces and devices (refused by default; see
                       README, Security; TASKCELL_DOCKER_POLICY=FILE names a policy file instead)
@@ -52,7 +52,7 @@ Exit codes: 0 success, 1 the job failed (the typed error is on stderr), 2 bad ar
 /** `taskcell run`. */
 export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: Private.keepArg(argv),
     allowPositionals: true,
     options: {
       input: { type: 'string', multiple: true, short: 'i' },
@@ -183,6 +183,26 @@ namespace Private {
   }
 
   /** `--timeout MS`: a number of milliseconds > 0. */
+  /**
+   * `--keep` takes an optional `on-failure` (its only value so far): `--keep on-failure` and
+   * `--keep=on-failure` become the plain switch; any other value is an OptionError.
+   */
+  export function keepArg(argv: string[]): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < argv.length; i++) {
+      const a = argv[i]!;
+      if (a.startsWith('--keep=')) {
+        const v = a.slice('--keep='.length);
+        if (v !== 'on-failure') throw new OptionError(`Expected --keep or --keep on-failure, got --keep=${v}`, { option: 'keep' });
+        out.push('--keep');
+      } else {
+        out.push(a);
+        if (a === '--keep' && argv[i + 1] === 'on-failure') i++;
+      }
+    }
+    return out;
+  }
+
   export function timeout(text: string): number {
     const n = Number(text);
     if (text.trim() === '' || !Number.isFinite(n) || n <= 0) {
@@ -278,4 +298,5 @@ export const runArgs = {
   timeout: Private.timeout,
   replacer: Private.replacer,
   progressLine: Private.progressLine,
+  keepArg: Private.keepArg,
 };

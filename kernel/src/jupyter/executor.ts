@@ -1,7 +1,7 @@
 import vm from 'node:vm';
 import type { Converter, Diagnostic } from 'tslab/dist/converter';
 import { CompileError, InterruptedError } from './errors';
-import { createCellRequire, loadTypeScript, patchTypeResolution } from './module-resolution';
+import { createCellRequire, loadTypeScript, patchTypeResolution, saveCompilerCode } from './module-resolution';
 import type { TypeScriptModule } from './module-resolution';
 import { prompt } from '../prompt';
 
@@ -38,6 +38,7 @@ export class Executor {
   private interruptCurrent: ((err: Error) => void) | undefined;
   private unpatch: (() => void) | undefined;
   private closed = false;
+  private codeKept = false;
   private importsOf: { decl: string; names: Map<string, { module: string; name: string }> } | undefined;
   private readonly scope = { lookup: (name: string) => this.lookup(name) };
 
@@ -67,6 +68,11 @@ export class Executor {
    */
   async execute(src: string, ephemeral = false): Promise<ICellResult> {
     const converted = this.conv().convert(this.prevDecl, this.expandShorthands(src));
+    if (!this.codeKept) {
+      this.codeKept = true;
+      // The compiler's code for the next kernel, with what checking a first cell compiled; after the reply has left.
+      setTimeout(saveCompilerCode, 200).unref();
+    }
     if (converted.diagnostics.length > 0) throw Private.compileError(converted.diagnostics);
     if (!converted.output) {
       if (!ephemeral) this.prevDecl = converted.declOutput ?? '';

@@ -9,7 +9,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as zmq from 'zeromq';
-import { Wire } from './wire';
+import { Wire, sendable } from './wire';
 import { createMessage, endpoint } from './messages';
 import type { IConnectionInfo } from './messages';
 import { InputSlot } from './input-slot';
@@ -44,7 +44,7 @@ namespace Private {
       }
       if (frame.length > 0 && frame[0] === 1) {
         const welcome = createMessage('iopub_welcome', { subscription: frame.subarray(1).toString('utf8') }, session, undefined);
-        await iopub.send(wire.encode(welcome, [Buffer.from(`kernel.${session}.iopub_welcome`)]));
+        await iopub.send(sendable(wire.encode(welcome, [Buffer.from(`kernel.${session}.iopub_welcome`)])));
       }
     }
   }
@@ -88,7 +88,7 @@ namespace Private {
     let closing = false;
     port.on('message', (m: ToIoThread) => {
       if (m.kind === 'send') {
-        const frames = m.frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength));
+        const frames = sendable(m.frames);
         const fail = (err: unknown): void => post({ kind: 'log', text: `send on ${m.channel} failed: ${String(err)}` });
         if (m.channel === 'iopub')
           queues.iopub = queues.iopub

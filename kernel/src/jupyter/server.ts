@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import * as zmq from 'zeromq';
 import { core } from './core';
-import { Wire } from './wire';
+import { Wire, sendable } from './wire';
 import type { IIncoming } from './wire';
 import { createMessage, endpoint, replyType } from './messages';
 import type { IConnectionInfo, IMessage } from './messages';
@@ -316,7 +316,7 @@ export class KernelServer {
   private async reply(incoming: IIncoming, channel: 'shell' | 'control', content: Record<string, unknown>): Promise<void> {
     const msg = createMessage(replyType(incoming.msg.header.msg_type), content, this.session, incoming.msg);
     const frames = this.wire.encode(msg, incoming.ids);
-    if (channel === 'shell') await this.shell.send(frames);
+    if (channel === 'shell') await this.shell.send(sendable(frames));
     else this.io?.postMessage({ kind: 'send', channel: 'control', frames } satisfies ToIoThread);
   }
 

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
 import { SignatureError, WireError } from './errors';
 import type { IHeader, IMessage } from './messages';
 
@@ -72,7 +73,23 @@ export class Wire {
   }
 }
 
+/**
+ * Frames as zeromq should be given them: text as strings, which zeromq copies. zeromq sends a
+ * Buffer over 128 bytes without copying and, once its I/O thread is done with it, hands it back to
+ * the JavaScript thread that sent it; when that comes after the thread or process has ended (the
+ * last output before a shutdown), it writes into freed memory, and the process aborts at exit.
+ * A string copy needs nothing from the sending thread. Binary frames (a comm's buffers) stay Buffers.
+ */
+export function sendable(frames: readonly Uint8Array[]): Array<string | Uint8Array> {
+  return frames.map((f) =>
+    f.byteLength > Private.COPIED && isUtf8(f) ? Buffer.from(f.buffer, f.byteOffset, f.byteLength).toString('utf8') : f,
+  );
+}
+
 namespace Private {
+  /** zeromq copies frames up to this size itself. */
+  export const COPIED = 128;
+
   export const NAMES = ['header', 'parent_header', 'metadata', 'content'];
 
   export function parse(frame: Buffer, name: string): Record<string, unknown> {

@@ -1,4 +1,4 @@
-import type { IArtifactRef, IJobEvent, IJobPlace, IProgress } from '@taskcell/core';
+import type { IArtifactRef, IJobEvent, IJobPlace, IProgress, ISerializedError } from '@taskcell/core';
 import { escapeHtml } from './html';
 import { MIME } from './mime';
 import type { IMimeBundle } from './mime';
@@ -93,6 +93,8 @@ export interface IJobRecord {
   /** Workflows: the job id of each step seen so far. */
   stepJobs: Record<string, string>;
   error?: string;
+  /** A failed job: what its error names to explain the failure (the panel's Debug section). */
+  debug?: IJobDebug;
   /** The notebook whose kernel ran the job. */
   source?: string;
   /** The id of the notebook cell whose execution started the job (a step: see its workflow's record). */
@@ -103,6 +105,46 @@ export interface IJobRecord {
   attempt?: { n: number; of: number };
   /** Set when the kernel says the job's body still runs after its cancel (it ignores its signal): the kernel's words. */
   cancelIgnored?: string;
+}
+
+/**
+ * What explains a failed job, from its error's context: the command line as it ran (a container's,
+ * arguments expanded), the image and its digest, the exit code, the environment (secrets redacted
+ * where the job ran), the host, the end of stderr and the working directory a `keep` kept.
+ */
+export interface IJobDebug {
+  /** The command line as a POSIX shell reads it back. */
+  commandLine?: string;
+  image?: string;
+  imageDigest?: string;
+  exitCode?: number;
+  env?: string[];
+  host?: string;
+  stderr?: string;
+  workdir?: string;
+}
+
+/** The Debug fields of an error's context (and its causes'), or undefined when it has none. */
+export function debugOf(error: ISerializedError | undefined): IJobDebug | undefined {
+  const d: IJobDebug = {};
+  for (let e = error, depth = 0; e && depth < 8; e = e.cause, depth++) {
+    const c = (e.context ?? {}) as Record<string, unknown>;
+    const text = (k: keyof IJobDebug) => {
+      if (d[k] === undefined && typeof c[k] === 'string' && c[k]) (d as Record<string, unknown>)[k] = c[k];
+    };
+    const list = (k: 'env') => {
+      if (d[k] === undefined && Array.isArray(c[k]) && (c[k] as unknown[]).every((x) => typeof x === 'string')) d[k] = c[k] as string[];
+    };
+    list('env');
+    text('commandLine');
+    text('image');
+    text('imageDigest');
+    text('host');
+    text('stderr');
+    text('workdir');
+    if (d.exitCode === undefined && typeof c.exitCode === 'number') d.exitCode = c.exitCode;
+  }
+  return Object.keys(d).length ? d : undefined;
 }
 
 /** A fresh record of a job first seen at `time`. */
@@ -151,7 +193,10 @@ export function foldJobEvent(r: IJobRecord, event: IJobEvent, options: IFoldOpti
   if (event.place) r.place = event.place;
   if (event.elapsed !== undefined) r.elapsed = event.elapsed;
   if (event.cache) r.cached = event.cache.hit;
-  if (event.error) r.error = `${event.error.code}: ${event.error.message}`;
+  if (event.error) {
+    r.error = `${event.error.code}: ${event.error.message}`;
+    r.debug = debugOf(event.error);
+  }
   if (event.attempt) r.attempt = { n: event.attempt.n, of: event.attempt.of };
   if (event.kind === 'cancel-ignored') r.cancelIgnored = event.notice ?? 'The task ignores its cancel signal and still runs in the kernel.';
   if (event.log) {

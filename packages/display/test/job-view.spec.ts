@@ -55,6 +55,39 @@ describe('the job-event fold', () => {
     expect(r).toMatchObject({ state: 'ERROR', elapsed: 42, error: 'taskcell:task: boom' });
   });
 
+  it("takes a failed job's Debug fields from its error's context and causes, and nothing from an error without them", () => {
+    const r = createJobRecord('j', 0);
+    const context = {
+      commandLine: "sh -c 'exit 4'",
+      image: 'busybox',
+      imageDigest: 'sha256:abc',
+      exitCode: 4,
+      env: ['PATH=/bin', 'API_TOKEN=***'],
+      host: 'node-1',
+      stderr: 'no greeting',
+    };
+    foldJobEvent(
+      r,
+      ev('j', {
+        state: 'ERROR',
+        error: {
+          code: 'taskcell:task',
+          message: 'outer',
+          name: 'TaskError',
+          context: { workdir: '/tmp/kept' },
+          cause: { code: 'taskcell:container-exit', message: 'exit 4', name: 'ContainerExitError', context },
+        } as never,
+      }),
+    );
+    expect(r.debug).toEqual({ ...context, workdir: '/tmp/kept' });
+    const plain = createJobRecord('k', 0);
+    foldJobEvent(
+      plain,
+      ev('k', { state: 'ERROR', error: { code: 'taskcell:task', message: 'boom', name: 'TaskError', context: { task: 't' } } as never }),
+    );
+    expect(plain.debug).toBeUndefined();
+  });
+
   it("folds a workflow's step states into its view, and a step's late event does not undo its end", () => {
     const view = createJobView('w', 'flow');
     applyJobEvent(view, ev('w', { state: 'RUNNING', dag: { steps: ['a', 'b'], edges: [['a', 'b']] } }));

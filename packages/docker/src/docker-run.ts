@@ -128,6 +128,17 @@ export async function dockerRun(options: IDockerRunOptions): Promise<IDockerRunR
   return run.execute();
 }
 
+/** Names of environment variables whose values are secrets (shown as `***` in a failed job's record). */
+const SECRET_NAME = /(secret|token|passw|pwd|key|credential|auth|cookie|session|private)/i;
+
+/** `NAME=value` entries with the values of secret-looking names replaced by `***`. */
+export function redactEnv(env: string[]): string[] {
+  return env.map((e) => {
+    const eq = e.indexOf('=');
+    return eq > 0 && SECRET_NAME.test(e.slice(0, eq)) ? `${e.slice(0, eq)}=***` : e;
+  });
+}
+
 /** A command line as a POSIX shell reads it back: each argument quoted unless it is plain. */
 export function shellQuote(args: readonly string[]): string {
   return args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
@@ -281,6 +292,8 @@ namespace Private {
       await Promise.all([streamDone, ...moving]);
       this.checkCancel();
       const failed = status.StatusCode !== 0;
+      // What the container ran with, read before it is removed: its image's digest and its environment.
+      const ran = failed ? await this.call('inspect', () => container.inspect()).catch(() => undefined) : undefined;
       const artifacts = await this.keepArtifacts(failed);
       if (o.remove !== false) await this.stopAndRemove();
       const [stdout, stderr] = await Promise.all([this.stdout.end(), this.stderr.end()]);
@@ -301,7 +314,17 @@ namespace Private {
         throw new ContainerExitError(
           `Container of image "${o.image}" exited with status ${status.StatusCode}, expected 0${tail ? `; its stderr ends:\n${tail}` : ''}` +
             (command.length ? `\ncommand: ${shellQuote(command)}` : ''),
-          { image: o.image, exitCode: status.StatusCode, containerId: container.id, stderr: tail, command },
+          {
+            image: o.image,
+            exitCode: status.StatusCode,
+            containerId: container.id,
+            stderr: tail,
+            command,
+            commandLine: shellQuote(command),
+            imageDigest: ran?.Image,
+            env: redactEnv(ran?.Config?.Env ?? []),
+            host: hostname(),
+          },
         );
       }
       return result;
