@@ -9,7 +9,7 @@ import { CanceledError, createRunner, run, setRunner, task } from '@taskcell/cor
 import type { IJobEvent, Runner } from '@taskcell/core';
 import { RemotePool, registerPools, unpackBlob } from '@taskcell/pool';
 import type { Blob, IChunkOutcome } from '@taskcell/pool';
-import { startRedis } from './redis';
+import { startRedis, until } from './redis';
 import type { IRedisServer } from './redis';
 import { spawnWorker } from './workers';
 import type { IWorkerProcess } from './workers';
@@ -49,14 +49,13 @@ function queue(name: string): Queue {
   return q;
 }
 
-async function until<T>(what: string, f: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Occupy the one slot of queue `one` with a job that runs until cancelled; resolves once it runs, with its run. */
+async function blockOne(jobId: string): Promise<{ blocker: Promise<unknown> }> {
+  let running!: () => void;
+  const started = new Promise<void>((r) => (running = r));
+  const blocker = run(wait, { x: 0 }, { on: url('one'), cache: false, jobId, onEvent: (e) => e.state === 'RUNNING' && running() });
+  await started;
+  return { blocker };
 }
 
 /** The ids of the queue jobs made on `queue` (BullMQ keeps finished ones for the pool's `keepJobsFor`). */
@@ -88,26 +87,18 @@ test('a burst of 300 jobs travels in far fewer queue jobs than 300, each with it
 
 test('each job of a chunk gets its own events, and one cancelled while its chunk waits never runs while the others do', async () => {
   const blockerId = `blocker-${Date.now()}`;
-  let blocking!: () => void;
-  const blockerRunning = new Promise<void>((r) => (blocking = r));
-  const blocker = run(
-    wait,
-    { x: 0 },
-    {
-      on: url('one'),
-      cache: false,
-      jobId: blockerId,
-      onEvent: (e) => e.state === 'RUNNING' && blocking(),
-    },
-  );
-  await blockerRunning;
+  const { blocker } = await blockOne(blockerId);
   const events = new Map<string, IJobEvent[]>();
   const ids = Array.from({ length: 40 }, (_, i) => `member-${i}`);
   const runs = ids.map((jobId, i) =>
     run(inc, { x: i }, { on: url('one'), cache: false, jobId, onEvent: (e) => events.set(e.jobId, [...(events.get(e.jobId) ?? []), e]) }),
   );
   const q = queue('one');
-  await until('the burst to wait on the queue in chunks', async () => (await q.getWaiting()).some((j) => j.id!.startsWith('tc-chunk-')));
+  await until(
+    'the burst to wait on the queue in chunks',
+    async () => (await q.getWaiting()).some((j) => j.id!.startsWith('tc-chunk-')),
+    10_000,
+  );
   expect(runner.cancel('member-7')).toBe(true);
   await expect(runs[7]).rejects.toThrow(CanceledError);
   runner.cancel(blockerId);
@@ -148,19 +139,7 @@ test('the jobs of a chunk that Redis lost go again, and every job ends', async (
   const pool = new RemotePool({ url: url('one'), sweepInterval: 300 });
   runner.registerPool('lossy', () => pool);
   const blockerId = `blocker-lost-${Date.now()}`;
-  let blocking!: () => void;
-  const blockerRunning = new Promise<void>((r) => (blocking = r));
-  const blocker = run(
-    wait,
-    { x: 0 },
-    {
-      on: url('one'),
-      cache: false,
-      jobId: blockerId,
-      onEvent: (e) => e.state === 'RUNNING' && blocking(),
-    },
-  );
-  await blockerRunning;
+  const { blocker } = await blockOne(blockerId);
   const runs = Array.from({ length: 40 }, (_, i) => run(inc, { x: i }, { on: 'lossy', cache: false, jobId: `lost-${i}` }));
   const q = queue('one');
   const chunks = await until('the chunks to wait on the queue', async () => {

@@ -63,6 +63,17 @@ export async function startRedis(options: { persist?: boolean } = {}): Promise<I
   };
 }
 
+/** Poll `f` until it gives something truthy, or throw naming `what` after `ms`. */
+export async function until<T>(what: string, f: () => Promise<T | undefined | false>, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** A port no one listens on now. */
 export function freePort(): Promise<number> {
   return new Promise((res, rej) => {

@@ -8,7 +8,7 @@ import { CanceledError, CaptureError, createRunner, setRunner, task, run } from 
 import type { Runner } from '@taskcell/core';
 import { DirectoryArtifactStore, REPLY_LIMIT, RemotePool, packBlob, rawClient, registerPools, unpackBlob } from '@taskcell/pool';
 import type { Blob, IRawRedis, IReplyMessage, IStoredRef } from '@taskcell/pool';
-import { startRedis } from './redis';
+import { startRedis, until } from './redis';
 import type { IRedisServer } from './redis';
 import { spawnWorker } from './workers';
 import type { IWorkerProcess } from './workers';
@@ -48,17 +48,6 @@ function queue(name: string): Queue {
   const q = new Queue(name, { connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null } });
   queues.push(q);
   return q;
-}
-
-/** Poll `f` until it gives something truthy. */
-async function until<T>(what: string, f: () => Promise<T | undefined | false>, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** An onEvent that resolves `running` when the job starts running where it was sent. */
