@@ -35,12 +35,11 @@ export interface IGirder {
  * Start FerretDB, then Girder on it with a temporary filesystem assetstore, and sign up the first
  * user (Girder makes it admin).
  *
- * Two things FerretDB v1 does not implement are kept out of Girder's way: at start-up Girder's
- * `Setting.reconnect` looks for duplicate settings with an aggregation using `$group` `$first`
- * (FerretDB: `$group accumulator "$first" is not implemented yet`) unless the unique index on
- * `setting.key` exists, so the index is made first; and Girder's `find` asks for
- * `noCursorTimeout: true` (FerretDB: `support for field "noCursorTimeout" with non-default value
- * true is not implemented yet`) unless `GIRDER_MAX_CURSOR_TIMEOUT_MS` gives cursors a time limit.
+ * Two things FerretDB v1 lacks are kept out of Girder's way: at start-up Girder's
+ * `Setting.reconnect` looks for duplicate settings with an aggregation using `$group` `$first`,
+ * which FerretDB refuses (error code 238), unless the unique index on `setting.key` exists, so the
+ * index is made first; and Girder's `find` asks for `noCursorTimeout: true`, a value FerretDB
+ * refuses for that field, unless `GIRDER_MAX_CURSOR_TIMEOUT_MS` gives cursors a time limit.
  * Girder logs that FerretDB cannot make its text and TTL indexes; nothing here searches text.
  */
 export async function startGirder(): Promise<IGirder> {
