@@ -9,7 +9,7 @@ import { CanceledError, createRunner, run, setRunner, task } from '@taskcell/cor
 import type { IJobEvent, Runner } from '@taskcell/core';
 import { RemotePool, registerPools, unpackBlob } from '@taskcell/pool';
 import type { Blob, IChunkOutcome } from '@taskcell/pool';
-import { startRedis, until } from './redis';
+import { bullQueue, startRedis, until } from './redis';
 import type { IRedisServer } from './redis';
 import { spawnWorker } from './workers';
 import type { IWorkerProcess } from './workers';
@@ -44,9 +44,7 @@ afterAll(async () => {
 }, 60_000);
 
 function queue(name: string): Queue {
-  const q = new Queue(name, { connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null } });
-  queues.push(q);
-  return q;
+  return bullQueue(redis.port, name, queues);
 }
 
 /** Occupy the one slot of queue `one` with a job that runs until cancelled; resolves once it runs, with its run. */

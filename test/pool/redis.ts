@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Queue } from 'bullmq';
 
 /** A real redis-server on a free loopback port, in a temp dir, owned by the test that started it. */
 export interface IRedisServer {
@@ -61,6 +62,13 @@ export async function startRedis(options: { persist?: boolean } = {}): Promise<I
       await launch();
     },
   };
+}
+
+/** A BullMQ queue on the Redis at `port` (closed by the caller, or kept in `keep` to close later). */
+export function bullQueue(port: number, name: string, keep?: Queue[]): Queue {
+  const q = new Queue(name, { connection: { host: '127.0.0.1', port, maxRetriesPerRequest: null } });
+  keep?.push(q);
+  return q;
 }
 
 /** Poll `f` until it gives something truthy, or throw naming `what` after `ms`. */

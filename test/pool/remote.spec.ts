@@ -8,7 +8,7 @@ import { CanceledError, CaptureError, createRunner, setRunner, task, run } from 
 import type { Runner } from '@taskcell/core';
 import { DirectoryArtifactStore, REPLY_LIMIT, RemotePool, packBlob, rawClient, registerPools, unpackBlob } from '@taskcell/pool';
 import type { Blob, IRawRedis, IReplyMessage, IStoredRef } from '@taskcell/pool';
-import { startRedis, until } from './redis';
+import { bullQueue, startRedis, until } from './redis';
 import type { IRedisServer } from './redis';
 import { spawnWorker } from './workers';
 import type { IWorkerProcess } from './workers';
@@ -45,9 +45,7 @@ afterAll(async () => {
 }, 60_000);
 
 function queue(name: string): Queue {
-  const q = new Queue(name, { connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null } });
-  queues.push(q);
-  return q;
+  return bullQueue(redis.port, name, queues);
 }
 
 /** An onEvent that resolves `running` when the job starts running where it was sent. */

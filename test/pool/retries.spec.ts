@@ -4,12 +4,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Job as BullJob, Queue } from 'bullmq';
+import { Job as BullJob } from 'bullmq';
 import { TimeoutError, WorkflowError, createRunner, run, setRunner, task, workflow } from '@taskcell/core';
 import type { Runner, TaskcellError } from '@taskcell/core';
 import { registerPools } from '@taskcell/pool';
 import { SPIN, attemptGaps, flakyCounter, flakySpec, runFlaky } from '../../packages/core/test/run-control';
-import { startRedis } from './redis';
+import { bullQueue, startRedis } from './redis';
 import type { IRedisServer } from './redis';
 import { spawnWorker } from './workers';
 import type { IWorkerProcess } from './workers';
@@ -60,7 +60,7 @@ test("on a remote pool, the attempts and backoff are BullMQ's own, and a maxDela
   expect(gaps[0]).toBeGreaterThanOrEqual(400);
   expect(gaps[1]).toBeGreaterThanOrEqual(450);
   expect(gaps[1]).toBeLessThan(800);
-  const q = new Queue(QUEUE, { connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null } });
+  const q = bullQueue(redis.port, QUEUE);
   try {
     const job = await BullJob.fromId(q, jobId);
     expect(job!.opts.attempts).toBe(5);
@@ -96,7 +96,7 @@ test('a remote job cancelled while BullMQ waits out its backoff ends CANCELED an
   const ac = new AbortController();
   const p = run(flakySpec('fixed'), { counter }, { on, cache: false, jobId, signal: ac.signal, retries: { max: 3, delay: 5000 } });
   // The first attempt fails at once; the job then waits 5 s in BullMQ's delayed set.
-  const q = new Queue(QUEUE, { connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null } });
+  const q = bullQueue(redis.port, QUEUE);
   try {
     for (let i = 0; i < 100 && (await q.getJobState(jobId)) !== 'delayed'; i++) await new Promise((r) => setTimeout(r, 50));
     expect(await q.getJobState(jobId)).toBe('delayed');
