@@ -29,15 +29,15 @@ export interface IPromoted {
 }
 
 /** Compiles a cell against earlier declarations, giving the declarations after it (undefined when it does not compile). */
-export type DeclareCell = (previous: string, cell: string) => string | undefined;
+export type DeclareCell = (previous: string, cell: string) => Promise<string | undefined>;
 
 /** Make the task of `request.cell`; see the module comment. */
-export function promoteCell(request: IPromoteRequest, declare: DeclareCell, ts: typeof TS): IPromoted {
+export async function promoteCell(request: IPromoteRequest, declare: DeclareCell, ts: typeof TS): Promise<IPromoted> {
   let earlier = '';
-  for (const c of request.before) earlier = declare(earlier, c) ?? earlier;
+  for (const c of request.before) earlier = (await declare(earlier, c)) ?? earlier;
   const known = Private.declarations(ts, earlier);
   const own = Private.topLevelNames(ts, request.cell);
-  const after = declare(earlier, request.cell);
+  const after = await declare(earlier, request.cell);
   const mine = after === undefined ? new Map<string, Private.IDecl>() : Private.declarations(ts, after);
   const used = Private.identifiers(ts, request.cell);
   const usedLater = new Set(request.after.flatMap((c) => [...Private.identifiers(ts, c)]));

@@ -36,6 +36,11 @@ export async function installCommand(argv: string[]): Promise<number> {
   const user = values.user || (prefix === undefined && process.getuid?.() !== 0);
   const dir = installKernelSpec(kernelsDir({ user, prefix }));
   process.stdout.write(`Installed the taskcell kernelspec in ${dir}\n`);
+  // The compiler's startup snapshot, so the first kernel starts as fast as the next ones.
+  process.stdout.write("Building the kernel's compiler snapshot (a few seconds, once per version)...\n");
+  const { buildSnapshot } = require('../jupyter/compiler/snapshot') as typeof import('../jupyter/compiler/snapshot');
+  const blob = buildSnapshot();
+  process.stdout.write(blob ? `Built ${blob}\n` : 'No snapshot: the code cache is off, or another process is building it\n');
   return 0;
 }
 

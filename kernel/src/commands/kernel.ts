@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { OptionError } from '@taskcell/core/lib/errors';
 import { breakTasksOnSigint } from '@taskcell/core/lib/modes/sigint';
 import { readConnectionFile } from '../jupyter/connection-file';
-import { KernelServer } from '../jupyter/server';
+import { CompilerProcess } from '../jupyter/compiler/client';
 import { kernelLog } from '../jupyter/log';
 
 const HELP = `usage: taskcell kernel --connection-file FILE
@@ -22,7 +22,12 @@ export async function kernelCommand(argv: string[]): Promise<number> {
   }
   const file = values['connection-file'];
   if (!file) throw new OptionError(`taskcell kernel needs --connection-file FILE\n\n${HELP}`, {});
-  const server = new KernelServer(readConnectionFile(file));
+  const info = readConnectionFile(file);
+  // The compiler process first: it builds the compiler on another core while this one loads the kernel.
+  const compiler = new CompilerProcess({ cwd: process.cwd(), log: kernelLog });
+  compiler.start();
+  const { KernelServer } = require('../jupyter/server') as typeof import('../jupyter/server');
+  const server = new KernelServer(info, { compiler });
   // An interrupt breaks a task's loop as it breaks a cell's.
   breakTasksOnSigint();
   // The server also shows them as errors in the cell whose work caused them.

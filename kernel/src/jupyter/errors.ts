@@ -30,3 +30,8 @@ export class InterruptedError extends TaskcellError {
 export class CompileError extends TaskcellError {
   override readonly code = 'taskcell:compile';
 }
+
+/** The compiler process ended while compiling a cell (it is started again for the next one), or could not start. */
+export class CompilerError extends TaskcellError {
+  override readonly code = 'taskcell:compiler';
+}

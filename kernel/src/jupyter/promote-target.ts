@@ -16,13 +16,17 @@ export const PROMOTE_TARGET = 'taskcell.promote';
  */
 export function registerPromoteTarget(comms: CommManager, executor: Executor): IDisposable {
   return comms.registerTarget(PROMOTE_TARGET, (comm, data) => {
-    try {
-      const request = Private.request(data);
-      comm.send({ ok: true, ...promoteCell(request, (previous, cell) => executor.declarations(previous, cell), executor.compiler) });
-    } catch (err) {
-      comm.send({ ok: false, error: serializeError(err) });
-    }
-    comm.close();
+    const answer = async (): Promise<void> => {
+      try {
+        const request = Private.request(data);
+        const promoted = await promoteCell(request, (previous, cell) => executor.declarations(previous, cell), executor.typescript);
+        comm.send({ ok: true, ...promoted });
+      } catch (err) {
+        comm.send({ ok: false, error: serializeError(err) });
+      }
+      comm.close();
+    };
+    void answer();
   });
 }
 

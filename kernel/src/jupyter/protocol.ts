@@ -52,11 +52,11 @@ export class KernelProtocol {
       case 'execute_request':
         return this.execute(msg);
       case 'complete_request':
-        return { reply: this.complete(String(c.code ?? ''), Private.cursor(c)) };
+        return { reply: await this.complete(String(c.code ?? ''), Private.cursor(c)) };
       case 'inspect_request':
-        return { reply: this.inspect(String(c.code ?? ''), Private.cursor(c)) };
+        return { reply: await this.inspect(String(c.code ?? ''), Private.cursor(c)) };
       case 'is_complete_request':
-        return { reply: this.isComplete(String(c.code ?? '')) };
+        return { reply: await this.isComplete(String(c.code ?? '')) };
       case 'history_request':
         return { reply: { status: 'ok', history: this.history.query(c as IHistoryQuery) } };
       case 'comm_info_request':
@@ -141,7 +141,7 @@ export class KernelProtocol {
     out.flush();
     try {
       if (page) {
-        const text = this.options.executor.inspect(page.code, page.pos) ?? `No information about ${page.code}`;
+        const text = (await this.options.executor.inspect(page.code, page.pos)) ?? `No information about ${page.code}`;
         if (storeHistory) this.history.add(count, code);
         return {
           reply: {
@@ -189,10 +189,10 @@ export class KernelProtocol {
     return out;
   }
 
-  private complete(code: string, cursor: number): ReplyContent {
+  private async complete(code: string, cursor: number): Promise<ReplyContent> {
     const pos = Private.toUtf16(code, cursor);
     try {
-      const r = this.options.executor.complete(code, pos);
+      const r = await this.options.executor.complete(code, pos);
       return {
         status: 'ok',
         matches: r.candidates,
@@ -206,18 +206,18 @@ export class KernelProtocol {
     }
   }
 
-  private inspect(code: string, cursor: number): ReplyContent {
+  private async inspect(code: string, cursor: number): Promise<ReplyContent> {
     let text: string | undefined;
     try {
-      text = this.options.executor.inspect(code, Private.toUtf16(code, cursor));
+      text = await this.options.executor.inspect(code, Private.toUtf16(code, cursor));
     } catch (err) {
       kernelLog(`inspection failed: ${String(err)}`);
     }
     return { status: 'ok', found: text !== undefined, data: text !== undefined ? { [MIME.plain]: text } : {}, metadata: {} };
   }
 
-  private isComplete(code: string): ReplyContent {
-    const r = this.options.executor.isComplete(code);
+  private async isComplete(code: string): Promise<ReplyContent> {
+    const r = await this.options.executor.isComplete(code);
     return r.status === 'incomplete' ? { status: 'incomplete', indent: r.indent ?? '' } : { status: r.status };
   }
 }

@@ -11,6 +11,8 @@ import type { IDisposable } from '@taskcell/core';
 import { KernelProtocol, errorContent } from './protocol';
 import type { IOutcome } from './protocol';
 import { Executor } from './executor';
+import { CompilerProcess } from './compiler/client';
+import type { ICompiler } from './compiler/client';
 import { registerPromoteTarget } from './promote-target';
 import { registerRerunTarget } from './rerun-target';
 import { OutputRouter } from './output';
@@ -64,6 +66,8 @@ export class KernelServer {
     if (!this.closed) this.output.publish('error', errorContent(err));
   };
   private warmTimer: NodeJS.Timeout | undefined;
+  /** @taskcell/core is loaded and the job bridge attached. */
+  private engineLoaded = false;
   private resolveFinished: () => void = () => undefined;
   /** Resolves when the kernel has shut down (shutdown_request). */
   readonly finished: Promise<void>;
@@ -75,8 +79,10 @@ export class KernelServer {
     this.wire = new Wire(info.key, info.signature_scheme);
     this.output = new OutputRouter((type, content, parent) => this.publish(type, content, parent));
     this.comms = new CommManager((type, content, parent) => this.output.publish(type, content, parent));
+    const cwd = options.cwd ?? process.cwd();
     this.executor = new Executor({
-      cwd: options.cwd ?? process.cwd(),
+      cwd,
+      compiler: options.compiler ?? new CompilerProcess({ cwd, log: kernelLog }),
       onSigint: () => {
         this.slot.acknowledgeInterrupt();
         this.lastInterrupt = Date.now();
@@ -110,8 +116,10 @@ export class KernelServer {
     process.on('unhandledRejection', this.onUncaught);
     process.on('uncaughtException', this.onUncaught);
     this.publish('status', { execution_state: 'starting' }, undefined);
+    // The compiler builds in its own process while this one answers.
+    this.executor.warm();
     void this.serveShell();
-    // Load the compiler once the kernel answers, so start-up is not held up by it.
+    // Load the engine once the kernel answers, so start-up is not held up by it.
     this.warmTimer = setTimeout(() => this.warm(), 300);
   }
 
@@ -125,7 +133,7 @@ export class KernelServer {
     process.off('uncaughtException', this.onUncaught);
     delete (globalThis as Record<symbol, unknown>)[INPUT_READER];
     const steps: Array<() => unknown> = [
-      () => (this.executor.isWarm ? core().getRunner().cancelAll() : 0),
+      () => (this.engineLoaded ? core().getRunner().cancelAll() : 0),
       () => this.bridge.dispose(),
       () => this.promote.dispose(),
       () => this.rerun.dispose(),
@@ -144,9 +152,9 @@ export class KernelServer {
     }
   }
 
-  /** Warm up when the shell is idle (start-up timer). */
+  /** Load the engine when the shell is idle (start-up timer). */
   private warm(): void {
-    if (this.closed || this.executor.isWarm) return;
+    if (this.closed || this.engineLoaded) return;
     if (this.shellBusy) {
       this.warmTimer = setTimeout(() => this.warm(), 100);
       return;
@@ -154,8 +162,9 @@ export class KernelServer {
     this.warmNow();
   }
 
-  /** Load the compiler and the engine now. */
+  /** Start the compiler (if it is not) and load the engine now. */
   private warmNow(): void {
+    this.engineLoaded = true;
     try {
       this.executor.warm();
       this.bridge.attach();
@@ -292,12 +301,14 @@ export class KernelServer {
     this.publish('status', { execution_state: 'busy' }, msg);
     let outcome: IOutcome = {};
     try {
-      if (msg.header.msg_type === 'execute_request' && !this.executor.isWarm) this.warmNow();
       // Shell requests run in their own async context (what they start prints under them). Control
       // requests (interrupt, shutdown) start nothing and stay outside, so the shutdown that closes
       // everything does not run inside one.
       const handle = () => this.protocol.handle(msg, { channel });
-      outcome = await (channel === 'shell' ? this.output.run(msg, handle) : handle());
+      const handled = channel === 'shell' ? this.output.run(msg, handle) : handle();
+      // A first cell is with the compiler by now: the engine loads meanwhile, before the cell runs.
+      if (msg.header.msg_type === 'execute_request' && !this.engineLoaded) this.warmNow();
+      outcome = await handled;
     } catch (err) {
       kernelLog(`${msg.header.msg_type} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       outcome = { reply: { status: 'error', ename: 'KernelError', evalue: String(err), traceback: [String(err)] } };
@@ -340,5 +351,7 @@ export namespace KernelServer {
   export interface IOptions {
     /** The notebook directory: where modules and types resolve from (default: the working directory). */
     cwd?: string;
+    /** What compiles the cells (default: a compiler process started with the server). */
+    compiler?: ICompiler;
   }
 }
