@@ -3,7 +3,7 @@
  * ("Re-run this step", "Re-run from here").
  */
 import { randomUUID } from 'node:crypto';
-import { OptionError, parseTask, runRecord } from '@taskcell/core';
+import { OptionError, parseTask, restoreSecrets, runRecord } from '@taskcell/core';
 import type { IRunOptions } from '@taskcell/core';
 import { run, runStartOf } from './run';
 import type { IRunStart } from './run';
@@ -46,6 +46,6 @@ namespace Private {
         { job: jobId },
       );
     }
-    return { spec: parseTask(record.spec), inputs: record.inputs };
+    return { spec: parseTask(restoreSecrets(record.spec, jobId)), inputs: record.inputs };
   }
 }

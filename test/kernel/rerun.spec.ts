@@ -61,3 +61,42 @@ test('the kernel re-runs a workflow job of its own from a step, serving the step
   const bad = await rerun({ jobId: 'wf-first', step: 'b', how: 'sideways' });
   expect(bad).toMatchObject({ ok: false, error: { message: 'Expected `how` to be "only" or "from", got "sideways"' } });
 }, 120_000);
+
+test("a workflow kept only in the run records is re-run with its secret environment taken from the kernel's, or refused naming the variable", async () => {
+  // A record of a workflow run by another process: its spec keeps API_TOKEN as *** (as every record does).
+  const setup = await k.execute(
+    [
+      "import { recordRuns, getRunner } from '@taskcell/core';",
+      'const one = {',
+      "  name: 'one', mode: 'workflow', env: { API_TOKEN: '***', LANG: 'en' },",
+      "  inputs: [{ id: 'x', type: 'number', format: 'number' }], outputs: [{ id: 'y', type: 'number', format: 'number' }],",
+      "  steps: [{ name: 'a', task: { name: 'ta', mode: 'javascript', script: 'y = x + 1', inputs: [{ id: 'x', type: 'number', format: 'number' }], outputs: [{ id: 'y', type: 'number', format: 'number' }] } }],",
+      "  connections: [{ name: 'x', input_step: 'a', input: 'x' }, { name: 'y', output_step: 'a', output: 'y' }],",
+      '};',
+      "recordRuns(getRunner()).store.put({ id: 'wf-elsewhere', kind: 'workflow', state: 'SUCCESS', started: Date.now(), spec: one, inputs: { x: 1 } });",
+      'delete process.env.API_TOKEN;',
+    ].join('\n'),
+  );
+  expect([setup.reply.content.status, setup.reply.content.evalue]).toEqual(['ok', undefined]);
+
+  const refused = await rerun({ jobId: 'wf-elsewhere', step: 'a', how: 'only' });
+  expect(refused).toMatchObject({
+    ok: false,
+    error: { code: 'taskcell:missing-secrets', context: { run: 'wf-elsewhere', variables: ['API_TOKEN'] } },
+  });
+  expect((refused.error as { message: string }).message).toMatch(/^Run wf-elsewhere needs the environment variable API_TOKEN:/);
+
+  await k.execute("process.env.API_TOKEN = 'tc-kernel-token';");
+  const answer = await rerun({ jobId: 'wf-elsewhere', step: 'a', how: 'only' });
+  expect(answer).toMatchObject({ ok: true });
+  const jobId = JSON.stringify(answer.jobId);
+  const check = await k.execute(
+    [
+      "import { runRecord } from '@taskcell/core';",
+      `for (let i = 0; i < 100 && runRecord(${jobId})?.state !== 'SUCCESS'; i++) await new Promise((r) => setTimeout(r, 50));`,
+      `console.log(runRecord(${jobId})?.state, JSON.stringify(runRecord(${jobId})?.spec?.env), JSON.stringify(runRecord(${jobId})?.outputs));`,
+    ].join('\n'),
+  );
+  // It ran, and its own record keeps the token redacted again.
+  expect(stdout(check)).toContain('SUCCESS {"API_TOKEN":"***","LANG":"en"} {"y":{"format":"number","data":2}}');
+}, 120_000);

@@ -1,7 +1,7 @@
 // The docker mode and the pools, for `--on WHERE` and docker tasks.
 import '../builtins';
 import { parseArgs } from 'node:util';
-import { OptionError, parseTask, runRecord } from '@taskcell/core';
+import { OptionError, parseTask, restoreSecrets, runRecord } from '@taskcell/core';
 import type { IBinding, IRunOptions, IRunRecord } from '@taskcell/core';
 import { removeDeadRunContainersAtStart } from '@taskcell/docker';
 import { runAndPrint, runArgs } from './run';
@@ -9,7 +9,9 @@ import { runAndPrint, runArgs } from './run';
 const HELP = `usage: taskcell rerun RUN_ID [--local | --on WHERE] [--cache] [--keep [on-failure]] [--events]
 
 Runs a recorded run again (\`taskcell runs list\` gives the ids) from its record: the spec it ran
-and the inputs it was given. It runs in this process (--local, the default), or where --on says;
+and the inputs it was given. The record keeps secret environment variables of the spec (names with
+secret, token, passw, key, auth, ...) as ***: their values come from this environment, and the
+rerun fails before it starts, naming them, when they are not set. It runs in this process (--local, the default), or where --on says;
 a run that failed on a remote worker fails here the same way, with the same error code, where it
 can be looked into (--keep keeps the working directory of the job that fails, and prints where).
 
@@ -71,7 +73,7 @@ namespace Private {
         { run: record.id },
       );
     }
-    const spec = parseTask(record.spec);
+    const spec = parseTask(restoreSecrets(record.spec, record.id));
     const kept = record.inputs ?? {};
     const missing = Object.keys(record.inputHashes ?? {}).filter((id) => !(id in kept));
     if (missing.length) {

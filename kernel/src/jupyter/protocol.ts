@@ -237,7 +237,7 @@ namespace Private {
   /**
    * Runs started by this cell are recorded (in `.taskcell/runs.db`, or `$TASKCELL_RUNS_DB`; none with
    * `TASKCELL_RUNS=0`) with the notebook (Jupyter's session name) and the cell's id. The store opens
-   * on the first cell, not at start, so the kernel starts fast.
+   * when the first run is recorded, so a kernel whose cells run no task never opens it.
    */
   export function recordRunsOf(msg: IMessage): void {
     const c = core();

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import * as tar from 'tar';
-import { ExtractionTree, TaskcellError, contain, toCanceledError } from '@taskcell/core';
+import { ExtractionTree, TaskcellError, contain, redactEnv, toCanceledError } from '@taskcell/core';
 import type { IArtifactRef, Job } from '@taskcell/core';
 import { dockerClient, engineError } from './client';
 import { ContainerExitError, DockerError, DockerUnavailableError } from './errors';
@@ -126,17 +126,6 @@ export interface IDockerRunResult {
 export async function dockerRun(options: IDockerRunOptions): Promise<IDockerRunResult> {
   const run = new Private.Run(options);
   return run.execute();
-}
-
-/** Names of environment variables whose values are secrets (shown as `***` in a failed job's record). */
-const SECRET_NAME = /(secret|token|passw|pwd|key|credential|auth|cookie|session|private)/i;
-
-/** `NAME=value` entries with the values of secret-looking names replaced by `***`. */
-export function redactEnv(env: string[]): string[] {
-  return env.map((e) => {
-    const eq = e.indexOf('=');
-    return eq > 0 && SECRET_NAME.test(e.slice(0, eq)) ? `${e.slice(0, eq)}=***` : e;
-  });
 }
 
 /** A command line as a POSIX shell reads it back: each argument quoted unless it is plain. */

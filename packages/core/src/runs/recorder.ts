@@ -8,9 +8,11 @@ import { hashValue } from '../cache/hash';
 import { isFinal } from '../states';
 import type { JobState } from '../states';
 import type { IResult, IRunOptions, Runner } from '../runner';
+import { redactSpecEnv } from '../secrets';
 import { taskToJSON } from '../spec';
 import type { ITaskSpec, TaskJSON } from '../spec';
 import { SqliteRunStore } from './sqlite-run-store';
+import { StoreError } from './store-error';
 import type { IRunQuery, IRunRecord, IRunStore, RecordedOutput } from './run-store';
 
 /** The notebook and cell the runs started now come from (the kernel sets it for each cell). */
@@ -22,12 +24,15 @@ export interface IRunContext {
 /**
  * Keeps a record of every run in a run store. Job events (from this process, threads and remote
  * workers alike, which all reach `globalEvents`) give each job's state, timings, place, cache use and
- * output previews; runs started through `run()` and `map()` add their spec and code hashes, input
- * hashes and full outputs (small ones inline, big ones as files under `artifactDir`).
+ * output previews; runs started through `run()` and `map()` add their spec (secrets in its
+ * environment kept as `***`) and code hashes, input hashes and full outputs (small ones inline, big
+ * ones as files under `artifactDir`). A store given as a function is opened when the first run is
+ * recorded, so a process that runs nothing never opens it.
  */
 export class RunRecorder implements IDisposable {
-  readonly store: IRunStore;
   readonly artifactDir: string;
+  /** The store's file, when it has one. */
+  readonly path: string | undefined;
   /** Where the runs started now come from. */
   context: IRunContext = {};
   private readonly inlineLimit: number;
@@ -41,9 +46,13 @@ export class RunRecorder implements IDisposable {
   /** The notebook and cell of each open run, which its child jobs (steps, a map's items) inherit. */
   private readonly origins = new Map<string, IRunContext>();
   private subscription: IDisposable | undefined;
+  private opened: IRunStore | undefined;
+  private opener: (() => IRunStore) | undefined;
 
   constructor(options: RunRecorder.IOptions) {
-    this.store = options.store;
+    if (typeof options.store === 'function') this.opener = options.store;
+    else this.opened = options.store;
+    this.path = options.path;
     this.artifactDir = options.artifactDir;
     this.inlineLimit = options.inlineLimit ?? 16 * 1024;
     this.subscription = globalEvents.subscribe((e) => this.onEvent(e));
@@ -51,6 +60,21 @@ export class RunRecorder implements IDisposable {
 
   get isDisposed(): boolean {
     return this.subscription === undefined;
+  }
+
+  /** True once the store is open (the first run recorded opens a store given as a function). */
+  get isOpen(): boolean {
+    return this.opened !== undefined;
+  }
+
+  /** The store, opened now if it was not yet; throws the store's error when it cannot be opened. */
+  get store(): IRunStore {
+    if (this.opened) return this.opened;
+    if (!this.opener) throw new StoreError(`The run store${this.path ? ` ${this.path}` : ''} is closed`, { path: this.path });
+    const open = this.opener;
+    this.opener = undefined;
+    this.opened = open();
+    return this.opened;
   }
 
   /** Fold one job event into its run's record. */
@@ -97,7 +121,7 @@ export class RunRecorder implements IDisposable {
     }
     if (r.ended !== undefined) this.previews.delete(e.jobId);
     if (r.ended !== undefined) this.full.delete(e.jobId);
-    this.store.put(r);
+    this.usable()?.put(r);
   }
 
   /**
@@ -114,6 +138,8 @@ export class RunRecorder implements IDisposable {
     kind: IRunRecord['kind'] = spec.mode === 'workflow' ? 'workflow' : 'task',
   ): Promise<R> {
     const id = options.jobId ?? randomUUID();
+    const store = this.usable();
+    if (!store) return execute({ ...options, jobId: id });
     const r: Partial<IRunRecord> & { id: string } = {
       id,
       kind,
@@ -129,20 +155,20 @@ export class RunRecorder implements IDisposable {
     }
     if (options.step !== undefined) r.step = options.step;
     Object.assign(r, this.origin(id, options.parentId));
-    this.store.put(r);
+    store.put(r);
     return execute({ ...options, jobId: id }).then(
       (result) => {
         const done: Partial<IRunRecord> & { id: string } = { id, kind };
         if (result.outputs) done.outputs = this.outputs(id, result.outputs);
         if (result.cached !== undefined) done.cached = result.cached;
-        this.store.put(done);
+        store.put(done);
         this.origins.delete(id);
         return result;
       },
       (err: unknown) => {
         const error = serializeError(err);
         const state: JobState = error.code === 'taskcell:canceled' ? 'CANCELED' : 'ERROR';
-        this.store.put({ id, kind, error, state, ended: Date.now() });
+        store.put({ id, kind, error, state, ended: Date.now() });
         this.origins.delete(id);
         throw err;
       },
@@ -156,10 +182,12 @@ export class RunRecorder implements IDisposable {
    */
   keepStep(runner: Runner, task: ITaskSpec, inputs: Record<string, unknown>, jobId: string, outputs: IResult['outputs']): void {
     for (const o of Object.values(outputs)) if (!Private.jsonSafe(o.data)) return;
+    const store = this.usable();
+    if (!store) return;
     // A step's spec is its workflow's to keep.
     const { spec: _spec, ...hashes } = this.hashes(runner, task, inputs);
     this.full.add(jobId);
-    this.store.put({ id: jobId, ...hashes, outputs: this.outputs(jobId, outputs) });
+    store.put({ id: jobId, ...hashes, outputs: this.outputs(jobId, outputs) });
   }
 
   /**
@@ -171,11 +199,13 @@ export class RunRecorder implements IDisposable {
     task: ITaskSpec,
     inputs: Record<string, unknown>,
   ): { id: string; outputs: Record<string, { format?: string; data: unknown }> } | undefined {
+    const store = this.usable();
+    if (!store) return undefined;
     const want = this.hashes(runner, task, inputs);
     if (want.specHash === undefined) return undefined;
     const same = (a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean =>
       JSON.stringify(Object.entries(a ?? {}).sort()) === JSON.stringify(Object.entries(b ?? {}).sort());
-    for (const r of this.store.list({ specHash: want.specHash, state: 'SUCCESS', limit: 50 })) {
+    for (const r of store.list({ specHash: want.specHash, state: 'SUCCESS', limit: 50 })) {
       if (r.step === undefined || r.codeHash !== want.codeHash || !same(r.inputHashes, want.inputHashes) || !r.outputs) continue;
       const outputs = Private.readOutputs(r.outputs, task);
       if (outputs) return { id: r.id, outputs };
@@ -185,15 +215,32 @@ export class RunRecorder implements IDisposable {
 
   /** The runs kept, newest first. */
   runs(query?: IRunQuery): IRunRecord[] {
-    return this.store.list(query);
+    return this.usable()?.list(query) ?? [];
   }
 
-  /** Stop recording, write what is pending and close the store; idempotent. */
+  /** Stop recording, write what is pending and close the store (never opened when nothing was recorded); idempotent. */
   dispose(): void {
     if (!this.subscription) return;
     this.subscription.dispose();
     this.subscription = undefined;
-    this.store.close();
+    this.opener = undefined;
+    this.opened?.close();
+  }
+
+  /**
+   * The store, opened at the first run; a store that cannot be opened (locked by another process,
+   * unwritable) leaves runs unrecorded with a warning instead of stopping them, and ends recording.
+   */
+  private usable(): IRunStore | undefined {
+    if (this.opened) return this.opened;
+    if (!this.opener) return undefined;
+    try {
+      return this.store;
+    } catch (err) {
+      process.emitWarning(`taskcell: runs are not recorded: ${(err as Error).message}`);
+      this.dispose();
+      return undefined;
+    }
   }
 
   /**
@@ -217,7 +264,8 @@ export class RunRecorder implements IDisposable {
     const out: Partial<IRunRecord> = {};
     let known = this.specHashes.get(spec);
     if (!known) {
-      const text = JSON.stringify(taskToJSON(spec));
+      // Kept and hashed with its secrets redacted: a record holds nothing a secret could be read back from.
+      const text = JSON.stringify(redactSpecEnv(taskToJSON(spec)));
       known = { specHash: createHash('sha256').update(text).digest('hex'), spec: JSON.parse(text) as TaskJSON };
       let volatile = false;
       if (runner.modes.has(spec.mode)) {
@@ -274,7 +322,10 @@ export class RunRecorder implements IDisposable {
 /** RunRecorder's options. */
 export namespace RunRecorder {
   export interface IOptions {
-    store: IRunStore;
+    /** Where runs are kept, or how to open it: a function is called when the first run is recorded. */
+    store: IRunStore | (() => IRunStore);
+    /** The store's file, when it has one (read from directly while the store is not open). */
+    path?: string;
     /** Where outputs too big to keep inline are written. */
     artifactDir: string;
     /** Outputs and inputs up to this many characters of JSON are kept inline (default 16 KiB). */
@@ -286,30 +337,25 @@ let active: RunRecorder | undefined;
 
 /**
  * Record every run from now on in an SQLite database: `path`, else `$TASKCELL_RUNS_DB`, else
- * `runs.db` beside the runner's cache folder (`.taskcell/runs.db`). Returns the recorder, also
- * given by `runRecorder()`; its store is closed when the process exits.
+ * `runs.db` beside the runner's cache folder (`.taskcell/runs.db`). The database opens when the
+ * first run is recorded (opening it costs a kernel's first cell about 150 ms); one that cannot be
+ * opened then (locked by another process, unwritable) leaves runs unrecorded with a warning instead
+ * of stopping them. Returns the recorder, also given by `runRecorder()`; its store is closed when
+ * the process exits.
  */
 export function recordRuns(runner: Runner, options: { path?: string } = {}): RunRecorder {
   if (active && !active.isDisposed) return active;
   const path = options.path ?? defaultRunsPath(runner);
-  const recorder = new RunRecorder({ store: new SqliteRunStore({ path }), artifactDir: join(dirname(path), 'runs') });
+  const recorder = new RunRecorder({ store: () => new SqliteRunStore({ path }), path, artifactDir: join(dirname(path), 'runs') });
   active = recorder;
   process.once('exit', () => recorder.dispose());
   return recorder;
 }
 
-/**
- * `recordRuns`, unless `TASKCELL_RUNS=0`; a database that cannot be opened (locked by another
- * process, unwritable) leaves runs unrecorded with a warning instead of stopping them.
- */
+/** `recordRuns`, unless `TASKCELL_RUNS=0`. */
 export function recordRunsIfEnabled(runner: Runner): RunRecorder | undefined {
   if (process.env.TASKCELL_RUNS === '0') return undefined;
-  try {
-    return recordRuns(runner);
-  } catch (err) {
-    process.emitWarning(`taskcell: runs are not recorded: ${(err as Error).message}`);
-    return undefined;
-  }
+  return recordRuns(runner);
 }
 
 /** The recorder `recordRuns` started, if one records now. */
@@ -337,11 +383,15 @@ export function runRecord(id: string, path?: string): IRunRecord | undefined {
 }
 
 namespace Private {
-  /** Read through the live recorder's store when it is the one asked for, else open the file read-only. */
+  /**
+   * Read through the live recorder's store when it is the one asked for and open, else open the file
+   * read-only (a recorder that has recorded nothing yet has not opened it).
+   */
   export function read<T>(path: string | undefined, f: (store: IRunStore) => T): T | undefined {
     const live = runRecorder();
-    if (live && (path === undefined || (live.store as SqliteRunStore).path === path)) return f(live.store);
-    const file = path ?? defaultRunsPath();
+    const asked = live && (path === undefined || live.path === path);
+    if (asked && live.isOpen) return f(live.store);
+    const file = path ?? (asked ? live.path : undefined) ?? defaultRunsPath();
     if (!existsSync(file)) return undefined;
     const store = new SqliteRunStore({ path: file, readOnly: true });
     try {
