@@ -72,7 +72,7 @@ if (command === 'test') {
   sh('npx', ['eslint', '.']);
   mkdirSync(join(root, 'test-results'), { recursive: true });
   const results = join(root, 'test-results', 'jest.json');
-  sh('npx', ['jest', '--ci', '--forceExit', '--json', `--outputFile=${results}`, ...rest]);
+  sh('npx', ['jest', '--ci', '--json', `--outputFile=${results}`, ...rest]);
   // A plain closing line for CI: jest's own summary is not one it reads.
   const { numPassedTests, numFailedTests, numPendingTests } = JSON.parse(readFileSync(results, 'utf8'));
   console.log(`jest: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests} skipped`);

@@ -5,9 +5,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { getRunner } from '@taskcell/core';
 
 /** Where Girder Worker's material is. */
 export const SHARED = resolve(process.env.TASKCELL_SHARED ?? join(__dirname, '..', '..', '..', 'shared'), 'girder-worker');
+
+/**
+ * Close the runner `run()` uses after the file's tests: a job that a failed or timed-out case left
+ * running is cancelled, so its warm interpreter does not keep jest alive after the run.
+ */
+export function closeRunnerAfterAll(): void {
+  afterAll(() => getRunner().close());
+}
 
 /** One case, as SCHEMA.md describes it. */
 export interface ICase {

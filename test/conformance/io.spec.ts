@@ -5,9 +5,11 @@ import type { IncomingHttpHeaders, Server } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertOp, conformance } from './harness';
+import { assertOp, closeRunnerAfterAll, conformance } from './harness';
 import type { ICase, ICaseFile } from './harness';
 import { asJavascript, scriptEquivalents } from './gw';
+
+closeRunnerAfterAll();
 
 type Json = Record<string, unknown>;
 

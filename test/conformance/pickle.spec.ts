@@ -10,8 +10,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TaskError, getRunner, run } from '@taskcell/core';
-import { conformance } from './harness';
+import { closeRunnerAfterAll, conformance } from './harness';
 import type { ICase } from './harness';
+
+closeRunnerAfterAll();
 
 type Json = Record<string, unknown>;
 

@@ -6,8 +6,10 @@
  */
 import { run } from '@taskcell/core';
 import type { IBinding, IResult } from '@taskcell/core';
-import { conformance } from './harness';
+import { closeRunnerAfterAll, conformance } from './harness';
 import type { ICase } from './harness';
+
+closeRunnerAfterAll();
 
 type Json = Record<string, unknown>;
 

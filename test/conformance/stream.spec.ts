@@ -11,8 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRunner, run, setRunner } from '@taskcell/core';
 import type { IJobEvent, TaskJSON } from '@taskcell/core';
-import { conformance } from './harness';
+import { closeRunnerAfterAll, conformance } from './harness';
 import type { ICase } from './harness';
+
+closeRunnerAfterAll();
 
 type Json = Record<string, unknown>;
 

@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRunner, run, setRunner } from '@taskcell/core';
 import type { IBinding, IJobEvent, TaskJSON } from '@taskcell/core';
-import { assertOp, conformance } from './harness';
+import { assertOp, closeRunnerAfterAll, conformance } from './harness';
 import type { ICase } from './harness';
+
+closeRunnerAfterAll();
 
 beforeAll(() => setRunner(createRunner({ cacheDir: mkdtempSync(join(tmpdir(), 'tc-write-script-')) })));
 

@@ -6,9 +6,11 @@ import { createRunner, run, setRunner } from '@taskcell/core';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { conformance } from '../conformance/harness';
+import { closeRunnerAfterAll, conformance } from '../conformance/harness';
 import type { ICase } from '../conformance/harness';
 import { checkRunCase } from '../conformance/gw-run';
+
+closeRunnerAfterAll();
 
 type Json = Record<string, unknown>;
 beforeAll(() => setRunner(createRunner({ cacheDir: mkdtempSync(join(tmpdir(), 'tc-py-')) })));

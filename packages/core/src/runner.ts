@@ -79,7 +79,10 @@ export class Runner {
 
   /** Cancel one running job (a step cancels only itself; a workflow cancels its steps). True if it was running. */
   cancel(jobId: string): boolean {
-    const reason = new CanceledError(`Job ${jobId} was cancelled`, { job: jobId });
+    return this.abortJob(jobId, new CanceledError(`Job ${jobId} was cancelled`, { job: jobId }));
+  }
+
+  private abortJob(jobId: string, reason: CanceledError): boolean {
     const a = this.active.get(jobId);
     if (a) a.abort(reason);
     else this.remote.get(jobId)?.(reason);
@@ -103,8 +106,12 @@ export class Runner {
     return ids.length;
   }
 
-  /** Close the pools this runner opened. */
+  /**
+   * Cancel the jobs still running, then close the pools this runner opened. A job left running
+   * would keep the process alive: its warm interpreter or thread is held while a call is in flight.
+   */
   async close(): Promise<void> {
+    for (const id of this.activeJobs()) this.abortJob(id, new CanceledError(`Job ${id} was cancelled: its runner closed`, { job: id }));
     await this.pools.close();
   }
 

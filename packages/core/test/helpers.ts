@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRunner, setRunner } from '@taskcell/core';
+import { createRunner, getRunner, setRunner } from '@taskcell/core';
 import type { IJobEvent, Runner, TaskcellError } from '@taskcell/core';
 
 /** A fresh runner with its caches in a temp dir, made the default for `run()`. */
@@ -9,6 +9,15 @@ export function freshRunner(): Runner {
   const runner = createRunner({ cacheDir: mkdtempSync(join(tmpdir(), 'tc-test-')) });
   setRunner(runner);
   return runner;
+}
+
+/**
+ * A fresh runner before each test of the file, closed after it: a job that a failed or timed-out
+ * test left running is cancelled, so its warm interpreter does not keep jest alive after the run.
+ */
+export function useFreshRunner(): void {
+  beforeEach(() => freshRunner());
+  afterEach(() => getRunner().close());
 }
 
 /** The state events of one job, in order. */

@@ -1,7 +1,7 @@
 import { ConversionError, getRunner, isNetcdfBytes, run } from '@taskcell/core';
-import { freshRunner } from './helpers';
+import { useFreshRunner } from './helpers';
 
-beforeEach(() => freshRunner());
+useFreshRunner();
 
 describe('pickles', () => {
   test('python/object -> pickle is made by Python: its bytes start with the pickle protocol opcode and read back', async () => {

@@ -4,9 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freshRunner } from './helpers';
+import { useFreshRunner } from './helpers';
 
-beforeEach(() => freshRunner());
+useFreshRunner();
 
 const py = (script: string, inputs: Array<[string, string, string]>, outputs: Array<[string, string, string]>) => ({
   mode: 'python',

@@ -1,8 +1,8 @@
 import { run, task, workflow } from '@taskcell/core';
 import type { IJobEvent, TaskJSON } from '@taskcell/core';
-import { expectReadBeforeEnd, freshRunner } from './helpers';
+import { expectReadBeforeEnd, useFreshRunner } from './helpers';
 
-beforeEach(() => freshRunner());
+useFreshRunner();
 
 /** A python task JSON; ports are [name, type, format, stream?]. */
 const py = (

@@ -4,9 +4,9 @@ import { BSON } from 'bson';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freshRunner, withEnv } from './helpers';
+import { useFreshRunner, withEnv } from './helpers';
 
-beforeEach(() => freshRunner());
+useFreshRunner();
 
 const r = (script: string, inputs: Array<[string, string, string]>, outputs: Array<[string, string, string]>) => ({
   mode: 'r',
