@@ -24,6 +24,14 @@ const cacheDir = (): string => {
   return d;
 };
 const blobs = (dir: string): string[] => readdirSync(dir).filter((f) => f.startsWith('compiler-') && f.endsWith('.blob'));
+/** The kernel's environment with its own cache folder; spares off unless asked for. */
+const envWith = (dir: string | undefined, spares = false): NodeJS.ProcessEnv => ({
+  ...process.env,
+  ...(dir !== undefined ? { TASKCELL_CODE_CACHE_DIR: dir } : {}),
+  TASKCELL_SPARE_COMPILER: spares ? 'on' : 'off',
+});
+/** The pid of the compiler the kernel reported ready. */
+const readyPid = (k: KernelClient): number => Number(/compiler ready, [^\n]*\(.*pid (\d+)/.exec(k.stderr)?.[1]);
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
@@ -103,10 +111,10 @@ describe('the compiler process', () => {
   it('starts from the snapshot, takes the declaration files from it, and checks cells as a compiler built afresh does', async () => {
     const dir = cacheDir();
     buildInto(dir);
-    await withKernel({ ...process.env, TASKCELL_CODE_CACHE_DIR: dir }, async (k) => {
+    await withKernel(envWith(dir), async (k) => {
       await expectChecksAsUsual(k);
       expect(compilerOf(k)?.args).toContain('--snapshot-blob');
-      const ready = /compiler ready, from its startup snapshot \((\d+) declaration files reused, (\d+) parsed\)/.exec(k.stderr);
+      const ready = /compiler ready, from its startup snapshot \((\d+) declaration files reused, (\d+) parsed;/.exec(k.stderr);
       expect(ready).not.toBeNull();
       // The lib files and every file of @types/node: well over a hundred.
       expect(Number(ready![1])).toBeGreaterThan(100);
@@ -115,7 +123,7 @@ describe('the compiler process', () => {
 
   it('starts without a snapshot when there is none, and builds one for the next kernel', async () => {
     const dir = cacheDir();
-    await withKernel({ ...process.env, TASKCELL_CODE_CACHE_DIR: dir }, async (k) => {
+    await withKernel(envWith(dir), async (k) => {
       await expectChecksAsUsual(k);
       expect(k.stderr).toContain('compiler ready, without a startup snapshot');
       await until(
@@ -124,7 +132,7 @@ describe('the compiler process', () => {
         120_000,
       );
     });
-    await withKernel({ ...process.env, TASKCELL_CODE_CACHE_DIR: dir }, async (k) => {
+    await withKernel(envWith(dir), async (k) => {
       await expectChecksAsUsual(k);
       expect(k.stderr).toContain('compiler ready, from its startup snapshot');
     });
@@ -134,7 +142,7 @@ describe('the compiler process', () => {
     const dir = cacheDir();
     const blob = buildInto(dir);
     writeFileSync(blob, Buffer.alloc(1 << 20, 7));
-    await withKernel({ ...process.env, TASKCELL_CODE_CACHE_DIR: dir }, async (k) => {
+    await withKernel(envWith(dir), async (k) => {
       await expectChecksAsUsual(k);
       expect(k.stderr).toContain("the compiler's startup snapshot was refused");
       expect(existsSync(blob)).toBe(false);
@@ -142,7 +150,7 @@ describe('the compiler process', () => {
   });
 
   it('ends a long compile on interrupt_request; the next cell compiles, with the earlier declarations', async () => {
-    await withKernel(process.env, async (k) => {
+    await withKernel(envWith(undefined), async (k) => {
       expect((await k.execute('const before = 41;')).reply.content.status).toBe('ok');
       // Many seconds of checking: a compile the cell's own loop could never be broken out of.
       const slow = `const xs = [${Array.from({ length: 200_000 }, (_, i) => `{ a: ${i}, b: "s${i}" }`).join(',')}];\nxs.length`;
@@ -162,7 +170,7 @@ describe('the compiler process', () => {
   });
 
   it('fails only the cell being compiled when the compiler process dies, and the next cell gets a new one', async () => {
-    await withKernel(process.env, async (k) => {
+    await withKernel(envWith(undefined), async (k) => {
       expect((await k.execute('const kept = "yes";')).reply.content.status).toBe('ok');
       const compiler = (await until('the compiler process', () => compilerOf(k)))!;
       const slow = `const ys = [${Array.from({ length: 200_000 }, (_, i) => i).join(',')}];`;
@@ -183,12 +191,94 @@ describe('the compiler process', () => {
     const k = new KernelClient();
     let compiler: { pid: number } | undefined;
     try {
-      await k.start();
+      await k.start(k.dir, envWith(undefined));
       expect((await k.execute('1+1')).reply.content.status).toBe('ok');
       compiler = await until('the compiler process', () => compilerOf(k));
     } finally {
       await k.close();
     }
     await until('the compiler to end with its kernel', () => !alive(compiler!.pid), 20_000);
+  });
+
+  describe('spares', () => {
+    const spareOf = (blob: string): string => `${blob}.spare`;
+
+    it('a kernel leaves a spare that the next kernel takes over; it serves that kernel alone and ends with it', async () => {
+      const dir = cacheDir();
+      const blob = buildInto(dir);
+      await withKernel(envWith(dir, true), async (k) => {
+        await expectChecksAsUsual(k);
+        await until('a spare waiting', () => existsSync(spareOf(blob)));
+      });
+      let pid = 0;
+      await withKernel(envWith(dir, true), async (k) => {
+        await expectChecksAsUsual(k);
+        expect(k.stderr).toContain('compiler ready, a spare, from its startup snapshot');
+        pid = readyPid(k);
+        expect(alive(pid)).toBe(true);
+        // Taken: its socket is gone, and a new spare waits for the kernel after.
+        await until('the next spare', () => existsSync(spareOf(blob)));
+      });
+      await until('the spare to end with the kernel it served', () => !alive(pid), 20_000);
+    });
+
+    it('an interrupt ends a long compile in a spare', async () => {
+      const dir = cacheDir();
+      const blob = buildInto(dir);
+      await withKernel(envWith(dir, true), async (k) => {
+        await expectChecksAsUsual(k);
+        await until('a spare waiting', () => existsSync(spareOf(blob)));
+      });
+      await withKernel(envWith(dir, true), async (k) => {
+        expect((await k.execute('const before = 1;')).reply.content.status).toBe('ok');
+        expect(k.stderr).toContain('compiler ready, a spare');
+        const pid = readyPid(k);
+        const slow = `const zs = [${Array.from({ length: 200_000 }, (_, i) => `{ a: ${i} }`).join(',')}];`;
+        const running = k.execute(slow);
+        await k.waitFor((m) => m.header.msg_type === 'execute_input' && String(m.content.code).startsWith('const zs'));
+        await new Promise((r) => setTimeout(r, 1000));
+        await k.request('interrupt_request', {}, 'control');
+        expect(String((await running).reply.content.ename)).toContain('InterruptedError');
+        await until('the interrupted spare to end', () => !alive(pid));
+        const next = await k.execute('before + 1');
+        expect(of(next.iopub, 'execute_result')[0].content.data).toMatchObject({ 'text/plain': '2' });
+      });
+    });
+
+    it('a spare that died leaves its socket behind: the next kernel starts a compiler of its own', async () => {
+      const dir = cacheDir();
+      const blob = buildInto(dir);
+      await withKernel(envWith(dir, true), async (k) => {
+        await expectChecksAsUsual(k);
+        await until('a spare waiting', () => existsSync(spareOf(blob)));
+      });
+      const spare = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+        .split('\n')
+        .find((l) => l.includes(blob) && !l.includes('ps -eo'));
+      const pid = Number(/^\s*(\d+)/.exec(spare!)![1]);
+      process.kill(pid, 'SIGKILL');
+      await until('the spare to end', () => !alive(pid));
+      expect(existsSync(spareOf(blob))).toBe(true);
+      await withKernel(envWith(dir, true), async (k) => {
+        await expectChecksAsUsual(k);
+        expect(k.stderr).toContain('the spare compiler went away before it was ready');
+        expect(k.stderr).toContain('compiler ready, from its startup snapshot');
+      });
+    });
+
+    it('a spare nobody takes ends after its idle time and removes its socket; none is left with spares off', async () => {
+      const dir = cacheDir();
+      const blob = buildInto(dir);
+      await withKernel(envWith(dir, false), async (k) => {
+        await expectChecksAsUsual(k);
+        await new Promise((r) => setTimeout(r, 2000));
+        expect(existsSync(spareOf(blob))).toBe(false);
+      });
+      await withKernel({ ...envWith(dir, true), TASKCELL_SPARE_IDLE_MS: '3000' }, async (k) => {
+        await expectChecksAsUsual(k);
+        await until('a spare waiting', () => existsSync(spareOf(blob)));
+      });
+      await until('the idle spare to remove its socket', () => !existsSync(spareOf(blob)), 20_000);
+    });
   });
 });

@@ -8,6 +8,7 @@ import { patchTypeResolution } from './type-resolution';
 import { CompileService } from './service';
 import { readCompilerConfig, serve } from './serve';
 
+const mainMs = Math.round(process.uptime() * 1000);
 const config = readCompilerConfig();
 const ts = loadTypeScript();
 patchTypeResolution(ts, process.cwd(), new Map(config.roots), config.fallbackDirs);
@@ -16,4 +17,4 @@ const { printQuickInfo } = require('tslab/dist/inspect') as typeof import('tslab
 const service = new CompileService(ts, { createConverter, isCompleteCode, printQuickInfo });
 service.warm();
 // The compiler's code for the next process, with what compiling a first cell compiled; after that answer has left.
-serve(service, { snapshot: false, reused: 0, parsed: 0 }, saveCompilerCode);
+serve(service, { snapshot: false, mainMs }, undefined, saveCompilerCode);

@@ -12,16 +12,22 @@ export interface ICompileRequest {
 }
 
 /** The compiler process's messages: an answer, or `ready` once the compiler is built. */
-export type CompilerMessage =
-  { id: number; value: unknown } | { id: number; error: string } | { ready: true; snapshot: boolean; reused: number; parsed: number };
+export type CompilerMessage = { id: number; value: unknown } | { id: number; error: string } | ({ ready: true } & IReadyInfo);
 
 /** How the compiler process was made, told the kernel with `ready`. */
 export interface IReadyInfo {
   /** Started from the V8 startup snapshot. */
   snapshot: boolean;
-  /** Declaration files the program took from the snapshot, and those it parsed afresh. */
-  reused: number;
-  parsed: number;
+  /** Declaration files the program took from the snapshot, and those it parsed afresh (snapshot only). */
+  reused?: number;
+  parsed?: number;
+  /** Milliseconds from the process's start to its first own code (Node's start, and reading the snapshot), and to ready. */
+  mainMs?: number;
+  readyMs?: number;
+  /** The compiler process (a spare is not the kernel's child: the kernel ends it by pid). */
+  pid?: number;
+  /** It was a spare, started by an earlier kernel and taken over by this one. */
+  spare?: boolean;
 }
 
 /** What the kernel tells its compiler process, in the environment variable `COMPILER_CONFIG`. */
@@ -55,28 +61,41 @@ export function readCompilerConfig(env: NodeJS.ProcessEnv = process.env): ICompi
   return { roots: c.roots, fallbackDirs: c.fallbackDirs, typescript: c.typescript };
 }
 
+/** How the compiler process talks to its kernel: Node's IPC channel to its parent, or a socket (a spare, see spare.ts). */
+export interface ITransport {
+  send(m: CompilerMessage): void;
+  onMessage(fn: (m: ICompileRequest) => void): void;
+  /** The kernel is gone. */
+  onClose(fn: () => void): void;
+}
+
+/** The IPC channel to the parent process. */
+export const parentChannel: ITransport = {
+  send: (m) => void process.send?.(m),
+  onMessage: (fn) => void process.on('message', (m) => fn(m as ICompileRequest)),
+  onClose: (fn) => void process.on('disconnect', fn),
+};
+
 /**
- * Answer the parent's requests with `api` until the parent goes (then exit). SIGINT is ignored: an
+ * Answer the kernel's requests with `api` until the kernel goes (then exit). SIGINT is ignored: an
  * interrupt is the kernel's to handle, and it ends a compile by ending this process.
  */
-export function serve(api: ICompileApi, ready: IReadyInfo, afterFirst?: () => void): void {
-  const send = (m: CompilerMessage): void => void process.send?.(m);
+export function serve(api: ICompileApi, ready: IReadyInfo, transport: ITransport = parentChannel, afterFirst?: () => void): void {
   let first = true;
   process.on('SIGINT', () => undefined);
-  process.on('disconnect', () => process.exit(0));
-  process.on('message', (raw) => {
-    const m = raw as ICompileRequest;
+  transport.onClose(() => process.exit(0));
+  transport.onMessage((m) => {
     try {
       const fn = api[m.op] as (...args: unknown[]) => unknown;
       if (typeof fn !== 'function') throw new Error(`unknown compiler request ${JSON.stringify(m.op)}`);
-      send({ id: m.id, value: fn.apply(api, m.args) ?? null });
+      transport.send({ id: m.id, value: fn.apply(api, m.args) ?? null });
     } catch (err) {
-      send({ id: m.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+      transport.send({ id: m.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     }
     if (first && afterFirst) {
       first = false;
       setTimeout(afterFirst, 200).unref();
     }
   });
-  send({ ready: true, ...ready });
+  transport.send({ ready: true, ...ready, pid: process.pid, readyMs: Math.round(process.uptime() * 1000) });
 }

@@ -14,7 +14,9 @@ import { createConverter, isCompleteCode } from 'tslab/dist/converter';
 import { printQuickInfo } from 'tslab/dist/inspect';
 import { patchTypeResolution } from './type-resolution';
 import { CompileService } from './service';
-import { COMPILER_CWD, readCompilerConfig, serve } from './serve';
+import { COMPILER_CWD, parentChannel, readCompilerConfig, serve } from './serve';
+import type { ICompilerConfig, ITransport } from './serve';
+import { SPARE_SOCKET, waitAsSpare } from './spare';
 import { SOURCE_FILE_HOOK } from './source-file-hook';
 import type { CreateSourceFile } from './source-file-hook';
 
@@ -64,10 +66,18 @@ if (kept.size === 0) throw new Error('the snapshot build parsed no declaration f
 delete (globalThis as Record<symbol, unknown>)[SOURCE_FILE_HOOK];
 
 v8.startupSnapshot.setDeserializeMainFunction(() => {
-  process.chdir(process.env[COMPILER_CWD] ?? '.');
+  const mainMs = Math.round(process.uptime() * 1000);
+  Object.assign(sys, watch);
+  const spare = process.env[SPARE_SOCKET];
+  if (spare) waitAsSpare(spare, (claim, transport) => start(claim.cwd, claim.config, mainMs, transport, true));
+  else start(process.env[COMPILER_CWD] ?? '.', readCompilerConfig(), mainMs, parentChannel, false);
+});
+
+/** Build the converter for the notebook folder `cwd` (declaration files from the snapshot), and serve. */
+function start(cwd: string, config: ICompilerConfig, mainMs: number, transport: ITransport, spare: boolean): void {
+  process.chdir(cwd);
   // The compiler keeps the directory it first saw: the build's.
   sys.getCurrentDirectory = () => process.cwd();
-  Object.assign(sys, watch);
   let reused = 0;
   let parsed = 0;
   (globalThis as Record<symbol, unknown>)[SOURCE_FILE_HOOK] = ((fileName, text, version, setParents, kind, parse) => {
@@ -89,12 +99,11 @@ v8.startupSnapshot.setDeserializeMainFunction(() => {
     if (fileName.endsWith('.d.ts')) parsed++;
     return parse(fileName, text, version, setParents, kind);
   }) satisfies CreateSourceFile<SourceFile>;
-  const runtime = readCompilerConfig();
-  sys.getExecutingFilePath = () => runtime.typescript;
-  patchTypeResolution(ts, process.cwd(), new Map(runtime.roots), runtime.fallbackDirs);
+  sys.getExecutingFilePath = () => config.typescript;
+  patchTypeResolution(ts, process.cwd(), new Map(config.roots), config.fallbackDirs);
   const service = new CompileService(ts, { createConverter, isCompleteCode, printQuickInfo });
   service.warm();
   // What was not taken stays unreachable from here on, so it can be collected.
   kept.clear();
-  serve(service, { snapshot: true, reused, parsed });
-});
+  serve(service, { snapshot: true, reused, parsed, mainMs, spare }, transport);
+}

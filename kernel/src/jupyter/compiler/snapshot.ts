@@ -117,7 +117,9 @@ namespace Private {
   /** The files the snapshot is made of. */
   export function inputs(): string[] {
     const fromTslab = createRequire(require.resolve('tslab/package.json'));
-    const own = ['snapshot-entry.js', 'service.js', 'serve.js', 'source-file-hook.js', 'type-resolution.js'].map((f) => join(__dirname, f));
+    const own = ['snapshot-entry.js', 'service.js', 'serve.js', 'spare.js', 'source-file-hook.js', 'type-resolution.js'].map((f) =>
+      join(__dirname, f),
+    );
     return [typescriptFile(), fromTslab.resolve('tslab/dist/converter'), fromTslab.resolve('tslab/dist/inspect'), ...own];
   }
 
