@@ -258,3 +258,14 @@ export class KernelClient {
     }
   }
 }
+
+/** Run `fn` against a fresh kernel started with `env`, and stop the kernel afterwards. */
+export async function withKernel(env: NodeJS.ProcessEnv, fn: (k: KernelClient) => Promise<void>): Promise<void> {
+  const k = new KernelClient();
+  try {
+    await k.start(k.dir, env);
+    await fn(k);
+  } finally {
+    await k.close();
+  }
+}

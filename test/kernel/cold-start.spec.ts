@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KernelClient } from './client';
+import { KernelClient, withKernel } from './client';
 import type { IMsg } from './client';
 
 jest.setTimeout(180_000);
@@ -15,17 +15,6 @@ const of = (msgs: IMsg[], type: string): IMsg[] => msgs.filter((m) => m.header.m
 const cacheDir = mkdtempSync(join(tmpdir(), 'taskcell-code-cache-'));
 const env = { ...process.env, TASKCELL_CODE_CACHE_DIR: cacheDir };
 afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
-
-/** Run `fn` against a fresh kernel that uses the test's code cache directory. */
-async function withKernel(fn: (k: KernelClient) => Promise<void>): Promise<void> {
-  const k = new KernelClient();
-  try {
-    await k.start(k.dir, env);
-    await fn(k);
-  } finally {
-    await k.close();
-  }
-}
 
 /** The cache files, once one is there (the kernel writes it shortly after its first cell). */
 async function cacheFiles(): Promise<string[]> {
@@ -48,7 +37,7 @@ async function expectTypeErrorReported(k: KernelClient): Promise<void> {
 
 describe('cold start', () => {
   it("gives a fresh kernel's first 1+1 its result, and keeps the compiler's code for the next kernel", async () => {
-    await withKernel(async (k) => {
+    await withKernel(env, async (k) => {
       const { reply, iopub } = await k.execute('1+1');
       expect(reply.content.status).toBe('ok');
       expect(of(iopub, 'execute_result')[0].content.data).toMatchObject({ 'text/plain': '2' });
@@ -58,7 +47,7 @@ describe('cold start', () => {
 
   it('reports a type error in the first cell of a kernel whose compiler comes from the code cache', async () => {
     expect(await cacheFiles()).toHaveLength(1);
-    await withKernel(expectTypeErrorReported);
+    await withKernel(env, expectTypeErrorReported);
   });
 
   it('reports a type error in the first cell of a kernel that compiles the compiler afresh', async () => {
@@ -77,13 +66,13 @@ describe('cold start', () => {
     const [file] = await cacheFiles();
     writeFileSync(join(cacheDir, file), Buffer.alloc(4096, 7));
     const damaged = readFileSync(join(cacheDir, file));
-    await withKernel(async (k) => {
+    await withKernel(env, async (k) => {
       const { iopub } = await k.execute('1+1');
       expect(of(iopub, 'execute_result')[0].content.data).toMatchObject({ 'text/plain': '2' });
       for (let i = 0; i < 300 && readFileSync(join(cacheDir, file)).equals(damaged); i++) await new Promise((r) => setTimeout(r, 100));
     });
     expect(readFileSync(join(cacheDir, file)).equals(damaged)).toBe(false);
     // The rejected cache was replaced by the code this kernel compiled: the next one accepts it and checks as before.
-    await withKernel(expectTypeErrorReported);
+    await withKernel(env, expectTypeErrorReported);
   });
 });

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KernelClient } from './client';
+import { KernelClient, withKernel } from './client';
 import type { IMsg } from './client';
 
 jest.setTimeout(240_000);
@@ -95,16 +95,6 @@ async function expectChecksAsUsual(k: KernelClient): Promise<void> {
   expect(of(wrong.iopub, 'stream')).toEqual([]);
   const missing = await k.execute('process.nonesuch()');
   expect(String(missing.reply.content.evalue)).toContain("Property 'nonesuch' does not exist on type 'Process'");
-}
-
-async function withKernel(env: NodeJS.ProcessEnv, fn: (k: KernelClient) => Promise<void>): Promise<void> {
-  const k = new KernelClient();
-  try {
-    await k.start(k.dir, env);
-    await fn(k);
-  } finally {
-    await k.close();
-  }
 }
 
 describe('the compiler process', () => {
@@ -203,13 +193,19 @@ describe('the compiler process', () => {
   describe('spares', () => {
     const spareOf = (blob: string): string => `${blob}.spare`;
 
-    it('a kernel leaves a spare that the next kernel takes over; it serves that kernel alone and ends with it', async () => {
+    /** A snapshot in a cache folder of its own, and the spare a first kernel left beside it. */
+    async function leaveSpare(): Promise<{ dir: string; blob: string }> {
       const dir = cacheDir();
       const blob = buildInto(dir);
       await withKernel(envWith(dir, true), async (k) => {
         await expectChecksAsUsual(k);
         await until('a spare waiting', () => existsSync(spareOf(blob)));
       });
+      return { dir, blob };
+    }
+
+    it('a kernel leaves a spare that the next kernel takes over; it serves that kernel alone and ends with it', async () => {
+      const { dir, blob } = await leaveSpare();
       let pid = 0;
       await withKernel(envWith(dir, true), async (k) => {
         await expectChecksAsUsual(k);
@@ -223,12 +219,7 @@ describe('the compiler process', () => {
     });
 
     it('an interrupt ends a long compile in a spare', async () => {
-      const dir = cacheDir();
-      const blob = buildInto(dir);
-      await withKernel(envWith(dir, true), async (k) => {
-        await expectChecksAsUsual(k);
-        await until('a spare waiting', () => existsSync(spareOf(blob)));
-      });
+      const { dir } = await leaveSpare();
       await withKernel(envWith(dir, true), async (k) => {
         expect((await k.execute('const before = 1;')).reply.content.status).toBe('ok');
         expect(k.stderr).toContain('compiler ready, a spare');
@@ -246,12 +237,7 @@ describe('the compiler process', () => {
     });
 
     it('a spare that died leaves its socket behind: the next kernel starts a compiler of its own', async () => {
-      const dir = cacheDir();
-      const blob = buildInto(dir);
-      await withKernel(envWith(dir, true), async (k) => {
-        await expectChecksAsUsual(k);
-        await until('a spare waiting', () => existsSync(spareOf(blob)));
-      });
+      const { dir, blob } = await leaveSpare();
       const spare = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
         .split('\n')
         .find((l) => l.includes(blob) && !l.includes('ps -eo'));
