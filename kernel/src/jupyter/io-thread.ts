@@ -4,7 +4,8 @@
  * (output printed by a blocking loop still streams; IOPub is an XPUB that greets each new
  * subscriber with `iopub_welcome` before anything else reaches it). An
  * `interrupt_request` with a good signature raises SIGINT in the process (which breaks a
- * synchronous loop) before it is handed to the main thread for its reply; an `input_reply` is
+ * synchronous loop) before it is handed to the main thread for its reply, with the count of the
+ * work it was sent for (see InputSlot); an `input_reply` is
  * written to shared memory where a blocked `prompt()` waits for it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -27,7 +28,11 @@ export type ToIoThread = { kind: 'send'; channel: 'control' | 'stdin' | 'iopub';
 
 /** Messages to the main thread. */
 export type FromIoThread =
-  { kind: 'ready' } | { kind: 'control'; frames: Uint8Array[] } | { kind: 'log'; text: string } | { kind: 'closed' };
+  | { kind: 'ready' }
+  /** `work`: for an interrupt_request, the count of the work it was sent for (see InputSlot). */
+  | { kind: 'control'; frames: Uint8Array[]; work?: number }
+  | { kind: 'log'; text: string }
+  | { kind: 'closed' };
 
 namespace Private {
   /**
@@ -51,11 +56,13 @@ namespace Private {
 
   /**
    * Raise SIGINT, and again every 100 ms until the main thread acknowledges it: a signal that
-   * lands while the main thread compiles (outside the breakable script) is otherwise lost.
+   * lands while the main thread compiles (outside the breakable script) is otherwise lost. Only
+   * for the work the interrupt was sent for: once that work has ended, a signal would land on
+   * the next, so raising stops.
    */
-  export async function raiseUntilSeen(slot: InputSlot): Promise<void> {
+  export async function raiseUntilSeen(slot: InputSlot, work: number): Promise<void> {
     // Compiling a cell can take seconds on a loaded machine; keep raising for up to ten minutes.
-    for (let i = 0; i < 6000 && slot.interruptPending; i++) {
+    for (let i = 0; i < 6000 && slot.interruptPending(work); i++) {
       process.kill(process.pid, 'SIGINT');
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -121,11 +128,12 @@ namespace Private {
           post({ kind: 'log', text: `control: dropped a message: ${String(err)}` });
           continue;
         }
+        let work: number | undefined;
         if (type === 'interrupt_request') {
-          slot.interrupt();
-          void raiseUntilSeen(slot);
+          work = slot.interrupt();
+          void raiseUntilSeen(slot, work);
         }
-        post({ kind: 'control', frames });
+        post({ kind: 'control', frames, work });
       }
     })().catch(() => undefined);
     void (async () => {
