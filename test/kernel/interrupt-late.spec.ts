@@ -4,17 +4,10 @@
 // SIGINT listener (the next SIGINT would then end the kernel).
 import { KernelClient } from './client';
 import type { IMsg } from './client';
+import { spinCell, timeoutCell } from './spin-cells';
 
 /** The text/plain of a cell's execute_result. */
 const plain = (iopub: IMsg[]): unknown => iopub.find((m) => m.header.msg_type === 'execute_result')?.content.data;
-
-/** A cell that awaits a task whose synchronous loop prints "looping" every 100 ms until it is broken. */
-const spinCell = (name: string): string =>
-  [
-    'import { task, run } from "taskcell";',
-    `const ${name} = task({ name: "${name}", inputs: {}, outputs: { y: "number" } }, () => { let at = 0; while (true) { if (Date.now() - at > 100) { at = Date.now(); console.log("looping"); } } });`,
-    `await run(${name}, {});`,
-  ].join('\n');
 
 /** Resolves with how the kernel process ended, once it has. */
 function ended(k: KernelClient): Promise<string> {
@@ -27,14 +20,7 @@ describe('after a task was stopped at its timeout on the kernel thread', () => {
   afterAll(() => k.close());
 
   test('an interrupt_request while idle leaves the kernel running, and the next cell runs', async () => {
-    const code = [
-      'import { task, run } from "taskcell";',
-      'const spin = task({ name: "spin", inputs: {}, outputs: { y: "number" } }, () => { while (true) {} });',
-      'let failed = "";',
-      'try { await run(spin, {}, { timeout: 1000 }); } catch (e) { failed = (e as { code: string }).code; }',
-      'failed',
-    ].join('\n');
-    const timedOut = await k.execute(code);
+    const timedOut = await k.execute(timeoutCell('spin', 1000));
     expect(plain(timedOut.iopub)).toMatchObject({ 'text/plain': "'taskcell:timeout'" });
     const gone = ended(k);
     // Nothing runs: the SIGINT the interrupt raises reaches the kernel's listener, which must still be there.
