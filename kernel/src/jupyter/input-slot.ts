@@ -18,7 +18,7 @@ export class InputSlot {
   /** Without a buffer, a new slot (the main thread's); the I/O thread opens the same buffer. */
   constructor(buffer?: SharedArrayBuffer) {
     this.buffer = buffer ?? new SharedArrayBuffer(Private.HEADER + InputSlot.CAPACITY);
-    this.words = new Int32Array(this.buffer, 0, 4);
+    this.words = new Int32Array(this.buffer, 0, 5);
     this.bytes = new Uint8Array(this.buffer, Private.HEADER);
     // Work counts from 1, so that 0 in the interrupt word means none is pending.
     if (!buffer) Atomics.store(this.words, Private.WORK, 1);
@@ -57,10 +57,27 @@ export class InputSlot {
     Atomics.notify(this.words, 0);
   }
 
-  /** Main thread: new work starts (an execute request); an interrupt sent for earlier work no longer applies. */
+  /**
+   * Main thread: new work starts (an execute request); an interrupt sent for earlier work no
+   * longer applies. Waits while the I/O thread is raising a SIGINT for that work (`raiseFor`).
+   */
   beginWork(): void {
-    Atomics.add(this.words, Private.WORK, 1);
-    Atomics.store(this.words, Private.INTERRUPT, 0);
+    this.locked(() => {
+      Atomics.add(this.words, Private.WORK, 1);
+      Atomics.store(this.words, Private.INTERRUPT, 0);
+    });
+  }
+
+  /**
+   * I/O thread: call `raise` if the interrupt sent for `work` is still unseen and that work still
+   * runs, new work waiting meanwhile (so the signal cannot land on it). False when it no longer applies.
+   */
+  raiseFor(work: number, raise: () => void): boolean {
+    return this.locked(() => {
+      if (!this.interruptPending(work)) return false;
+      raise();
+      return true;
+    });
   }
 
   /** I/O thread: wake a waiting prompt with an interrupt, and mark an interrupt pending for the work now running; returns that work's count. */
@@ -82,6 +99,16 @@ export class InputSlot {
     return Atomics.load(this.words, Private.WORK) === work;
   }
 
+  private locked<T>(fn: () => T): T {
+    while (Atomics.compareExchange(this.words, Private.LOCK, 0, 1) !== 0) Atomics.wait(this.words, Private.LOCK, 1, 1);
+    try {
+      return fn();
+    } finally {
+      Atomics.store(this.words, Private.LOCK, 0);
+      Atomics.notify(this.words, Private.LOCK);
+    }
+  }
+
   /**
    * Main thread: a SIGINT has been seen. True when it answers an interrupt pending for the work
    * now running (which is then no longer pending); false for a late or stray SIGINT.
@@ -101,6 +128,8 @@ namespace Private {
   export const INTERRUPT = 2;
   /** The word counting the main thread's work (execute requests). */
   export const WORK = 3;
-  /** Four 32-bit words before the answer's bytes. */
-  export const HEADER = 16;
+  /** The word held (1) while the I/O thread raises a SIGINT or the main thread starts new work. */
+  export const LOCK = 4;
+  /** Five 32-bit words before the answer's bytes. */
+  export const HEADER = 20;
 }
