@@ -12,6 +12,7 @@ import type { IRedisServer } from '../pool/redis';
 import { spawnWorker } from '../pool/workers';
 import type { IWorkerProcess } from '../pool/workers';
 import { KernelClient } from '../kernel/client';
+import { spinCell, timeoutCell } from '../kernel/spin-cells';
 import { scriptTask } from './script-task';
 
 const CLI = join(ROOT, 'kernel', 'bin', 'taskcell.js');
@@ -96,15 +97,8 @@ describe('kernel cell', () => {
   afterAll(() => k.close());
 
   test('run(task, {}, { timeout: 2000 }) of while (true) {} ends the cell with a TimeoutError, and the next cell runs', async () => {
-    const code = [
-      'import { task, run } from "taskcell";',
-      'const spin = task({ name: "spin", inputs: {}, outputs: { y: "number" } }, () => { while (true) {} });',
-      'let failed = "";',
-      'try { await run(spin, {}, { timeout: 2000 }); } catch (e) { failed = (e as { code: string }).code; }',
-      'failed',
-    ].join('\n');
     const t0 = Date.now();
-    const { reply, iopub } = await k.execute(code);
+    const { reply, iopub } = await k.execute(timeoutCell('spin', 2000));
     expect(reply.content.status).toBe('ok');
     expect(iopub.find((m) => m.header.msg_type === 'execute_result')?.content.data).toMatchObject({ 'text/plain': "'taskcell:timeout'" });
     expect(Date.now() - t0).toBeLessThan(10_000);
@@ -112,12 +106,7 @@ describe('kernel cell', () => {
     expect(next.iopub.find((m) => m.header.msg_type === 'execute_result')?.content.data).toMatchObject({ 'text/plain': '2' });
   }, 60_000);
   test('an interrupt_request ends await run(task) of while (true) {} without a timeout, and the next cell runs', async () => {
-    const code = [
-      'import { task, run } from "taskcell";',
-      'const spin2 = task({ name: "spin2", inputs: {}, outputs: { y: "number" } }, () => { let at = 0; while (true) { if (Date.now() - at > 100) { at = Date.now(); console.log("looping"); } } });',
-      'await run(spin2, {});',
-    ].join('\n');
-    const running = k.execute(code);
+    const running = k.execute(spinCell('spin2'));
     // Interrupted once the task's loop runs (it prints first).
     await k.waitFor((m) => m.header.msg_type === 'stream' && String(m.content.text).includes('looping'));
     await new Promise((r) => setTimeout(r, 300));

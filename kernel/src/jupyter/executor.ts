@@ -1,4 +1,5 @@
 import vm from 'node:vm';
+import { stoppable } from '@taskcell/core/lib/watchdog';
 import { CompileError, InterruptedError } from './errors';
 import { createCellRequire, loadTypeScript } from './module-resolution';
 import type { TypeScriptModule } from './module-resolution';
@@ -69,7 +70,8 @@ export class Executor {
     let ret: unknown;
     try {
       // One name for every cell: V8 then reuses its compiled code when a cell's text runs again.
-      ret = vm.runInThisContext(wrapped, { breakOnSigint: true, filename: 'cell' });
+      // Stoppable: a cell stopped at a task's deadline must not leave the process without its SIGINT listeners.
+      ret = stoppable(() => vm.runInThisContext(wrapped, { breakOnSigint: true, filename: 'cell' }));
     } catch (err) {
       if (!Private.isSigintError(err)) throw err;
       this.options.onSigint?.();

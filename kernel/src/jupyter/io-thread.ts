@@ -4,9 +4,11 @@
  * (output printed by a blocking loop still streams; IOPub is an XPUB that greets each new
  * subscriber with `iopub_welcome` before anything else reaches it). An
  * `interrupt_request` with a good signature raises SIGINT in the process (which breaks a
- * synchronous loop) before it is handed to the main thread for its reply; an `input_reply` is
+ * synchronous loop) before it is handed to the main thread for its reply, with the count of the
+ * work it was sent for (see InputSlot); an `input_reply` is
  * written to shared memory where a blocked `prompt()` waits for it.
  */
+import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as zmq from 'zeromq';
 import { Wire, sendable } from './wire';
@@ -27,7 +29,11 @@ export type ToIoThread = { kind: 'send'; channel: 'control' | 'stdin' | 'iopub';
 
 /** Messages to the main thread. */
 export type FromIoThread =
-  { kind: 'ready' } | { kind: 'control'; frames: Uint8Array[] } | { kind: 'log'; text: string } | { kind: 'closed' };
+  | { kind: 'ready' }
+  /** `work`: for an interrupt_request, the count of the work it was sent for (see InputSlot). */
+  | { kind: 'control'; frames: Uint8Array[]; work?: number }
+  | { kind: 'log'; text: string }
+  | { kind: 'closed' };
 
 namespace Private {
   /**
@@ -50,14 +56,42 @@ namespace Private {
   }
 
   /**
-   * Raise SIGINT, and again every 100 ms until the main thread acknowledges it: a signal that
-   * lands while the main thread compiles (outside the breakable script) is otherwise lost.
+   * Raise SIGINT, and again until the main thread acknowledges it: a signal that lands while the
+   * main thread compiles (outside the breakable script) is otherwise lost. Only for the work the
+   * interrupt was sent for: once that work has ended, a signal would land on the next, so raising
+   * stops. And only once the main thread has run long enough to have seen the last one: a thread
+   * that waits for a CPU (on a loaded machine) may not have seen it yet, and a second SIGINT that
+   * lands as the first ends a breakable script is kept by Node for the next breakable script,
+   * which it would break (the next cell, or the next task's loop).
    */
-  export async function raiseUntilSeen(slot: InputSlot): Promise<void> {
-    // Compiling a cell can take seconds on a loaded machine; keep raising for up to ten minutes.
-    for (let i = 0; i < 6000 && slot.interruptPending; i++) {
-      process.kill(process.pid, 'SIGINT');
-      await new Promise((r) => setTimeout(r, 100));
+  export async function raiseUntilSeen(slot: InputSlot, work: number): Promise<void> {
+    // Compiling a cell can take seconds on a loaded machine; keep trying for up to ten minutes.
+    const until = Date.now() + 600_000;
+    while (Date.now() < until) {
+      const cpu = mainThreadCpu();
+      if (!slot.raiseFor(work, () => process.kill(process.pid, 'SIGINT'))) return;
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 100));
+        if (!slot.interruptPending(work) || Date.now() >= until) return;
+        const now = mainThreadCpu();
+        if (cpu === undefined || now === undefined || now - cpu >= RUN_BEFORE_RAISING_AGAIN) break;
+      }
+    }
+  }
+
+  /** The main thread's CPU time before another SIGINT is raised for the same interrupt (ms). */
+  const RUN_BEFORE_RAISING_AGAIN = 50;
+
+  /** The CPU time the main thread has used (ms), where the system says (Linux); undefined elsewhere. */
+  export function mainThreadCpu(): number | undefined {
+    try {
+      const stat = readFileSync(`/proc/${process.pid}/task/${process.pid}/stat`, 'utf8');
+      // After the command name (in parentheses, which may hold spaces): utime and stime are the 12th and 13th fields, in 1/100 s.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      return Number.isFinite(ticks) ? ticks * 10 : undefined;
+    } catch {
+      return undefined;
     }
   }
 
@@ -121,11 +155,12 @@ namespace Private {
           post({ kind: 'log', text: `control: dropped a message: ${String(err)}` });
           continue;
         }
+        let work: number | undefined;
         if (type === 'interrupt_request') {
-          slot.interrupt();
-          void raiseUntilSeen(slot);
+          work = slot.interrupt();
+          void raiseUntilSeen(slot, work);
         }
-        post({ kind: 'control', frames });
+        post({ kind: 'control', frames, work });
       }
     })().catch(() => undefined);
     void (async () => {

@@ -23,6 +23,7 @@ import type { FromIoThread, IIoThreadData, ToIoThread } from './io-thread';
 import { StdinError } from './errors';
 import { INPUT_READER } from '../prompt';
 import { kernelLog } from './log';
+import { onSigintBreak } from '@taskcell/core/lib/modes/sigint';
 
 /**
  * The kernel process: owns the shell socket, the I/O thread (heartbeat, control, stdin, and
@@ -53,14 +54,15 @@ export class KernelServer {
   private executing: IIncoming | undefined;
   private closed = false;
   private malformed = 0;
-  private lastInterrupt = 0;
+  /**
+   * A SIGINT the I/O thread raised for an interrupt_request of the work now running interrupts it.
+   * Any other is ignored: one still queued when an earlier one already broke a loop, or one raised
+   * for work that has ended, must not reach the next cell (interrupts come as messages).
+   */
   private readonly onSigint = (): void => {
-    this.slot.acknowledgeInterrupt();
-    // A raised SIGINT can still be queued when the one that broke the cell was handled: ignore it.
-    if (Date.now() - this.lastInterrupt < 500) return;
-    this.lastInterrupt = Date.now();
-    this.protocol.interrupt();
+    if (this.slot.acknowledgeInterrupt()) this.protocol.interrupt();
   };
+  private unhookSigintBreak: (() => void) | undefined;
   /** An unhandled rejection or uncaught exception is shown as an error in the cell whose work threw it. */
   private readonly onUncaught = (err: unknown): void => {
     if (!this.closed) this.output.publish('error', errorContent(err));
@@ -83,10 +85,7 @@ export class KernelServer {
     this.executor = new Executor({
       cwd,
       compiler: options.compiler ?? new CompilerProcess({ cwd, log: kernelLog }),
-      onSigint: () => {
-        this.slot.acknowledgeInterrupt();
-        this.lastInterrupt = Date.now();
-      },
+      onSigint: () => void this.slot.acknowledgeInterrupt(),
     });
     this.protocol = new KernelProtocol({ executor: this.executor, output: this.output, comms: this.comms, connection: info });
     this.bridge = new JobBridge(this.comms, this.output);
@@ -113,6 +112,8 @@ export class KernelServer {
     this.output.install();
     (globalThis as Record<symbol, unknown>)[INPUT_READER] = (prompt: string, password: boolean) => this.readInput(prompt, password);
     process.on('SIGINT', this.onSigint);
+    // A SIGINT that breaks a task's loop reaches no listener: the interrupt it answers is seen all the same.
+    this.unhookSigintBreak = onSigintBreak(() => void this.slot.acknowledgeInterrupt());
     process.on('unhandledRejection', this.onUncaught);
     process.on('uncaughtException', this.onUncaught);
     this.publish('status', { execution_state: 'starting' }, undefined);
@@ -129,6 +130,7 @@ export class KernelServer {
     this.closed = true;
     clearTimeout(this.warmTimer);
     process.off('SIGINT', this.onSigint);
+    this.unhookSigintBreak?.();
     process.off('unhandledRejection', this.onUncaught);
     process.off('uncaughtException', this.onUncaught);
     delete (globalThis as Record<symbol, unknown>)[INPUT_READER];
@@ -233,6 +235,8 @@ export class KernelServer {
           continue;
         }
         this.executing = incoming;
+        // An interrupt sent for the work before this one no longer applies.
+        this.slot.beginWork();
         let outcome: IOutcome;
         try {
           const served = this.serve(incoming, 'shell');
@@ -287,8 +291,20 @@ export class KernelServer {
         m.frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength)),
         'control',
       );
-      if (incoming) void this.serve(incoming, 'control');
+      if (!incoming) return;
+      if (m.work !== undefined && !this.slot.isCurrentWork(m.work)) void this.answerLateInterrupt(incoming);
+      else void this.serve(incoming, 'control');
     }
+  }
+
+  /**
+   * An interrupt_request whose work ended before this thread got to it (its SIGINT broke that
+   * work's loop): answered, and it interrupts nothing, for what runs now is the next cell.
+   */
+  private async answerLateInterrupt(incoming: IIncoming): Promise<void> {
+    this.publish('status', { execution_state: 'busy' }, incoming.msg);
+    await this.reply(incoming, 'control', { status: 'ok' });
+    this.publish('status', { execution_state: 'idle' }, incoming.msg);
   }
 
   private async serve(incoming: IIncoming, channel: 'shell' | 'control', aside = false): Promise<IOutcome> {

@@ -17,6 +17,8 @@ export function armDeadline(ms: number, grace = WATCHDOG_GRACE): () => void {
   Private.deadlines.set(id, at);
   if (Private.earliest === 0 || at < Private.earliest) Private.publish(at, true);
   return () => {
+    // The job has ended: what stopping its JavaScript (if it came to that) left undone is done now.
+    Private.repair();
     if (!Private.deadlines.delete(id) || at !== Private.earliest) return;
     let next = 0;
     for (const t of Private.deadlines.values()) if (next === 0 || t < next) next = t;
@@ -47,6 +49,26 @@ export function isolated<T>(call: () => T): Promise<Awaited<T>> {
   });
 }
 
+/**
+ * Run `call`, a script run with `breakOnSigint` that the watchdog may stop. Stopping JavaScript
+ * skips every `finally` on the stack, Node's own too: `vm` takes the process's SIGINT listeners
+ * off while such a script runs and puts them back in a `finally`, so a stopped script would leave
+ * the process with none, and the next SIGINT (a kernel interrupt) would end the process. The
+ * listeners are noted first and put back, if a stop kept them off, when the job's deadline is
+ * disarmed or the next such call starts.
+ */
+export function stoppable<T>(call: () => T): T {
+  Private.repair();
+  // A call inside another (its listeners already off) leaves the outer call's note alone.
+  if (Private.noted) return call();
+  Private.noted = { listeners: process.rawListeners('SIGINT') as Private.Listener[], stops: Private.stops() };
+  try {
+    return call();
+  } finally {
+    Private.noted = undefined;
+  }
+}
+
 /** How long past its deadline a job may hold the main thread before its JavaScript is stopped (ms). */
 export const WATCHDOG_GRACE = 300;
 
@@ -59,9 +81,30 @@ namespace Private {
   /** The earliest armed deadline as last published, 0 for none. */
   export let earliest = 0;
   export const turns: Array<() => void> = [];
+  export type Listener = (...args: unknown[]) => void;
+  /** The process's SIGINT listeners before the `stoppable` call now running, and the helper's count of stops then. */
+  export let noted: { listeners: Listener[]; stops: number } | undefined;
+
+  /** How many times the helper has stopped the main thread's JavaScript. */
+  export function stops(): number {
+    return shared ? Atomics.load(shared.stops, 0) : 0;
+  }
+
+  /**
+   * Put back the SIGINT listeners a stopped `stoppable` call left off: its note outlived it, and
+   * the helper has stopped JavaScript since it was taken (else the call is still running).
+   */
+  export function repair(): void {
+    if (!noted || noted.stops === stops()) return;
+    const { listeners } = noted;
+    noted = undefined;
+    const now = process.rawListeners('SIGINT');
+    for (const listener of listeners) if (!now.includes(listener)) process.addListener('SIGINT', listener);
+  }
+
   let ports: MessageChannel | undefined;
-  /** [0]: a generation count the helper waits on; [1] (as a Float64 at byte 8): the earliest deadline. */
-  let shared: { gen: Int32Array; at: Float64Array } | undefined;
+  /** [0]: a generation count the helper waits on; [1]: the helper's count of stops; (as a Float64 at byte 8): the earliest deadline. */
+  let shared: { gen: Int32Array; stops: Int32Array; at: Float64Array } | undefined;
   let thread: Worker | undefined;
 
   /** Publish the earliest deadline; wake the helper when it must wake sooner than it planned. */
@@ -69,7 +112,7 @@ namespace Private {
     earliest = at;
     if (!shared) {
       const sab = new SharedArrayBuffer(16);
-      shared = { gen: new Int32Array(sab, 0, 1), at: new Float64Array(sab, 8, 1) };
+      shared = { gen: new Int32Array(sab, 0, 1), stops: new Int32Array(sab, 4, 1), at: new Float64Array(sab, 8, 1) };
       thread = new Worker(SOURCE, { eval: true, workerData: sab });
       // It keeps nothing alive; a failure to start it leaves deadlines as they were before.
       thread.unref();
@@ -99,6 +142,7 @@ namespace Private {
 const { workerData } = require('node:worker_threads');
 const { Session } = require('node:inspector');
 const gen = new Int32Array(workerData, 0, 1);
+const stops = new Int32Array(workerData, 4, 1);
 const at = new Float64Array(workerData, 8, 1);
 let session;
 for (;;) {
@@ -112,6 +156,7 @@ for (;;) {
       session = new Session();
       session.connectToMainThread();
     }
+    Atomics.add(stops, 0, 1);
     session.post('Runtime.terminateExecution');
     Atomics.wait(gen, 0, g, 1000);
   }

@@ -9,7 +9,7 @@ import { carriedCodeId, codeId } from '../cache/task-key';
 import { CanceledError, SpecError, TaskError } from '../errors';
 import { freeVariables } from '../free-variables';
 import { carryScope } from '../task-scope';
-import { hasDeadline, isolated } from '../watchdog';
+import { hasDeadline, isolated, stoppable } from '../watchdog';
 import { sigintBreaksTasks } from './sigint';
 import type { Job } from '../job';
 import type { ITaskSpec } from '../spec';
@@ -102,12 +102,14 @@ namespace Private {
   function interruptible<T>(task: ITaskSpec, call: () => T): T {
     if (!sigintBreaksTasks.enabled) return call();
     caller ??= new vm.Script(`globalThis[Symbol.for(${JSON.stringify(CALL.description)})]()`, { filename: 'taskcell-task' });
+    const script = caller;
     const slot = (scriptGlobal ??= vm.runInThisContext('globalThis') as Record<symbol, unknown>);
     slot[CALL] = call;
     try {
-      return caller.runInThisContext({ breakOnSigint: true }) as T;
+      return stoppable(() => script.runInThisContext({ breakOnSigint: true }) as T);
     } catch (err) {
       if ((err as NodeJS.ErrnoException)?.code !== 'ERR_SCRIPT_EXECUTION_INTERRUPTED') throw err;
+      for (const seen of sigintBreaksTasks.onBreak) seen();
       throw new CanceledError(`Task "${task.name ?? '(unnamed)'}" was interrupted (SIGINT)`, { task: task.name });
     } finally {
       slot[CALL] = undefined;
