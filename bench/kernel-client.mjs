@@ -20,6 +20,7 @@ export class KernelBenchClient {
     this.name = name;
     this.command = command;
     this.iopubCount = options.iopub ? 0 : undefined;
+    this.env = options.env ?? process.env;
     this.key = randomUUID();
     this.session = randomUUID();
     this.dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
@@ -59,7 +60,7 @@ export class KernelBenchClient {
   async spawn() {
     const [cmd, ...args] = this.command(this.file);
     const t0 = performance.now();
-    this.proc = spawn(cmd, args, { cwd: this.dir, stdio: 'ignore' });
+    this.proc = spawn(cmd, args, { cwd: this.dir, stdio: 'ignore', env: this.env });
     await this.request('kernel_info_request', {});
     return performance.now() - t0;
   }
