@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { KernelClient, withKernel } from './client';
 import type { IMsg } from './client';
 
@@ -191,7 +191,10 @@ describe('the compiler process', () => {
   });
 
   describe('spares', () => {
-    const spareOf = (blob: string): string => `${blob}.spare`;
+    /** The spares' sockets beside `blob`. */
+    const sparesOf = (blob: string): string[] =>
+      readdirSync(dirname(blob)).filter((f) => f.startsWith(`${basename(blob)}.spare`) && /\.spare\d+$/.test(f));
+    const spareWaits = (blob: string): boolean => sparesOf(blob).length > 0;
 
     /** A snapshot in a cache folder of its own, and the spare a first kernel left beside it. */
     async function leaveSpare(): Promise<{ dir: string; blob: string }> {
@@ -199,7 +202,7 @@ describe('the compiler process', () => {
       const blob = buildInto(dir);
       await withKernel(envWith(dir, true), async (k) => {
         await expectChecksAsUsual(k);
-        await until('a spare waiting', () => existsSync(spareOf(blob)));
+        await until('spares waiting', () => sparesOf(blob).length === 2);
       });
       return { dir, blob };
     }
@@ -212,8 +215,8 @@ describe('the compiler process', () => {
         expect(k.stderr).toContain('compiler ready, a spare, from its startup snapshot');
         pid = readyPid(k);
         expect(alive(pid)).toBe(true);
-        // Taken: its socket is gone, and a new spare waits for the kernel after.
-        await until('the next spare', () => existsSync(spareOf(blob)));
+        // Taken: its socket is gone, and a new spare takes its slot for the kernel after.
+        await until('the slot filled again', () => sparesOf(blob).length === 2);
       });
       await until('the spare to end with the kernel it served', () => !alive(pid), 20_000);
     });
@@ -236,15 +239,16 @@ describe('the compiler process', () => {
       });
     });
 
-    it('a spare that died leaves its socket behind: the next kernel starts a compiler of its own', async () => {
+    it('spares that died leave their sockets behind: the next kernel starts a compiler of its own', async () => {
       const { dir, blob } = await leaveSpare();
-      const spare = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+      const spares = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
         .split('\n')
-        .find((l) => l.includes(blob) && !l.includes('ps -eo'));
-      const pid = Number(/^\s*(\d+)/.exec(spare!)![1]);
-      process.kill(pid, 'SIGKILL');
-      await until('the spare to end', () => !alive(pid));
-      expect(existsSync(spareOf(blob))).toBe(true);
+        .filter((l) => l.includes(blob) && !l.includes('ps -eo'))
+        .map((l) => Number(/^\s*(\d+)/.exec(l)![1]));
+      expect(spares).toHaveLength(2);
+      for (const pid of spares) process.kill(pid, 'SIGKILL');
+      await until('the spares to end', () => spares.every((pid) => !alive(pid)));
+      expect(sparesOf(blob)).toHaveLength(2);
       await withKernel(envWith(dir, true), async (k) => {
         await expectChecksAsUsual(k);
         expect(k.stderr).toContain('the spare compiler went away before it was ready');
@@ -252,19 +256,19 @@ describe('the compiler process', () => {
       });
     });
 
-    it('a spare nobody takes ends after its idle time and removes its socket; none is left with spares off', async () => {
+    it('spares nobody takes end after their idle time and remove their sockets; none is left with spares off', async () => {
       const dir = cacheDir();
       const blob = buildInto(dir);
       await withKernel(envWith(dir, false), async (k) => {
         await expectChecksAsUsual(k);
         await new Promise((r) => setTimeout(r, 2000));
-        expect(existsSync(spareOf(blob))).toBe(false);
+        expect(spareWaits(blob)).toBe(false);
       });
       await withKernel({ ...envWith(dir, true), TASKCELL_SPARE_IDLE_MS: '3000' }, async (k) => {
         await expectChecksAsUsual(k);
-        await until('a spare waiting', () => existsSync(spareOf(blob)));
+        await until('spares waiting', () => sparesOf(blob).length === 2);
       });
-      await until('the idle spare to remove its socket', () => !existsSync(spareOf(blob)), 20_000);
+      await until('the idle spares to remove their sockets', () => !spareWaits(blob), 20_000);
     });
   });
 });

@@ -17,7 +17,7 @@ import { patchTypeResolution } from './type-resolution';
 import { CompileService } from './service';
 import type { ICompileApi } from './service';
 import type { CompilerMessage, ICompileRequest, ICompilerConfig, IReadyInfo } from './serve';
-import { SPARE_SOCKET, socketTransport, spareSocketPath, spareStartingPath } from './spare';
+import { SPARES, SPARE_SOCKET, socketTransport, spareSocketPath, spareStartingPath } from './spare';
 import type { ISpareClaim } from './spare';
 import { buildSnapshotInBackground, compilerConfig, compilerEnv, snapshotPath } from './snapshot';
 
@@ -114,7 +114,7 @@ interface ILink {
  * is ready is replaced by the next kind and gets the same requests (a snapshot V8 refused is
  * removed); one that ends later fails the compiles in progress with CompilerError, and the next
  * request starts a new one. Nothing is lost: the kernel keeps the cells' declarations. Once ready
- * and answering, it leaves a spare for the next kernel (`TASKCELL_SPARE_COMPILER=off` turns that
+ * and answering, it leaves spares for the next kernels (`TASKCELL_SPARE_COMPILER=off` turns that
  * off) and, when there was no snapshot, builds one.
  */
 export class CompilerProcess implements ICompiler {
@@ -238,15 +238,19 @@ export class CompilerProcess implements ICompiler {
     return link;
   }
 
-  /** Take over the spare waiting beside `snapshot`, if one is (renaming its socket first, so no other kernel takes it too). */
+  /** Take over a spare waiting beside `snapshot`, if one is (renaming its socket first, so no other kernel takes it too). */
   private claimSpare(snapshot: string, config: ICompilerConfig): ILink | undefined {
-    const waiting = spareSocketPath(snapshot);
-    const claimed = `${waiting}.${process.pid}`;
-    try {
-      renameSync(waiting, claimed);
-    } catch {
-      return undefined;
+    let claimed: string | undefined;
+    for (let slot = 0; slot < SPARES && !claimed; slot++) {
+      const waiting = spareSocketPath(snapshot, slot);
+      try {
+        renameSync(waiting, `${waiting}.${process.pid}`);
+        claimed = `${waiting}.${process.pid}`;
+      } catch {
+        // None waits in this slot.
+      }
     }
+    if (!claimed) return undefined;
     const socket = connect(claimed);
     const link: ILink = {
       kind: 'spare',
@@ -254,10 +258,10 @@ export class CompilerProcess implements ICompiler {
       send: (m) => void socket.write(`${JSON.stringify(m)}\n`),
       kill: () => void socket.destroy(),
     };
-    socket.on('connect', () => rmSync(claimed, { force: true }));
+    socket.on('connect', () => rmSync(claimed!, { force: true }));
     socket.on('error', (err) => this.options.log(`spare compiler: ${err.message}`));
     socket.on('close', () => {
-      rmSync(claimed, { force: true });
+      rmSync(claimed!, { force: true });
       this.onEnd(link, 'its connection closed');
     });
     socketTransport(socket).onMessage((m) => this.onMessage(link, m as unknown as CompilerMessage));
@@ -331,7 +335,7 @@ export class CompilerProcess implements ICompiler {
     const config = this.config;
     if (!cacheDir || !config || this.snapshotRefused) return;
     if (link.snapshot) {
-      if (process.env.TASKCELL_SPARE_COMPILER !== 'off') Private.spawnSpare(link.snapshot, config);
+      if (process.env.TASKCELL_SPARE_COMPILER !== 'off') Private.spawnSpares(link.snapshot, config);
       return;
     }
     setTimeout(() => !this.closed && buildSnapshotInBackground(config, cacheDir), 1000).unref();
@@ -347,9 +351,15 @@ namespace Private {
     }
   }
 
-  /** True while a spare for `snapshot` is reading it: its marker names a live process, written less than SPARE_WAIT_MS ago. */
+  /** True while a spare for `snapshot` is reading it in any slot (see startingIn). */
   export function spareStarting(snapshot: string): boolean {
-    const marker = spareStartingPath(snapshot);
+    for (let slot = 0; slot < SPARES; slot++) if (startingIn(snapshot, slot)) return true;
+    return false;
+  }
+
+  /** True while the spare in `slot` reads the snapshot: its marker names a live process, written less than SPARE_WAIT_MS ago. */
+  function startingIn(snapshot: string, slot: number): boolean {
+    const marker = spareStartingPath(snapshot, slot);
     try {
       if (Date.now() - statSync(marker).mtimeMs > SPARE_WAIT_MS) return false;
       process.kill(Number(readFileSync(marker, 'utf8')), 0);
@@ -359,20 +369,22 @@ namespace Private {
     }
   }
 
-  /** Start a spare from `snapshot` unless one waits or starts already; it outlives this kernel, and stops by itself when idle. */
-  export function spawnSpare(snapshot: string, config: ICompilerConfig): void {
-    const socket = spareSocketPath(snapshot);
-    if (existsSync(socket) || spareStarting(snapshot)) return;
-    const child = spawn(process.execPath, ['--snapshot-blob', snapshot], {
-      cwd: tmpdir(),
-      detached: true,
-      stdio: 'ignore',
-      env: { ...compilerEnv(config, tmpdir()), [SPARE_SOCKET]: socket },
-    });
-    child.on('error', () => undefined);
-    child.unref();
-    // The spare removes this once it listens.
-    if (child.pid !== undefined) writeFileSync(spareStartingPath(snapshot), String(child.pid));
+  /** Start a spare from `snapshot` in each free slot; they outlive this kernel, and stop by themselves when idle. */
+  export function spawnSpares(snapshot: string, config: ICompilerConfig): void {
+    for (let slot = 0; slot < SPARES; slot++) {
+      const socket = spareSocketPath(snapshot, slot);
+      if (existsSync(socket) || startingIn(snapshot, slot)) continue;
+      const child = spawn(process.execPath, ['--snapshot-blob', snapshot], {
+        cwd: tmpdir(),
+        detached: true,
+        stdio: 'ignore',
+        env: { ...compilerEnv(config, tmpdir()), [SPARE_SOCKET]: socket },
+      });
+      child.on('error', () => undefined);
+      child.unref();
+      // The spare removes this once it listens.
+      if (child.pid !== undefined) writeFileSync(spareStartingPath(snapshot, slot), String(child.pid));
+    }
   }
 }
 

@@ -17,11 +17,17 @@ export interface ISpareClaim {
   claim: { cwd: string; config: ICompilerConfig };
 }
 
-/** Where the spare for a snapshot file waits. */
-export const spareSocketPath = (snapshot: string): string => `${snapshot}.spare`;
+/**
+ * How many spares wait for a snapshot at most: two, so that a kernel restarted right after its
+ * first cell (which took one) finds the other ready while the replacement still reads the snapshot.
+ */
+export const SPARES = 2;
+
+/** Where the spare in `slot` for a snapshot file waits. */
+export const spareSocketPath = (snapshot: string, slot: number): string => `${snapshot}.spare${slot}`;
 
 /** The pid of a spare that is still reading the snapshot (written by the kernel that started it, removed once it listens). */
-export const spareStartingPath = (snapshot: string): string => `${snapshot}.spare-starting`;
+export const spareStartingPath = (snapshot: string, slot: number): string => `${spareSocketPath(snapshot, slot)}-starting`;
 
 /** The environment variable that tells a compiler process started from the snapshot to wait as a spare, on this socket. */
 export const SPARE_SOCKET = 'TASKCELL_COMPILER_SPARE_SOCKET';
