@@ -71,10 +71,15 @@ test('cancelling a running job aborts it on the worker that runs it, and the reg
     expect(runner.cancel(jobId)).toBe(true);
     await expect(p).rejects.toThrow(CanceledError);
     // The worker ran the task's abort path and ended the job with a cancel, long before any natural end.
-    const job = await until('the worker to end the job', async () => {
-      const j = await BullJob.fromId(q, jobId);
-      return j?.finishedOn ? j : undefined;
-    });
+    // Generous: `wait` only ends by its abort, so no natural end can pass for the cancel here.
+    const job = await until(
+      'the worker to end the job',
+      async () => {
+        const j = await BullJob.fromId(q, jobId);
+        return j?.finishedOn ? j : undefined;
+      },
+      30_000,
+    );
     const outcome = (await unpackBlob(job.returnvalue as Blob, 'result')) as { ok: boolean; error: { code: string; message: string } };
     expect(outcome.ok).toBe(false);
     expect(outcome.error.code).toBe('taskcell:canceled');

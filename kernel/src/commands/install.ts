@@ -39,8 +39,14 @@ export async function installCommand(argv: string[]): Promise<number> {
   // The compiler's startup snapshot, so the first kernel starts as fast as the next ones.
   process.stdout.write("Building the kernel's compiler snapshot (a few seconds, once per version)...\n");
   const { buildSnapshot } = require('../jupyter/compiler/snapshot') as typeof import('../jupyter/compiler/snapshot');
-  const blob = buildSnapshot();
-  process.stdout.write(blob ? `Built ${blob}\n` : 'No snapshot: the code cache is off, or another process is building it\n');
+  try {
+    const blob = buildSnapshot();
+    process.stdout.write(blob ? `Built ${blob}\n` : 'No snapshot: the code cache is off, or another process is building it\n');
+  } catch (err) {
+    // The kernel works without it (its first kernel tries to build it again, in the background).
+    const why = (err as { stderr?: Buffer }).stderr?.toString().trim() || (err as Error).message;
+    process.stderr.write(`taskcell install: the compiler snapshot could not be built, so kernels start without it: ${why}\n`);
+  }
   return 0;
 }
 
