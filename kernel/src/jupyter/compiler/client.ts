@@ -12,10 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CachedModule } from '../code-cache';
 import { CompilerError, InterruptedError } from '../errors';
-import { kernelModuleDirs, loadTypeScript, ownPackageRoots, saveCompilerCode } from '../module-resolution';
-import { patchTypeResolution } from './type-resolution';
-import { CompileService } from './service';
-import type { ICompileApi } from './service';
+import { kernelModuleDirs, ownPackageRoots, saveCompilerCode } from '../module-resolution';
+import { localCompileService } from './local';
+import type { CompileService, ICompileApi } from './service';
 import type { CompilerMessage, ICompileRequest, ICompilerConfig, IReadyInfo } from './serve';
 import { SPARES, SPARE_SOCKET, socketTransport, spareSocketPath, spareStartingPath } from './spare';
 import type { ISpareClaim } from './spare';
@@ -54,11 +53,9 @@ export class InProcessCompiler implements ICompiler {
 
   start(): void {
     if (this.service) return;
-    const ts = loadTypeScript();
-    this.unpatch = patchTypeResolution(ts, this.cwd, ownPackageRoots(), kernelModuleDirs());
-    const { createConverter, isCompleteCode } = require('tslab/dist/converter') as typeof import('tslab/dist/converter');
-    const { printQuickInfo } = require('tslab/dist/inspect') as typeof import('tslab/dist/inspect');
-    this.service = new CompileService(ts, { createConverter, isCompleteCode, printQuickInfo });
+    const local = localCompileService(this.cwd, ownPackageRoots(), kernelModuleDirs());
+    this.service = local.service;
+    this.unpatch = local.unpatch;
     this.service.warm();
   }
 

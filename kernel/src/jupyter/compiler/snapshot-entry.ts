@@ -22,6 +22,9 @@ import type { CreateSourceFile } from './source-file-hook';
 
 type SourceFile = ReturnType<typeof ts.createSourceFile>;
 
+/** tslab's converter, as the compile service takes it. */
+const tslab = { createConverter, isCompleteCode, printQuickInfo };
+
 /** Declaration files parsed while building, by their path from the last `node_modules/` on (the folder before it differs per notebook). */
 const kept = new Map<string, SourceFile>();
 const keyOf = (fileName: string): string => {
@@ -49,7 +52,7 @@ sys.watchDirectory = () => unwatched;
 sys.createHash = undefined;
 
 const unpatch = patchTypeResolution(ts, process.cwd(), new Map(config.roots), config.fallbackDirs);
-const building = new CompileService(ts, { createConverter, isCompleteCode, printQuickInfo });
+const building = new CompileService(ts, tslab);
 // Cells that reach the checker's common paths, so their functions are compiled in the snapshot.
 const warmups = ['1+1', 'const xs: number[] = [1, 2, 3];\nxs.map((x) => x * 2)', 'import * as fs from "fs";\nfs.existsSync("x")'];
 let decl = '';
@@ -101,7 +104,7 @@ function start(cwd: string, config: ICompilerConfig, mainMs: number, transport: 
   }) satisfies CreateSourceFile<SourceFile>;
   sys.getExecutingFilePath = () => config.typescript;
   patchTypeResolution(ts, process.cwd(), new Map(config.roots), config.fallbackDirs);
-  const service = new CompileService(ts, { createConverter, isCompleteCode, printQuickInfo });
+  const service = new CompileService(ts, tslab);
   service.warm();
   // What was not taken stays unreachable from here on, so it can be collected.
   kept.clear();
