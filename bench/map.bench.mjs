@@ -129,7 +129,7 @@ async function rawBulk(n) {
   return now() - t0;
 }
 const items = (n) => Array.from({ length: n }, (_, i) => i);
-async function mapRemote(n, query = '') {
+async function mapRemote(n, query = '&chunk=64') {
   const t0 = now();
   const r = await core.mapOn(runner, spec, items(n), { on: `${url}?queue=map${query}`, cache: false, concurrency: 1024 });
   if (r.done !== n) throw new Error(`map: ${r.done} of ${n} done, ${r.failed} failed: ${r.items.find((it) => it.error)?.error?.message}`);

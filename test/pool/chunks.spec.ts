@@ -18,7 +18,8 @@ let redis: IRedisServer;
 let runner: Runner;
 const workers: IWorkerProcess[] = [];
 const queues: Queue[] = [];
-const url = (queue: string, query = '') => `${redis.url}?queue=${queue}${query}`;
+// Chunks are opt-in: on with at most 64 a chunk unless a test says otherwise.
+const url = (queue: string, query = '&chunk=64') => `${redis.url}?queue=${queue}${query}`;
 
 const inc = task({ name: 'inc', inputs: { x: 'number' }, outputs: { y: 'number' } }, ({ x }) => x + 1);
 const wait = task(
